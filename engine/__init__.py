@@ -1,0 +1,107 @@
+"""agi-terms: a contract-rules engine for the Microsoft-OpenAI agreement.
+
+Load an agreement version, start a contract, apply events, ask which terms are in force and whether
+an action is allowed, with the rules (and their sources) behind every answer::
+
+    import engine
+    agreement = engine.load_agreement("2025-10", parameters={"api_exclusivity_backstop": None})
+    contract = agreement.start().apply({"date": "2029-03-01", "type": "agi_declared"})
+    contract.terms(on="2031-01-01").terms["ms_research_ip"].in_force
+"""
+
+from engine.agreement import Agreement, load_agreement
+from engine.backends import BACKEND_NAMES, default_backend
+from engine.contract import Contract, ContractState
+from engine.errors import (
+    AgiTermsError,
+    BackendError,
+    EventOrderError,
+    InputError,
+    LifecycleError,
+    RulebookError,
+    UnknownParameterError,
+    UnknownVersionError,
+)
+from engine.events import (
+    AgiDeclared,
+    Amendment,
+    AzurePurchase,
+    Capability,
+    ComputeContract,
+    Event,
+    Level,
+    MsAgiTraining,
+    MsIpUse,
+    OpenWeightsRelease,
+    PanelRejected,
+    PanelVerified,
+    ProductLaunch,
+    parse_event,
+)
+from engine.results import Change, Checkpoint, Citation, Decision, Step, TermsReport, TermStatus
+from engine.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
+from engine.scenario import Scenario, Simulation, load_scenario, parse_scenario, simulate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BACKEND_NAMES",
+    "AgiDeclared",
+    "AgiTermsError",
+    "Agreement",
+    "Amendment",
+    "AzurePurchase",
+    "BackendError",
+    "Capability",
+    "Change",
+    "Checkpoint",
+    "Citation",
+    "ComputeContract",
+    "Contract",
+    "ContractState",
+    "Decision",
+    "Event",
+    "EventOrderError",
+    "InputError",
+    "Level",
+    "LifecycleError",
+    "MsAgiTraining",
+    "MsIpUse",
+    "OpenWeightsRelease",
+    "PanelRejected",
+    "PanelVerified",
+    "ProductLaunch",
+    "Rulebook",
+    "RulebookError",
+    "Scenario",
+    "Simulation",
+    "Step",
+    "TermStatus",
+    "TermsReport",
+    "UnknownParameterError",
+    "UnknownVersionError",
+    "__version__",
+    "available_versions",
+    "default_backend",
+    "load_agreement",
+    "load_contract",
+    "load_rulebook",
+    "load_rulebook_from",
+    "load_scenario",
+    "parse_event",
+    "parse_scenario",
+    "simulate",
+]
+
+
+def load_contract(data: "dict[str, object]", backend: str | None = None) -> Contract:
+    """A contract saved with ``Contract.to_json``, on a new agreement with the saved parameters."""
+    from collections.abc import Mapping
+
+    if not isinstance(data, Mapping):
+        raise InputError("a saved contract is a mapping")
+    params = data.get("parameters") or {}
+    if not isinstance(params, Mapping):
+        raise InputError("parameters must be a mapping", place="parameters")
+    agreement = load_agreement(str(data.get("agreement", "2025-10")), dict(params), backend)
+    return Contract.from_json(data, agreement)

@@ -1,0 +1,342 @@
+"""Contracts: one instance of an agreement with its own clock and history. Values, not objects.
+
+``contract.apply(event)`` returns a new contract (the old one is unchanged, and a refused event changes
+nothing); ``terms(on=...)`` and ``decide(action)`` answer questions; ``to_json`` / ``load_contract``
+round-trip it. The timeline (``steps``) records every event and every calendar gate reached.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import AgiTermsError, EventOrderError, InputError, LifecycleError
+from engine.events import (
+    AGI_TYPES,
+    Amendment,
+    AzurePurchase,
+    Event,
+    event_to_json,
+    parse_calendar_date,
+    parse_event,
+)
+from engine.facts import AgiHistory, FactRow, action_row, state_row
+from engine.results import Change, Decision, Step, TermsReport
+from engine.rulebook import available_versions
+
+if TYPE_CHECKING:
+    from engine.agreement import Agreement, CompiledVersion
+
+CONTRACT_FORMAT = "agi-terms/contract@1"
+
+
+@dataclass(frozen=True)
+class ContractState:
+    """The contract's state after a step: the clock, version, phase, AGI history and purchases."""
+
+    date: dt.date
+    version: str
+    phase: str
+    agi: AgiHistory = AgiHistory()
+    azure_purchased_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Contract:
+    """An agreement instance: its state, the events applied and the timeline they made."""
+
+    agreement: Agreement
+    state: ContractState
+    events: tuple[Event, ...] = ()
+    steps: tuple[Step, ...] = ()
+    history: tuple[ContractState, ...] = ()
+    """The state after each step (parallel to ``steps``)."""
+    start_terms: Mapping[str, bool] = field(default_factory=dict)
+    """The terms on the start date, which the first step's changes are measured against."""
+    current_terms: Mapping[str, bool] = field(default_factory=dict)
+    """The terms after the last step."""
+
+    # ------------------------------------------------------------ construction
+
+    @classmethod
+    def started(cls, agreement: Agreement) -> Contract:
+        """A new contract on the agreement's effective date in its initial phase."""
+        rulebook = agreement.rulebook
+        state = ContractState(rulebook.effective, rulebook.version, rulebook.lifecycle.initial)
+        terms = _evaluate(agreement.compiled(state.version), state, state.date)[0]
+        return cls(agreement, state, start_terms=terms, current_terms=terms)
+
+    @property
+    def start_date(self) -> dt.date:
+        return self.agreement.start_date
+
+    @property
+    def phase(self) -> str:
+        return self.state.phase
+
+    @property
+    def version(self) -> str:
+        """The agreement version in force after the last step."""
+        return self.state.version
+
+    # ------------------------------------------------------------ events
+
+    def apply(self, event: Event | Mapping[str, Any]) -> Contract:
+        """The contract after ``event`` (gates reached on the way are recorded first).
+
+        Raises ``InputError`` (bad event), ``EventOrderError`` (dated before the previous event or
+        the start) or ``LifecycleError`` (not allowed in the current phase); ``self`` is unchanged.
+        """
+        parsed = parse_event(event)
+        self._check_date(parsed.date)
+        contract = self._advance(parsed.date)
+        return contract._step(parsed)
+
+    def apply_all(self, events: Iterable[Event | Mapping[str, Any]]) -> Contract:
+        """The contract after every event in order; on a bad event nothing is applied.
+
+        An error's place is prefixed with the event's index (``[3].cloud``).
+        """
+        contract = self
+        for index, event in enumerate(events):
+            try:
+                contract = contract.apply(event)
+            except AgiTermsError as exc:
+                raise exc.at(f"[{index}]") from None
+        return contract
+
+    def advance_to(self, day: dt.date | str) -> Contract:
+        """The contract with every calendar gate up to ``day`` recorded in its timeline."""
+        target = _date_arg(day)
+        self._check_date(target)
+        return self._advance(target)
+
+    def _check_date(self, day: dt.date) -> None:
+        if day < self.start_date:
+            raise EventOrderError(
+                f"{day.isoformat()} is before the agreement's start date"
+                f" {self.start_date.isoformat()}",
+                place="date",
+            )
+        if day < self.state.date:
+            raise EventOrderError(
+                f"{day.isoformat()} is before the previous event or gate"
+                f" ({self.state.date.isoformat()}); events must be in chronological order",
+                place="date",
+            )
+
+    def _advance(self, day: dt.date) -> Contract:
+        contract = self
+        for gate in _gates_between(contract.agreement.compiled(contract.version), contract.state.date, day):
+            contract = contract._gate(gate)
+        if contract.state.date < day:
+            contract = replace(contract, state=replace(contract.state, date=day))
+        return contract
+
+    def _gate(self, gate: dt.date) -> Contract:
+        compiled = self.agreement.compiled(self.version)
+        phase = self.state.phase
+        for cal in compiled.rulebook.lifecycle.calendar:
+            if cal.date == gate:
+                phase = compiled.machine.calendar_trigger(phase, cal.trigger, self.state.agi)
+        state = replace(self.state, date=gate, phase=phase)
+        return self._record(Step(date=gate, type="calendar", phase=phase), state)
+
+    def _step(self, event: Event) -> Contract:
+        compiled = self.agreement.compiled(self.version)
+        state = self.state
+        decision: Decision | None = None
+        if event.type in AGI_TYPES:
+            state = self._agi_event(compiled, event)
+        elif isinstance(event, Amendment):
+            state = self._amendment(event)
+        else:
+            decision = _decide(compiled, state, event)
+            if isinstance(event, AzurePurchase):
+                state = replace(state, azure_purchased_usd=state.azure_purchased_usd + event.amount_usd)
+        state = replace(state, date=event.date)
+        step = Step(date=event.date, type=event.type, phase=state.phase, decision=decision, event=event)
+        recorded = self._record(step, state)
+        return replace(recorded, events=(*self.events, event))
+
+    def _agi_event(self, compiled: CompiledVersion, event: Event) -> ContractState:
+        agi = self.state.agi
+        if event.type == "agi_declared":
+            if agi.pending:
+                raise LifecycleError("a declaration is already pending before the panel", place="type")
+            if agi.live:
+                raise LifecycleError("AGI has already been verified; there is nothing to declare",
+                                     place="type")
+            new_agi = agi.declare(event.date)
+        else:
+            if not agi.pending:
+                raise LifecycleError(f"{event.type}: no declaration is pending", place="type")
+            new_agi = agi.verify(event.date) if event.type == "panel_verified" else agi.reject()
+        phase = compiled.machine.fire(self.state.phase, event.type, agi)
+        return replace(self.state, phase=phase, agi=new_agi)
+
+    def _amendment(self, event: Amendment) -> ContractState:
+        versions = available_versions()
+        if event.to not in versions:
+            raise InputError(
+                f"unknown agreement version {event.to!r}; shipped: {', '.join(versions)}", place="to"
+            )
+        if event.to == self.version:
+            raise InputError(f"the contract is already under version {event.to}", place="to")
+        raise InputError(
+            f"amendments between versions are not supported by this release (to {event.to})",
+            place="to",
+        )
+
+    def _record(self, step: Step, state: ContractState) -> Contract:
+        compiled = self.agreement.compiled(state.version)
+        terms = _evaluate(compiled, state, step.date)[0]
+        before = self.current_terms
+        changes = tuple(
+            Change(term=t, in_force=v) for t, v in terms.items() if before.get(t, False) != v
+        ) + tuple(Change(term=t, in_force=False) for t, v in before.items() if v and t not in terms)
+        step = step.model_copy(update={"changes": changes})
+        return replace(
+            self,
+            state=state,
+            steps=(*self.steps, step),
+            history=(*self.history, state),
+            current_terms=terms,
+        )
+
+    # ------------------------------------------------------------ questions
+
+    def state_on(self, day: dt.date | str) -> ContractState:
+        """The state on ``day``: after every event and gate dated on or before it."""
+        target = _date_arg(day)
+        if target < self.start_date:
+            raise InputError(
+                f"{target.isoformat()} is before the agreement's start date"
+                f" {self.start_date.isoformat()}",
+                place="date",
+            )
+        index = bisect.bisect_right([s.date for s in self.steps], target)
+        state = self.history[index - 1] if index else self._initial_state()
+        compiled = self.agreement.compiled(state.version)
+        phase = state.phase
+        for gate in _gates_between(compiled, state.date, target):
+            for cal in compiled.rulebook.lifecycle.calendar:
+                if cal.date == gate:
+                    phase = compiled.machine.calendar_trigger(phase, cal.trigger, state.agi)
+        return replace(state, date=max(state.date, target), phase=phase)
+
+    def _initial_state(self) -> ContractState:
+        rulebook = self.agreement.rulebook
+        return ContractState(rulebook.effective, rulebook.version, rulebook.lifecycle.initial)
+
+    def terms(self, on: dt.date | str | None = None) -> TermsReport:
+        """Every term of the version in force on ``on`` (default: the contract's clock), with reasons."""
+        day = self.state.date if on is None else _date_arg(on)
+        state = self.state_on(day)
+        compiled = self.agreement.compiled(state.version)
+        in_force, held = _evaluate(compiled, state, day)
+        return TermsReport(
+            date=day,
+            version=state.version,
+            phase=state.phase,
+            terms={t: compiled.term_status(t, v, held[t]) for t, v in in_force.items()},
+        )
+
+    def decide(self, action: Event | Mapping[str, Any]) -> Decision:
+        """Decide an action event on its date without recording it (the contract is unchanged).
+
+        The action is decided on the state on its date given the events recorded so far.
+        """
+        parsed = parse_event(action)
+        if parsed.type in AGI_TYPES or isinstance(parsed, Amendment):
+            raise InputError(f"{parsed.type} is a lifecycle event, not an action to decide", place="type")
+        state = self.state_on(parsed.date)
+        return _decide(self.agreement.compiled(state.version), state, parsed)
+
+    # ------------------------------------------------------------ persistence
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract as JSON-ready data: agreement, parameter overrides, events and clock."""
+        overrides = {}
+        params = self.agreement.rulebook.parameter_by_name
+        for name, value in self.agreement.overrides.items():
+            param = params.get(name)
+            overrides[name] = param.to_json(param.validate(value)) if param else value
+        return {
+            "format": CONTRACT_FORMAT,
+            "agreement": self.agreement.version,
+            "parameters": overrides,
+            "events": [event_to_json(e) for e in self.events],
+            "as_of": self.state.date.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], agreement: Agreement) -> Contract:
+        """Rebuild a contract saved by ``to_json`` by replaying its events on ``agreement``."""
+        if not isinstance(data, Mapping) or data.get("format") != CONTRACT_FORMAT:
+            raise InputError(f"not a saved contract (expected format {CONTRACT_FORMAT!r})", place="format")
+        if data.get("agreement") != agreement.version:
+            raise InputError(
+                f"the contract is of agreement {data.get('agreement')!r}, not {agreement.version!r}",
+                place="agreement",
+            )
+        events = data.get("events")
+        if not isinstance(events, list):
+            raise InputError("events must be a list", place="events")
+        try:
+            contract = agreement.start().apply_all(events)
+        except AgiTermsError as exc:
+            raise exc.at("events") from None
+        as_of = data.get("as_of")
+        if as_of is not None:
+            try:
+                contract = contract.advance_to(parse_calendar_date(as_of))
+            except (ValueError, AgiTermsError) as exc:
+                raise InputError(str(exc), place="as_of") from None
+        return contract
+
+    def __repr__(self) -> str:
+        return (f"Contract(agreement={self.agreement.version!r}, as_of={self.state.date.isoformat()},"
+                f" phase={self.phase!r}, events={len(self.events)})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Contract):
+            return NotImplemented
+        return (self.agreement.version, dict(self.agreement.parameters), self.state, self.steps) == (
+            other.agreement.version, dict(other.agreement.parameters), other.state, other.steps)
+
+    def __hash__(self) -> int:
+        return hash((self.agreement.version, self.state, len(self.steps)))
+
+
+def _date_arg(value: dt.date | str) -> dt.date:
+    try:
+        return parse_calendar_date(value)
+    except ValueError as exc:
+        raise InputError(str(exc), place="date") from None
+
+
+def _gates_between(compiled: CompiledVersion, after: dt.date, until: dt.date) -> list[dt.date]:
+    """The version's gates (rule dates and lifecycle dates) in (after, until]."""
+    days = set(compiled.program.gates) | {c.date for c in compiled.rulebook.lifecycle.calendar}
+    return sorted(d for d in days if after < d <= until)
+
+
+def _row(state: ContractState, day: dt.date) -> FactRow:
+    return state_row(day, state.phase, state.agi, state.azure_purchased_usd)
+
+
+def _evaluate(
+    compiled: CompiledVersion, state: ContractState, day: dt.date
+) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
+    return compiled.terms(_row(state, day))
+
+
+def _decide(compiled: CompiledVersion, state: ContractState, action: Event) -> Decision:
+    row = _row(state, action.date)
+    compiled.terms(row)
+    row.update(action_row(action, state.agi))
+    return compiled.decide(row)

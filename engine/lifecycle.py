@@ -1,0 +1,116 @@
+"""The lifecycle: a version's phases and transitions, declared in ``lifecycle.yaml``, as a state machine.
+
+One ``transitions`` machine per loaded version serves every contract: the phase is data of the
+contract, so firing a trigger sets a single reusable model to that phase, fires, and reads the result,
+under a lock (transitions' models are mutable). No generated trigger methods reach the public API.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from transitions import Machine, MachineError
+
+from engine.errors import LifecycleError
+from engine.facts import AgiHistory
+from engine.rulebook import TRANSITION_CONDITIONS, Lifecycle
+
+# transitions logs every ignored or failed trigger at INFO/WARNING; we raise typed errors instead.
+logging.getLogger("transitions").setLevel(logging.ERROR)
+
+
+class _PhaseModel:
+    """The single model the machine moves: the phase plus the AGI facts its conditions read."""
+
+    state: str
+    agi: AgiHistory = AgiHistory()
+
+    def declaration_pending(self) -> bool:
+        return self.agi.pending
+
+    def no_declaration_live(self) -> bool:
+        return not self.agi.live
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The outcome of a trigger: the new phase (possibly the same)."""
+
+    phase: str
+
+
+class PhaseMachine:
+    """The version's lifecycle as a ``transitions`` machine, shared by all of its contracts."""
+
+    def __init__(self, lifecycle: Lifecycle, version: str) -> None:
+        self.lifecycle = lifecycle
+        self.version = version
+        self._lock = threading.Lock()
+        self._model = _PhaseModel()
+        self._machine = Machine(
+            model=self._model,
+            states=list(lifecycle.phase_ids),
+            initial=lifecycle.initial,
+            transitions=[
+                {
+                    "trigger": t.trigger,
+                    "source": list(t.sources),
+                    "dest": t.dest,
+                    "conditions": list(t.conditions),
+                }
+                for t in lifecycle.transitions
+            ],
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+            model_attribute="state",
+        )
+        self._known = lifecycle.triggers()
+
+    @property
+    def machine(self) -> Machine:
+        """The underlying ``transitions`` machine (for diagrams and inspection; do not fire on it)."""
+        return self._machine
+
+    def accepts(self, phase: str, trigger: str) -> bool:
+        """Some transition for ``trigger`` leaves ``phase`` (conditions aside)."""
+        return any(trigger == t.trigger and phase in t.sources for t in self.lifecycle.transitions)
+
+    def fire(self, phase: str, trigger: str, agi: AgiHistory) -> str:
+        """The phase after ``trigger`` from ``phase``; ``LifecycleError`` if the phase does not allow it."""
+        if trigger not in self._known:
+            raise LifecycleError(
+                f"{trigger} is not an event of agreement {self.version}"
+                f" (its lifecycle has no such transition)",
+                place="type",
+            )
+        if not self.accepts(phase, trigger):
+            raise LifecycleError(f"{trigger} is not allowed in phase {phase}", place="type")
+        with self._lock:
+            model = self._model
+            model.agi = agi
+            self._machine.set_state(phase, model=model)
+            try:
+                moved = self._machine.events[trigger].trigger(model)
+            except MachineError as exc:
+                raise LifecycleError(f"{trigger} is not allowed in phase {phase}: {exc.value}",
+                                     place="type") from None
+            new_phase: str = model.state
+        if not moved:
+            reasons = [
+                TRANSITION_CONDITIONS[c]
+                for t in self.lifecycle.transitions
+                if t.trigger == trigger and phase in t.sources
+                for c in t.conditions
+                if not getattr(model, c)()
+            ]
+            why = "; ".join(dict.fromkeys(reasons)) or "its conditions do not hold"
+            raise LifecycleError(f"{trigger} is not allowed in phase {phase}: {why}", place="type")
+        return new_phase
+
+    def calendar_trigger(self, phase: str, trigger: str, agi: AgiHistory) -> str:
+        """The phase after a calendar gate's trigger; a phase it does not leave stays as it is."""
+        if not self.accepts(phase, trigger):
+            return phase
+        return self.fire(phase, trigger, agi)

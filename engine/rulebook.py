@@ -1,0 +1,745 @@
+"""The rulebook: one agreement version's rule files, loaded, validated and cited.
+
+A version is a folder under ``rules/`` holding ``agreement.yaml`` (what the version is),
+``lifecycle.yaml`` (phases and transitions), ``parameters.yaml`` (readings the public text leaves
+open), ``terms.yaml`` (every term and the rules that put it in or out of force) and
+``decisions.yaml`` (the rules that decide each action). Loading refuses a rule or parameter without a
+source, an unknown operator or fact, a duplicate id, a term or action without a rule, and names the
+file, the rule and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from engine.conditions import (
+    AllOf,
+    Always,
+    AnyOf,
+    Compare,
+    Condition,
+    ConditionSyntaxError,
+    ParamRef,
+    comparisons,
+    parse_condition,
+)
+from engine.errors import RulebookError, UnknownVersionError
+from engine.events import LIFECYCLE_TYPES, Level, parse_calendar_date, place_of
+from engine.facts import (
+    ACTION_FACTS,
+    ACTION_FIELD,
+    LEVEL_NAMES,
+    PHASE_FACT_NAME,
+    STATE_FACTS,
+    FactSpec,
+    FactType,
+)
+from engine.yaml_source import Document, parse_yaml
+
+FILES = ("agreement.yaml", "lifecycle.yaml", "parameters.yaml", "terms.yaml", "decisions.yaml")
+TRANSITION_CONDITIONS: Mapping[str, str] = {
+    "declaration_pending": "no declaration is pending",
+    "no_declaration_live": "a declaration is already pending or verified",
+}
+"""Conditions a lifecycle transition may name, with the reason given when one fails."""
+
+# Source ids of the term sheet (research/agreement-sources.md) and their ranges.
+_SOURCE_RANGES = {"N": 19, "P": 17, "Q": 26, "S": 23, "E": 12, "D": 2}
+_SOURCE_ID = re.compile(r"(?P<kind>[NPQSED])(?P<num>\d+)|§\d+(?:\.\d+)*")
+_SEED = re.compile(r"seeds/[0-9a-f_]+\.txt: \".+\"")
+
+
+def check_source(text: str) -> str:
+    """A citation: source ids (``N8``, ``N4, N5``, ``§4.4``) or ``seeds/FILE.txt: "short quote"``."""
+    text = text.strip()
+    if not text:
+        raise ValueError("the source is empty; cite a source id such as N8")
+    if _SEED.fullmatch(text):
+        return text
+    for part in (p.strip() for p in text.split(",")):
+        match = _SOURCE_ID.fullmatch(part)
+        if match is None:
+            raise ValueError(
+                f"{part!r} is not a source id (N1-N19, P1-P17, Q1-Q26, S1-S23, E1-E12, D1-D2, §n.n)"
+                ' or a seed citation (seeds/FILE.txt: "quote")'
+            )
+        if match["kind"] and not 1 <= int(match["num"]) <= _SOURCE_RANGES[match["kind"]]:
+            raise ValueError(f"{part!r} is not a source id of the term sheet")
+    return text
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Cited(_Strict):
+    source: str
+
+    @field_validator("source")
+    @classmethod
+    def _cited(cls, value: str) -> str:
+        return check_source(value)
+
+
+# ---------------------------------------------------------------- file schemas
+
+
+class _AgreementFile(_Cited):
+    id: str
+    title: str
+    effective: dt.date
+    summary: str
+
+    @field_validator("effective", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> dt.date:
+        return parse_calendar_date(value)
+
+
+class _PhaseEntry(_Cited):
+    id: str
+    meaning: str
+
+
+class _GateEntry(_Cited):
+    date: dt.date
+    trigger: str
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> dt.date:
+        return parse_calendar_date(value)
+
+
+class _LifecycleFile(_Strict):
+    initial: str
+    final: list[str]
+    phases: list[_PhaseEntry]
+    transitions: list[dict[str, Any]]
+    calendar: list[_GateEntry] = []
+
+
+ParameterType = Literal["date", "choice", "number", "level"]
+
+
+class _ParameterEntry(_Cited):
+    name: str
+    type: ParameterType
+    default: Any
+    nullable: bool = False
+    choices: list[str] = []
+    minimum: float | None = None
+    reported: bool = False
+    meaning: str
+
+
+class _ParametersFile(_Strict):
+    parameters: list[_ParameterEntry]
+
+
+class _RuleEntry(_Cited):
+    id: str
+    effect: str
+    when: Any = None
+    obligation: str | None = None
+    note: str | None = None
+
+
+class _TermEntry(_Cited):
+    id: str
+    holder: str
+    title: str
+    meaning: str
+    rules: list[_RuleEntry]
+
+
+class _TermsFile(_Strict):
+    terms: list[_TermEntry]
+
+
+class _ObligationEntry(_Cited):
+    id: str
+    meaning: str
+
+
+class _ActionEntry(_Strict):
+    action: str
+    rules: list[_RuleEntry]
+
+
+class _DecisionsFile(_Strict):
+    obligations: list[_ObligationEntry] = []
+    actions: list[_ActionEntry]
+
+
+# ---------------------------------------------------------------- the loaded rulebook
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A reading the public text leaves open, with its default and citation (SPEC §5)."""
+
+    name: str
+    type: ParameterType
+    default: object
+    meaning: str
+    source: str
+    nullable: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    reported: bool = False
+
+    def validate(self, value: object) -> object:
+        """The value in the parameter's own type; ``ValueError`` saying what is expected."""
+        if value is None:
+            if self.nullable:
+                return None
+            raise ValueError(f"{self.name} cannot be null")
+        if self.type == "date":
+            try:
+                return parse_calendar_date(value)
+            except ValueError as exc:
+                raise ValueError(f"{self.name}: {exc}") from None
+        if self.type == "choice" or self.type == "level":
+            options = self.choices if self.type == "choice" else LEVEL_NAMES
+            if isinstance(value, str) and value in options:
+                return value
+            raise ValueError(f"{self.name} is one of {', '.join(options)}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{self.name} is a number, got {value!r}")
+        number = float(value)
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(f"{self.name} is a finite number, got {value!r}")
+        if self.minimum is not None and number < self.minimum:
+            raise ValueError(f"{self.name} is at least {self.minimum:g}, got {value!r}")
+        return number
+
+    def to_json(self, value: object) -> object:
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One cited rule: when ``condition`` holds, ``effect`` applies to its term or action."""
+
+    id: str
+    effect: str
+    condition: Condition
+    source: str
+    target: str
+    """The term id (term rules) or the action type (decision rules)."""
+    kind: Literal["term", "action"]
+    obligation: str | None = None
+    note: str | None = None
+    file: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Term:
+    id: str
+    holder: str
+    title: str
+    meaning: str
+    source: str
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Obligation:
+    id: str
+    meaning: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Phase:
+    id: str
+    meaning: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    conditions: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class CalendarGate:
+    """A date on which the lifecycle moves by itself (the term ends, say)."""
+
+    date: dt.date
+    trigger: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    initial: str
+    final: tuple[str, ...]
+    phases: tuple[Phase, ...]
+    transitions: tuple[Transition, ...]
+    calendar: tuple[CalendarGate, ...]
+
+    @property
+    def phase_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.phases)
+
+    def triggers(self) -> frozenset[str]:
+        return frozenset(t.trigger for t in self.transitions)
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """A validated agreement version: lifecycle, parameters, terms and decision rules."""
+
+    version: str
+    title: str
+    effective: dt.date
+    summary: str
+    source: str
+    lifecycle: Lifecycle
+    parameters: tuple[Parameter, ...]
+    terms: tuple[Term, ...]
+    obligations: tuple[Obligation, ...]
+    decisions: Mapping[str, tuple[Rule, ...]]
+    location: str = ""
+    facts: Mapping[str, FactSpec] = field(default_factory=dict)
+
+    @property
+    def term_ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.terms)
+
+    @functools.cached_property
+    def parameter_by_name(self) -> Mapping[str, Parameter]:
+        return {p.name: p for p in self.parameters}
+
+    @functools.cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule, terms first (in file order), then decisions."""
+        found = [r for t in self.terms for r in t.rules]
+        for rules in self.decisions.values():
+            found.extend(rules)
+        return tuple(found)
+
+    @functools.cached_property
+    def rule_by_id(self) -> Mapping[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    def defaults(self) -> dict[str, object]:
+        return {p.name: p.default for p in self.parameters}
+
+
+# ---------------------------------------------------------------- locating rule folders
+
+
+def shipped_rules() -> Traversable:
+    """The folder of shipped versions: inside the installed package, or ``rules/`` of a checkout."""
+    packaged = resources.files("engine").joinpath("_rules")
+    if packaged.is_dir():
+        return packaged
+    # A source checkout or an editable install: rules/ stands beside the package, not the CWD.
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def available_versions() -> tuple[str, ...]:
+    """The shipped agreement versions, oldest first."""
+    root = shipped_rules()
+    return tuple(
+        sorted(p.name for p in root.iterdir() if p.is_dir() and p.joinpath("agreement.yaml").is_file())
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def load_rulebook(version: str) -> Rulebook:
+    """Load and validate a shipped version (cached: the result is immutable)."""
+    folder = shipped_rules().joinpath(version)
+    if not re.fullmatch(r"\d{4}-\d{2}", version) or not folder.is_dir():
+        known = ", ".join(available_versions())
+        raise UnknownVersionError(f"unknown agreement version {version!r}; shipped: {known}")
+    return load_rulebook_from(folder, label=f"rules/{version}")
+
+
+def load_rulebook_from(folder: Traversable | Path | str, label: str | None = None) -> Rulebook:
+    """Load and validate a rule folder (a shipped one or any other, e.g. for ``agi-terms check``)."""
+    root: Traversable = Path(folder) if isinstance(folder, str) else folder
+    name = label or str(root)
+    docs: dict[str, Document] = {}
+    for file in FILES:
+        entry = root.joinpath(file)
+        where = f"{name}/{file}"
+        if not entry.is_file():
+            raise RulebookError(f"missing rule file {file}", file=where)
+        try:
+            text = entry.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RulebookError(f"cannot read the file: {exc}", file=where) from None
+        try:
+            docs[file] = parse_yaml(text, where)
+        except Exception as exc:  # an InputError carrying the YAML position
+            if hasattr(exc, "place"):
+                raise RulebookError(str(getattr(exc, "message", exc)), place=exc.place, file=where) from None
+            raise
+    return _Loader(docs, name).build()
+
+
+# ---------------------------------------------------------------- validation
+
+
+class _Loader:
+    def __init__(self, docs: Mapping[str, Document], name: str) -> None:
+        self.docs = docs
+        self.name = name
+
+    # -- helpers
+
+    def fail(self, file: str, path: Sequence[int | str], message: str, rule: str | None = None) -> RulebookError:
+        doc = self.docs[file]
+        where = doc.where(path)
+        key = place_of(tuple(path))
+        parts = []
+        if rule is not None:
+            parts.append(f"rule {rule}")
+        if key:
+            parts.append(f"key {key}")
+        if where:
+            parts.append(where)
+        return RulebookError(message, place=", ".join(parts), file=doc.name)
+
+    def model(self, file: str, schema: type[BaseModel]) -> Any:
+        data = self.docs[file].data
+        try:
+            return schema.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = tuple(err["loc"])
+            rule = self._rule_at(file, loc)
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown key"
+            elif err["type"] == "missing":
+                message = "required key is missing"
+            raise self.fail(file, loc, message, rule) from None
+
+    def _rule_at(self, file: str, loc: Sequence[int | str]) -> str | None:
+        """The id of the rule (or term, parameter) that ``loc`` points into, for error messages."""
+        node: Any = self.docs[file].data
+        found: str | None = None
+        for part in loc:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+            if isinstance(node, Mapping):
+                ident = node.get("id", node.get("name"))
+                if isinstance(ident, str):
+                    found = ident
+        return found
+
+    # -- the build
+
+    def build(self) -> Rulebook:
+        agreement: _AgreementFile = self.model("agreement.yaml", _AgreementFile)
+        lifecycle = self.lifecycle()
+        parameters = self.parameters()
+        facts = self.fact_space(lifecycle)
+        terms_file: _TermsFile = self.model("terms.yaml", _TermsFile)
+        decisions_file: _DecisionsFile = self.model("decisions.yaml", _DecisionsFile)
+
+        seen: dict[str, str] = {}
+        term_ids = [t.id for t in terms_file.terms]
+        for i, term in enumerate(terms_file.terms):
+            self.unique(seen, term.id, "terms.yaml", ["terms", i, "id"])
+        for i, ob in enumerate(decisions_file.obligations):
+            self.unique(seen, ob.id, "decisions.yaml", ["obligations", i, "id"])
+
+        term_facts = {t: FactSpec(t, "bool", f"the term {t} is in force") for t in term_ids}
+        terms: list[Term] = []
+        for i, term in enumerate(terms_file.terms):
+            if term.id in facts or term.id in {p.name for p in parameters}:
+                raise self.fail("terms.yaml", ["terms", i, "id"], f"term id {term.id!r} is also a fact or parameter name")
+            if not term.rules:
+                raise self.fail("terms.yaml", ["terms", i, "rules"], f"term {term.id!r} has no rule")
+            rules = []
+            for j, entry in enumerate(term.rules):
+                path: list[int | str] = ["terms", i, "rules", j]
+                self.unique(seen, entry.id, "terms.yaml", [*path, "id"])
+                if entry.effect not in ("grant", "end"):
+                    raise self.fail("terms.yaml", [*path, "effect"],
+                                    f"a term rule's effect is grant or end, got {entry.effect!r}", entry.id)
+                if entry.obligation is not None:
+                    raise self.fail("terms.yaml", [*path, "obligation"], "only decision rules attach obligations", entry.id)
+                available = {**facts, **{k: v for k, v in term_facts.items() if k != term.id}}
+                condition = self.condition("terms.yaml", path, entry, available, parameters)
+                rules.append(self.rule(entry, condition, term.id, "term", "terms.yaml", path))
+            terms.append(Term(term.id, term.holder, term.title, term.meaning, term.source, tuple(rules)))
+        self.check_term_cycles(terms)
+
+        obligations = tuple(Obligation(o.id, o.meaning, o.source) for o in decisions_file.obligations)
+        obligation_ids = {o.id for o in obligations}
+        decisions: dict[str, tuple[Rule, ...]] = {}
+        for i, action in enumerate(decisions_file.actions):
+            if action.action not in ACTION_FACTS:
+                raise self.fail("decisions.yaml", ["actions", i, "action"],
+                                f"unknown action {action.action!r}; actions: {', '.join(ACTION_FACTS)}")
+            if action.action in decisions:
+                raise self.fail("decisions.yaml", ["actions", i, "action"], f"action {action.action!r} is listed twice")
+            available = {**facts, **term_facts, **{f.name: f for f in ACTION_FACTS[action.action]}}
+            rules = []
+            for j, entry in enumerate(action.rules):
+                path = ["actions", i, "rules", j]
+                self.unique(seen, entry.id, "decisions.yaml", [*path, "id"])
+                if entry.effect not in ("allow", "deny", "oblige", "cite"):
+                    raise self.fail("decisions.yaml", [*path, "effect"],
+                                    f"a decision rule's effect is allow, deny, oblige or cite, got {entry.effect!r}", entry.id)
+                if (entry.effect == "oblige") != (entry.obligation is not None):
+                    raise self.fail("decisions.yaml", [*path, "obligation"],
+                                    "an oblige rule names one obligation, and only oblige rules do", entry.id)
+                if entry.obligation is not None and entry.obligation not in obligation_ids:
+                    raise self.fail("decisions.yaml", [*path, "obligation"], f"unknown obligation {entry.obligation!r}", entry.id)
+                condition = self.condition("decisions.yaml", path, entry, available, parameters)
+                rules.append(self.rule(entry, condition, action.action, "action", "decisions.yaml", path))
+            if not any(r.effect == "allow" for r in rules):
+                raise self.fail("decisions.yaml", ["actions", i, "rules"],
+                                f"action {action.action!r} has no allow rule, so it could never be allowed")
+            decisions[action.action] = tuple(rules)
+        missing = [a for a in ACTION_FACTS if a not in decisions]
+        if missing:
+            raise self.fail("decisions.yaml", ["actions"], f"no rules decide the action(s) {', '.join(missing)}")
+
+        return Rulebook(
+            version=agreement.id,
+            title=agreement.title,
+            effective=agreement.effective,
+            summary=agreement.summary,
+            source=agreement.source,
+            lifecycle=lifecycle,
+            parameters=parameters,
+            terms=tuple(terms),
+            obligations=obligations,
+            decisions=decisions,
+            location=self.name,
+            facts={**facts, **term_facts, **{f.name: f for specs in ACTION_FACTS.values() for f in specs}},
+        )
+
+    def unique(self, seen: dict[str, str], ident: str, file: str, path: list[int | str]) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", ident):
+            raise self.fail(file, path, f"{ident!r} is not an id (lower-case letters, digits, _)", ident)
+        if ident in seen:
+            raise self.fail(file, path, f"duplicate id {ident!r} (first in {seen[ident]})", ident)
+        seen[ident] = file
+
+    def rule(self, entry: _RuleEntry, condition: Condition, target: str, kind: Literal["term", "action"],
+             file: str, path: list[int | str]) -> Rule:
+        pos = self.docs[file].position(path)
+        return Rule(
+            id=entry.id, effect=entry.effect, condition=condition, source=entry.source, target=target,
+            kind=kind, obligation=entry.obligation, note=entry.note,
+            file=self.docs[file].name, line=pos[0] if pos else None,
+        )
+
+    def fact_space(self, lifecycle: Lifecycle) -> dict[str, FactSpec]:
+        facts = {f.name: f for f in STATE_FACTS}
+        facts[PHASE_FACT_NAME] = FactSpec(PHASE_FACT_NAME, "choice", "the lifecycle phase", lifecycle.phase_ids)
+        facts[ACTION_FIELD.name] = ACTION_FIELD
+        return facts
+
+    def lifecycle(self) -> Lifecycle:
+        file = "lifecycle.yaml"
+        raw: _LifecycleFile = self.model(file, _LifecycleFile)
+        phases = tuple(Phase(p.id, p.meaning, p.source) for p in raw.phases)
+        ids = [p.id for p in phases]
+        seen: dict[str, str] = {}
+        for i, p in enumerate(phases):
+            self.unique(seen, p.id, file, ["phases", i, "id"])
+        if raw.initial not in ids:
+            raise self.fail(file, ["initial"], f"initial phase {raw.initial!r} is not a phase")
+        for i, f in enumerate(raw.final):
+            if f not in ids:
+                raise self.fail(file, ["final", i], f"final phase {f!r} is not a phase")
+        transitions = []
+        for i, data in enumerate(raw.transitions):
+            path: list[int | str] = ["transitions", i]
+            if not isinstance(data, Mapping):
+                raise self.fail(file, path, "a transition is a mapping")
+            unknown = set(data) - {"trigger", "from", "to", "conditions", "source"}
+            if unknown:
+                raise self.fail(file, [*path, sorted(unknown)[0]], "unknown key")
+            for key in ("trigger", "from", "to", "source"):
+                if key not in data:
+                    raise self.fail(file, [*path, key], "required key is missing")
+            try:
+                source = check_source(str(data["source"]))
+            except ValueError as exc:
+                raise self.fail(file, [*path, "source"], str(exc)) from None
+            sources = data["from"] if isinstance(data["from"], list) else [data["from"]]
+            for s in [*sources, data["to"]]:
+                if s not in ids:
+                    raise self.fail(file, path, f"{s!r} is not a phase of this version")
+            trigger = data["trigger"]
+            if trigger not in LIFECYCLE_TYPES and trigger not in {g.trigger for g in raw.calendar}:
+                raise self.fail(file, [*path, "trigger"],
+                                f"trigger {trigger!r} is neither a lifecycle event nor a calendar trigger")
+            conds = data.get("conditions", [])
+            for c in conds:
+                if c not in TRANSITION_CONDITIONS:
+                    raise self.fail(file, [*path, "conditions"],
+                                    f"unknown transition condition {c!r}; known: {', '.join(TRANSITION_CONDITIONS)}")
+            transitions.append(Transition(trigger, tuple(sources), data["to"], tuple(conds), source))
+        calendar = tuple(CalendarGate(g.date, g.trigger, g.source) for g in raw.calendar)
+        return Lifecycle(raw.initial, tuple(raw.final), phases, tuple(transitions), calendar)
+
+    def parameters(self) -> tuple[Parameter, ...]:
+        file = "parameters.yaml"
+        raw: _ParametersFile = self.model(file, _ParametersFile)
+        found: list[Parameter] = []
+        seen: dict[str, str] = {}
+        for i, p in enumerate(raw.parameters):
+            path: list[int | str] = ["parameters", i]
+            self.unique(seen, p.name, file, [*path, "name"])
+            if p.type == "choice" and not p.choices:
+                raise self.fail(file, [*path, "choices"], "a choice parameter lists its choices", p.name)
+            param = Parameter(p.name, p.type, None, p.meaning, p.source, p.nullable, tuple(p.choices),
+                              p.minimum, p.reported)
+            try:
+                default = param.validate(p.default)
+            except ValueError as exc:
+                raise self.fail(file, [*path, "default"], str(exc), p.name) from None
+            found.append(Parameter(p.name, p.type, default, p.meaning, p.source, p.nullable,
+                                   tuple(p.choices), p.minimum, p.reported))
+        return tuple(found)
+
+    def condition(self, file: str, path: list[int | str], entry: _RuleEntry, facts: Mapping[str, FactSpec],
+                  parameters: Iterable[Parameter]) -> Condition:
+        params = {p.name: p for p in parameters}
+        try:
+            condition = parse_condition(entry.when)
+        except ConditionSyntaxError as exc:
+            raise self.fail(file, [*path, *_split(exc.path)], str(exc), entry.id) from None
+        for cmp in comparisons(condition):
+            try:
+                _check_comparison(cmp, facts, params)
+            except ValueError as exc:
+                raise self.fail(file, [*path, *_split(cmp.path)], str(exc), entry.id) from None
+        return condition
+
+    def check_term_cycles(self, terms: Sequence[Term]) -> None:
+        ids = {t.id for t in terms}
+        deps = {t.id: term_dependencies(t, ids) for t in terms}
+        state: dict[str, int] = {}
+
+        def visit(node: str, trail: list[str]) -> None:
+            if state.get(node) == 2:
+                return
+            if state.get(node) == 1:
+                cycle = " -> ".join([*trail[trail.index(node):], node])
+                raise RulebookError(f"terms depend on each other in a cycle: {cycle}",
+                                    file=self.docs["terms.yaml"].name, place=f"term {node}")
+            state[node] = 1
+            for dep in sorted(deps[node]):
+                visit(dep, [*trail, node])
+            state[node] = 2
+
+        for t in terms:
+            visit(t.id, [])
+
+
+def term_dependencies(term: Term, term_ids: set[str]) -> set[str]:
+    """The terms that ``term``'s rules test."""
+    return {c.field for r in term.rules for c in comparisons(r.condition) if c.field in term_ids}
+
+
+def _split(path: str) -> list[int | str]:
+    """``when.$and[1].$lte`` -> ["when", "$and", 1, "$lte"] (for positions in the YAML)."""
+    parts: list[int | str] = []
+    for token in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        parts.append(int(token[1:-1]) if token.startswith("[") else token)
+    return parts
+
+
+_ORDERED: frozenset[FactType] = frozenset({"date", "number", "level"})
+
+
+def _check_comparison(cmp: Compare, facts: Mapping[str, FactSpec], params: Mapping[str, Parameter]) -> None:
+    """Refuse unknown names, values of the wrong type and orderings of unordered types."""
+    if cmp.field in params:
+        # A parameter tested like a fact: decided when the rules are compiled.
+        param = params[cmp.field]
+        if isinstance(cmp.value, ParamRef):
+            raise ValueError("compare a parameter with a constant, not with another parameter")
+        _check_value(cmp, _param_fact_type(param), param.choices, cmp.value)
+        return
+    spec = facts.get(cmp.field)
+    if spec is None:
+        raise ValueError(f"unknown fact {cmp.field!r}; known facts here: {', '.join(sorted(facts))}")
+    if cmp.op not in ("eq", "neq") and spec.type not in _ORDERED:
+        raise ValueError(f"{cmp.field} is a {spec.type}; only == and $neq apply to it")
+    if isinstance(cmp.value, ParamRef):
+        param = params.get(cmp.value.name)
+        if param is None:
+            raise ValueError(f"unknown parameter {cmp.value.name!r}")
+        if _param_fact_type(param) != spec.type:
+            raise ValueError(f"parameter {param.name} is a {param.type}, but {cmp.field} is a {spec.type}")
+        return
+    _check_value(cmp, spec.type, spec.choices, cmp.value)
+
+
+def _param_fact_type(param: Parameter) -> FactType:
+    return "choice" if param.type == "choice" else param.type
+
+
+def _check_value(cmp: Compare, type_: FactType, choices: Sequence[str], value: object) -> None:
+    ok: bool
+    if type_ == "bool":
+        ok = isinstance(value, bool)
+    elif type_ == "date":
+        ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    elif type_ == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif type_ == "level":
+        ok = isinstance(value, str) and value in Level.__members__
+    else:
+        ok = isinstance(value, str) and value in choices
+        if isinstance(value, str) and not ok:
+            raise ValueError(f"{value!r} is not a value of {cmp.field} ({', '.join(choices)})")
+    if not ok:
+        raise ValueError(f"{cmp.field} is a {type_}; {value!r} is not")
+
+
+__all__ = [
+    "FILES",
+    "AllOf",
+    "Always",
+    "AnyOf",
+    "CalendarGate",
+    "Lifecycle",
+    "Obligation",
+    "Parameter",
+    "Phase",
+    "Rule",
+    "Rulebook",
+    "Term",
+    "Transition",
+    "available_versions",
+    "check_source",
+    "load_rulebook",
+    "load_rulebook_from",
+    "shipped_rules",
+    "term_dependencies",
+]

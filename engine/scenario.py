@@ -1,0 +1,206 @@
+"""Scenarios: a story of events with checkpoints, simulated into a timeline (SPEC §7).
+
+``load_scenario(path)`` reads a scenario file; ``simulate(scenario)`` replays it and returns a
+``Simulation`` whose ``to_json()`` is the documented output of ``agi-terms simulate --format json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from engine.agreement import Agreement, load_agreement
+from engine.contract import Contract
+from engine.errors import AgiTermsError, InputError, UnknownParameterError
+from engine.events import CalendarDate, input_error_from, parse_calendar_date, parse_event
+from engine.results import Checkpoint, Step
+from engine.rulebook import available_versions, load_rulebook
+from engine.yaml_source import Document, parse_yaml, read_yaml
+
+
+class Scenario(BaseModel):
+    """A scenario file: which agreement, what-if parameters, events and checkpoints."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = None
+    agreement: str = "2025-10"
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    events: list[dict[str, Any]]
+    checkpoints: list[CalendarDate] = Field(default_factory=list)
+
+    @field_validator("agreement", mode="before")
+    @classmethod
+    def _version(cls, value: object) -> object:
+        if not isinstance(value, str):
+            raise ValueError(f'an agreement version is a quoted string such as "2025-10", got {value!r}')
+        return value
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _events(cls, value: object) -> object:
+        if not isinstance(value, list):
+            raise ValueError("events is a list of events")
+        for item in value:
+            if not isinstance(item, dict):
+                raise ValueError(f"an event is a mapping with date and type, got {item!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """The result of simulating a scenario: the timeline, the checkpoints and the final contract."""
+
+    name: str | None
+    agreement: str
+    parameters: dict[str, Any]
+    steps: tuple[Step, ...]
+    checkpoints: tuple[Checkpoint, ...]
+    contract: Contract
+
+    def to_json(self) -> dict[str, Any]:
+        """The output of ``agi-terms simulate --format json`` (SPEC §7): exactly these four keys."""
+        return {
+            "agreement": self.agreement,
+            "parameters": self.parameters,
+            "steps": [s.to_json() for s in self.steps],
+            "checkpoints": [c.to_json() for c in self.checkpoints],
+        }
+
+
+def scenario_from_data(data: object, document: Document | None = None) -> Scenario:
+    """Validate scenario data; errors are ``InputError``s placed at ``events[3].cloud`` (0-based)."""
+    if not isinstance(data, Mapping):
+        raise InputError("a scenario is a mapping with at least 'events'", place=_line(document, []))
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        error = input_error_from(exc)
+        raise _with_line(error, document, exc.errors()[0]["loc"]) from None
+    for index, event in enumerate(scenario.events):
+        try:
+            parse_event(event)
+        except AgiTermsError as exc:
+            exc.at(f"events[{index}]")
+            raise _with_line(exc, document, _path(exc.place)) from None
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (YAML 1.2)."""
+    document = read_yaml(path)
+    try:
+        return scenario_from_data(document.data, document)
+    except AgiTermsError as exc:
+        raise exc.in_file(str(path)) from None
+
+
+def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
+    """Parse and validate scenario text."""
+    document = parse_yaml(text, name)
+    try:
+        return scenario_from_data(document.data, document)
+    except AgiTermsError as exc:
+        raise exc.in_file(name) from None
+
+
+def _path(place: str) -> list[int | str]:
+    import re
+
+    return [int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"[^.\[\]]+|\[\d+\]", place)]
+
+
+def _line(document: Document | None, path: Sequence[int | str]) -> str:
+    return document.where(path) if document is not None else ""
+
+
+def _with_line(error: AgiTermsError, document: Document | None, loc: Sequence[int | str]) -> AgiTermsError:
+    where = _line(document, list(loc))
+    if where and "line " not in error.message:
+        error.message = f"{error.message} ({where})"
+    return error
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    overrides: Mapping[str, object] | None = None,
+    backend: str | None = None,
+    agreement: Agreement | None = None,
+) -> Simulation:
+    """Replay ``scenario`` (with ``overrides`` on top of its parameters) into a timeline.
+
+    Every gate up to the last event or checkpoint appears as a ``calendar`` step; checkpoints are
+    reported in the order given. Raises ``InputError`` subclasses placed in the scenario.
+    """
+    parameters = {**scenario.parameters, **(overrides or {})}
+    _check_parameter_names(scenario, parameters)
+    own = agreement is None
+    if agreement is None:
+        agreement = load_agreement(scenario.agreement, parameters, backend)
+    try:
+        contract = agreement.start()
+        for index, event in enumerate(scenario.events):
+            try:
+                contract = contract.apply(event)
+            except AgiTermsError as exc:
+                raise exc.at(f"events[{index}]") from None
+        if scenario.checkpoints:
+            contract = contract.advance_to(max(max(scenario.checkpoints), contract.state.date))
+        checkpoints = []
+        for index, day in enumerate(scenario.checkpoints):
+            try:
+                report = contract.terms(on=day)
+            except AgiTermsError as exc:
+                raise exc.at(f"checkpoints[{index}]") from None
+            checkpoints.append(Checkpoint(date=day, phase=report.phase, terms=report.in_force()))
+        return Simulation(
+            name=scenario.name,
+            agreement=agreement.version,
+            parameters=agreement.parameters_json(),
+            steps=contract.steps,
+            checkpoints=tuple(checkpoints),
+            contract=contract,
+        )
+    finally:
+        if own:
+            agreement.close()
+
+
+def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object]) -> None:
+    """A scenario may set the parameters of its version and of every version it amends to."""
+    if scenario.agreement not in available_versions():
+        load_rulebook(scenario.agreement)  # raises UnknownVersionError with the shipped list
+    versions = [scenario.agreement] + [
+        str(e["to"]) for e in scenario.events if e.get("type") == "amendment" and e.get("to") in available_versions()
+    ]
+    known = {p.name for v in versions for p in load_rulebook(v).parameters}
+    for name in parameters:
+        if name not in known:
+            names = ", ".join(sorted(known))
+            raise UnknownParameterError(
+                f"unknown parameter {name!r} for agreement {scenario.agreement}; parameters: {names}",
+                place=f"parameters.{name}",
+            )
+
+
+def parse_set_option(text: str) -> tuple[str, object]:
+    """``NAME=VALUE`` from ``--set``; the value is read as a YAML 1.2 scalar (``null``, ``5e27``)."""
+    name, sep, raw = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise InputError(f"--set takes NAME=VALUE, got {text!r}", place="--set")
+    try:
+        value = parse_yaml(raw.strip() or "null", "--set").data
+    except AgiTermsError:
+        value = raw.strip()
+    if isinstance(value, dict | list):
+        raise InputError(f"--set {name}: the value is a single scalar, got {raw!r}", place="--set")
+    if isinstance(value, dt.date):
+        value = parse_calendar_date(value)
+    return name, value

@@ -1,0 +1,127 @@
+"""Reading YAML 1.2 documents (scenarios, assumptions, rule files) with positions for error messages.
+
+PyYAML's default resolver follows YAML 1.1 (``on:`` becomes ``true``, ``5e27`` a string); ruamel.yaml
+reads YAML 1.2, refuses duplicate keys and keeps the line and column of every node.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from engine.errors import InputError
+
+Path_ = Sequence[int | str]
+
+
+class Document:
+    """A parsed YAML document: its plain Python data and where each part stood in the text."""
+
+    def __init__(self, raw: Any, name: str) -> None:
+        self._raw = raw
+        self.name = name
+        self.data: Any = _plain(raw)
+
+    def position(self, path: Path_) -> tuple[int, int] | None:
+        """1-based (line, column) of the value at ``path``, or of the nearest enclosing node."""
+        node = self._raw
+        found: tuple[int, int] | None = _own_position(node)
+        for part in path:
+            if isinstance(node, CommentedMap) and part in node:
+                try:
+                    line, col = node.lc.value(part)
+                    found = (line + 1, col + 1)
+                except (KeyError, TypeError):
+                    pass
+                node = node[part]
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+                try:
+                    line, col = node.lc.item(part)
+                    found = (line + 1, col + 1)
+                except (KeyError, TypeError):
+                    pass
+                node = node[part]
+            else:
+                break
+        return found
+
+    def where(self, path: Path_) -> str:
+        """``line L, column C`` of the value at ``path`` (empty when unknown)."""
+        pos = self.position(path)
+        return f"line {pos[0]}, column {pos[1]}" if pos else ""
+
+
+def _own_position(node: Any) -> tuple[int, int] | None:
+    lc = getattr(node, "lc", None)
+    if lc is None or lc.line is None:
+        return None
+    return (lc.line + 1, lc.col + 1)
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip types as plain dict/list/str/int/float/bool/None/date."""
+    if isinstance(node, dict):
+        return {_plain(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, dt.datetime):
+        return dt.datetime(
+            node.year, node.month, node.day, node.hour, node.minute, node.second, node.microsecond
+        )
+    if isinstance(node, dt.date):
+        return dt.date(node.year, node.month, node.day)
+    return node
+
+
+def _loader() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.version = (1, 2)
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def parse_yaml(text: str, name: str) -> Document:
+    """Parse one YAML 1.2 document; a syntax error is an ``InputError`` placed at its line and column."""
+    try:
+        raw = _loader().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "duplicate key" in str(exc):
+            problem = f"duplicate key: {problem}"
+        raise InputError(f"YAML syntax: {problem}", place=place, file=name) from None
+    except YAMLError as exc:
+        raise InputError(f"YAML syntax: {exc}", file=name) from None
+    return Document(raw, name)
+
+
+def read_yaml(path: str | Path) -> Document:
+    """Read and parse a YAML file; unreadable or non-UTF-8 files are ``InputError``s naming the file."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start})", place=f"line {line}", file=name
+        ) from None
+    return parse_yaml(text, name)
