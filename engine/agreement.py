@@ -64,14 +64,27 @@ class CompiledVersion:
     ends: Mapping[str, frozenset[int]]
 
     @classmethod
-    def build(cls, rulebook: Rulebook, parameters: Mapping[str, object], backend: str | None) -> CompiledVersion:
+    def build(
+        cls, rulebook: Rulebook, parameters: Mapping[str, object], backend: str | None
+    ) -> CompiledVersion:
         program = compile_program(rulebook, parameters)
-        grants = {t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "grant")
-                  for t in rulebook.term_ids}
-        ends = {t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "end")
-                for t in rulebook.term_ids}
-        return cls(rulebook, parameters, program, make_backend(backend, program),
-                   PhaseMachine(rulebook.lifecycle, rulebook.version), grants, ends)
+        grants = {
+            t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "grant")
+            for t in rulebook.term_ids
+        }
+        ends = {
+            t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "end")
+            for t in rulebook.term_ids
+        }
+        return cls(
+            rulebook,
+            parameters,
+            program,
+            make_backend(backend, program),
+            PhaseMachine(rulebook.lifecycle, rulebook.version),
+            grants,
+            ends,
+        )
 
     def terms(self, row: FactRow) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
         """Evaluate every term on ``row`` (state facts), stage by stage; adds the terms to ``row``.
@@ -146,9 +159,7 @@ class Agreement:
         self._lock = threading.Lock()
         self._versions: dict[str, CompiledVersion] = {}
         rulebook = load_rulebook(version)
-        known = frozenset(
-            p.name for v in available_versions() for p in load_rulebook(v).parameters
-        )
+        known = frozenset(p.name for v in available_versions() for p in load_rulebook(v).parameters)
         start = CompiledVersion.build(
             rulebook, resolve_parameters(rulebook, self.overrides, known), backend
         )
@@ -210,8 +221,10 @@ class Agreement:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"Agreement(version={self.version!r}, parameters={self.overrides!r},"
-                f" backend={self.backend!r})")
+        return (
+            f"Agreement(version={self.version!r}, parameters={self.overrides!r},"
+            f" backend={self.backend!r})"
+        )
 
 
 def load_agreement(
@@ -225,5 +238,7 @@ def load_agreement(
     ``UnknownVersionError``, ``UnknownParameterError`` or ``InputError`` for a bad value.
     """
     if not isinstance(version, str):
-        raise UnknownVersionError(f"an agreement version is a string such as '2025-10', got {version!r}")
+        raise UnknownVersionError(
+            f"an agreement version is a string such as '2025-10', got {version!r}"
+        )
     return Agreement(version, parameters, backend)

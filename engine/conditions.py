@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Op = Literal["eq", "neq", "lt", "lte", "gt", "gte"]
 OPERATORS: Mapping[str, Op] = {
@@ -92,10 +92,10 @@ def parse_condition(data: object, path: str = "when") -> Condition:
         raise ConditionSyntaxError(f"a condition key is a name, got {key!r}", path)
     if key in COMBINATORS:
         if not isinstance(value, list) or not value:
-            raise ConditionSyntaxError(f"{key} takes a non-empty list of conditions", f"{path}.{key}")
-        parts = tuple(
-            parse_condition(item, f"{path}.{key}[{i}]") for i, item in enumerate(value)
-        )
+            raise ConditionSyntaxError(
+                f"{key} takes a non-empty list of conditions", f"{path}.{key}"
+            )
+        parts = tuple(parse_condition(item, f"{path}.{key}[{i}]") for i, item in enumerate(value))
         return AllOf(parts, path) if key == "$and" else AnyOf(parts, path)
     if key.startswith("$"):
         op = OPERATORS.get(key)
@@ -110,8 +110,12 @@ def parse_condition(data: object, path: str = "when") -> Condition:
                 f"{key} takes one {{field: value}} mapping, got {value!r}", f"{path}.{key}"
             )
         ((field, operand),) = value.items()
-        return Compare(op, _field(field, f"{path}.{key}"), _operand(operand, f"{path}.{key}.{field}"),
-                       f"{path}.{key}.{field}")
+        return Compare(
+            op,
+            _field(field, f"{path}.{key}"),
+            _operand(operand, f"{path}.{key}.{field}"),
+            f"{path}.{key}.{field}",
+        )
     return Compare("eq", _field(key, path), _operand(value, f"{path}.{key}"), f"{path}.{key}")
 
 
@@ -167,15 +171,15 @@ def compare_values(op: Op, left: object, right: object) -> bool:
         return left == right
     if op == "neq":
         return left != right
-    a: float | str = left  # type: ignore[assignment]
-    b: float | str = right  # type: ignore[assignment]
+    a: Any = left
+    b: Any = right
     if op == "lt":
-        return a < b
+        return bool(a < b)
     if op == "lte":
-        return a <= b
+        return bool(a <= b)
     if op == "gt":
-        return a > b
-    return a >= b
+        return bool(a > b)
+    return bool(a >= b)
 
 
 def evaluate(condition: Condition, value_of: Callable[[str], object]) -> bool:
@@ -202,7 +206,9 @@ def render(condition: Condition) -> str:
             return f"not {condition.field}"
         return f"{condition.field} {SYMBOL[condition.op]} {shown}"
     joiner = " and " if isinstance(condition, AllOf) else " or "
-    inner = [render(p) if isinstance(p, Compare | Always) else f"({render(p)})" for p in condition.parts]
+    inner = [
+        render(p) if isinstance(p, Compare | Always) else f"({render(p)})" for p in condition.parts
+    ]
     return joiner.join(inner)
 
 

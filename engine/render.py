@@ -38,7 +38,9 @@ def simulation_table(result: Simulation) -> None:
     for column in ("date", "step", "phase", "decision", "terms changed (+ starts, - ends)"):
         timeline.add_column(column, overflow="fold")
     for step in result.steps:
-        timeline.add_row(step.date.isoformat(), step.type, step.phase, _decision(step), _changes(step))
+        timeline.add_row(
+            step.date.isoformat(), step.type, step.phase, _decision(step), _changes(step)
+        )
     if not result.steps:
         timeline.add_row("-", "no steps", "", "", "")
     console.print(timeline)
@@ -55,8 +57,14 @@ def simulation_table(result: Simulation) -> None:
 
 def simulation_markdown(result: Simulation) -> str:
     """The timeline and checkpoints as Markdown tables."""
-    lines = [f"# {_title(result)}", "", "## Timeline", "",
-             "| date | step | phase | decision | terms changed |", "|---|---|---|---|---|"]
+    lines = [
+        f"# {_title(result)}",
+        "",
+        "## Timeline",
+        "",
+        "| date | step | phase | decision | terms changed |",
+        "|---|---|---|---|---|",
+    ]
     for step in result.steps:
         cells = [step.date.isoformat(), step.type, step.phase, _decision(step), _changes(step)]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
