@@ -9,6 +9,7 @@ when the rules are compiled ("folded"); a comparison with a parameter set to ``n
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -27,6 +28,7 @@ DURABLE_OPERATOR: Mapping[Op, str] = {v: k for k, v in OPERATORS.items()}
 SYMBOL: Mapping[Op, str] = {"eq": "==", "neq": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 Literal_ = bool | int | float | str | dt.date
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,11 @@ def _operand(value: object, path: str) -> Literal_ | ParamRef | None:
                 f"a value is a constant or {{param: NAME}}, got {dict(value)!r}", path
             )
         return ParamRef(value["param"])
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ConditionSyntaxError(f"{value!r} is not a calendar date", path) from None
     if value is None or isinstance(value, bool | int | float | str | dt.date):
         return value
     raise ConditionSyntaxError(f"a value is a constant or {{param: NAME}}, got {value!r}", path)

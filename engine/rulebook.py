@@ -589,6 +589,7 @@ class _Loader:
             location=self.name,
             facts={
                 **facts,
+                ACTION_FIELD.name: ACTION_FIELD,
                 **term_facts,
                 **{f.name: f for specs in ACTION_FACTS.values() for f in specs},
             },
@@ -631,7 +632,6 @@ class _Loader:
         facts[PHASE_FACT_NAME] = FactSpec(
             PHASE_FACT_NAME, "choice", "the lifecycle phase", lifecycle.phase_ids
         )
-        facts[ACTION_FIELD.name] = ACTION_FIELD
         return facts
 
     def lifecycle(self) -> Lifecycle:

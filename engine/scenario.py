@@ -140,17 +140,20 @@ def simulate(
     overrides: Mapping[str, object] | None = None,
     backend: str | None = None,
     agreement: Agreement | None = None,
+    rules: str | Path | None = None,
 ) -> Simulation:
     """Replay ``scenario`` (with ``overrides`` on top of its parameters) into a timeline.
 
     Every gate up to the last event or checkpoint appears as a ``calendar`` step; checkpoints are
-    reported in the order given. Raises ``InputError`` subclasses placed in the scenario.
+    reported in the order given. ``rules`` is a rule folder to use instead of the shipped version.
+    Raises ``InputError`` subclasses placed in the scenario.
     """
     parameters = {**scenario.parameters, **(overrides or {})}
-    _check_parameter_names(scenario, parameters)
     own = agreement is None
     if agreement is None:
-        agreement = load_agreement(scenario.agreement, parameters, backend)
+        if rules is None:
+            _check_parameter_names(scenario, parameters)
+        agreement = load_agreement(scenario.agreement, parameters, backend, rules=rules)
     try:
         contract = agreement.start()
         for index, event in enumerate(scenario.events):
