@@ -34,7 +34,7 @@ from engine.conditions import (
     parse_condition,
 )
 from engine.errors import RulebookError, UnknownVersionError
-from engine.events import LIFECYCLE_TYPES, Level, parse_calendar_date, place_of
+from engine.events import LIFECYCLE_TYPES, CalendarDate, Level, parse_calendar_date, place_of
 from engine.facts import (
     ACTION_FACTS,
     ACTION_FIELD,
@@ -97,13 +97,8 @@ class _Cited(_Strict):
 class _AgreementFile(_Cited):
     id: str
     title: str
-    effective: dt.date
+    effective: CalendarDate
     summary: str
-
-    @field_validator("effective", mode="before")
-    @classmethod
-    def _date(cls, value: object) -> dt.date:
-        return parse_calendar_date(value)
 
 
 class _PhaseEntry(_Cited):
@@ -112,13 +107,8 @@ class _PhaseEntry(_Cited):
 
 
 class _GateEntry(_Cited):
-    date: dt.date
+    date: CalendarDate
     trigger: str
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _date(cls, value: object) -> dt.date:
-        return parse_calendar_date(value)
 
 
 class _LifecycleFile(_Strict):

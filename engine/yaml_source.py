@@ -35,21 +35,17 @@ class Document:
         found: tuple[int, int] | None = _own_position(node)
         for part in path:
             if isinstance(node, CommentedMap) and part in node:
-                try:
-                    line, col = node.lc.value(part)
-                    found = (line + 1, col + 1)
-                except (KeyError, TypeError):
-                    pass
-                node = node[part]
+                locate = node.lc.value
             elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-                try:
-                    line, col = node.lc.item(part)
-                    found = (line + 1, col + 1)
-                except (KeyError, TypeError):
-                    pass
-                node = node[part]
+                locate = node.lc.item
             else:
                 break
+            try:
+                line, col = locate(part)
+                found = (line + 1, col + 1)
+            except (KeyError, TypeError):
+                pass  # ruamel records no position for some nodes (flow scalars in old versions)
+            node = node[part]
         return found
 
     def where(self, path: Path_) -> str:
