@@ -18,7 +18,8 @@ from engine.backends import RulesBackend, make_backend
 from engine.errors import InputError, UnknownParameterError, UnknownVersionError
 from engine.facts import FactRow
 from engine.lifecycle import PhaseMachine
-from engine.program import Program, compile_program
+from engine.conditions import Condition, evaluate
+from engine.program import Program, compile_program, fold
 from engine.results import Citation, Decision, TermStatus
 from engine.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
 
@@ -63,6 +64,8 @@ class CompiledVersion:
     machine: PhaseMachine
     grants: Mapping[str, frozenset[int]]
     ends: Mapping[str, frozenset[int]]
+    placements: tuple[tuple[str, Condition], ...] = ()
+    """The lifecycle's placement rules, folded with the parameters (phase, condition)."""
 
     @classmethod
     def build(
@@ -77,6 +80,9 @@ class CompiledVersion:
             t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "end")
             for t in rulebook.term_ids
         }
+        placements = tuple(
+            (p.phase, fold(p.condition, rulebook, parameters)) for p in rulebook.lifecycle.placement
+        )
         return cls(
             rulebook,
             parameters,
@@ -85,7 +91,15 @@ class CompiledVersion:
             PhaseMachine(rulebook.lifecycle, rulebook.version),
             grants,
             ends,
+            placements,
         )
+
+    def place(self, row: FactRow) -> str:
+        """The phase of a contract entering this version with the state facts ``row``."""
+        for phase, condition in self.placements:
+            if evaluate(condition, row.__getitem__):
+                return phase
+        return self.rulebook.lifecycle.initial
 
     def terms(self, row: FactRow) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
         """Evaluate every term on ``row`` (state facts), stage by stage; adds the terms to ``row``.

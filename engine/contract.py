@@ -170,11 +170,10 @@ class Contract:
 
     def _agi_event(self, compiled: CompiledVersion, event: Event) -> ContractState:
         agi = self.state.agi
+        compiled.machine.check_known(event.type)
         if event.type == "agi_declared":
             if agi.pending:
-                raise LifecycleError(
-                    "a declaration is already pending before the panel", place="type"
-                )
+                raise LifecycleError("a declaration is already pending", place="type")
             if agi.live:
                 raise LifecycleError(
                     "AGI has already been verified; there is nothing to declare", place="type"
@@ -196,10 +195,16 @@ class Contract:
             )
         if event.to == self.version:
             raise InputError(f"the contract is already under version {event.to}", place="to")
-        raise InputError(
-            f"amendments between versions are not supported by this release (to {event.to})",
-            place="to",
-        )
+        target = self.agreement.compiled(event.to)
+        if event.date < target.rulebook.effective:
+            raise InputError(
+                f"version {event.to} takes effect on {target.rulebook.effective.isoformat()};"
+                f" an amendment to it cannot be dated {event.date.isoformat()}",
+                place="date",
+            )
+        # The AGI history carries over; the new version's placement rules say which phase it gives.
+        phase = target.place(_row(self.state, event.date))
+        return replace(self.state, version=event.to, phase=phase)
 
     def _record(self, step: Step, state: ContractState) -> Contract:
         compiled = self.agreement.compiled(state.version)

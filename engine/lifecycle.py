@@ -77,14 +77,18 @@ class PhaseMachine:
         """Some transition for ``trigger`` leaves ``phase`` (conditions aside)."""
         return any(trigger == t.trigger and phase in t.sources for t in self.lifecycle.transitions)
 
-    def fire(self, phase: str, trigger: str, agi: AgiHistory) -> str:
-        """The phase after ``trigger`` from ``phase``; ``LifecycleError`` if the phase does not allow it."""
+    def check_known(self, trigger: str) -> None:
+        """``LifecycleError`` unless some transition of this version has ``trigger``."""
         if trigger not in self._known:
             raise LifecycleError(
                 f"{trigger} is not an event of agreement {self.version}"
                 f" (its lifecycle has no such transition)",
                 place="type",
             )
+
+    def fire(self, phase: str, trigger: str, agi: AgiHistory) -> str:
+        """The phase after ``trigger`` from ``phase``; ``LifecycleError`` if the phase does not allow it."""
+        self.check_known(trigger)
         if not self.accepts(phase, trigger):
             raise LifecycleError(f"{trigger} is not allowed in phase {phase}", place="type")
         with self._lock:
