@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.backends import RulesBackend, make_backend
+from engine.conditions import Condition, evaluate
 from engine.errors import InputError, UnknownParameterError, UnknownVersionError
 from engine.facts import FactRow
 from engine.lifecycle import PhaseMachine
-from engine.conditions import Condition, evaluate
 from engine.program import Program, compile_program, fold
 from engine.results import Citation, Decision, TermStatus
 from engine.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
