@@ -23,6 +23,7 @@ from engine.events import (
     parse_calendar_date,
     parse_event,
 )
+from engine.explain import DETAILS, Detail, Explanation, explain_action, explain_term
 from engine.facts import AgiHistory, FactRow, action_row, state_row
 from engine.results import Change, Decision, Step, TermsReport
 from engine.rulebook import available_versions
@@ -272,6 +273,70 @@ class Contract:
             )
         state = self.state_on(parsed.date)
         return _decide(self.agreement.compiled(state.version), state, parsed)
+
+    # ------------------------------------------------------------ explanations
+
+    def explain(
+        self,
+        on: dt.date | str | None = None,
+        *,
+        term: str | None = None,
+        action: Event | Mapping[str, Any] | None = None,
+        detail: Detail = "summary",
+    ) -> Explanation:
+        """Why ``term`` is (not) in force on ``on``, or why ``action`` is (not) allowed on its date.
+
+        Give exactly one of ``term`` and ``action``; ``detail`` is ``summary`` or ``full``.
+        """
+        if (term is None) == (action is None):
+            raise InputError("explain takes exactly one of term and action")
+        if detail not in DETAILS:
+            raise InputError(
+                f"detail is one of {', '.join(DETAILS)}, got {detail!r}", place="detail"
+            )
+        if action is not None:
+            parsed = parse_event(action)
+            if parsed.type in AGI_TYPES or isinstance(parsed, Amendment):
+                raise InputError(f"{parsed.type} is a lifecycle event, not an action", place="type")
+            return self._explain_action(self.state_on(parsed.date), parsed, detail)
+        day = self.state.date if on is None else _date_arg(on)
+        state = self.state_on(day)
+        compiled = self.agreement.compiled(state.version)
+        assert term is not None
+        if term not in compiled.rulebook.term_ids:
+            known = ", ".join(compiled.rulebook.term_ids)
+            raise InputError(
+                f"{term!r} is not a term of agreement {state.version}; terms: {known}", place="term"
+            )
+        row = _row(state, day)
+        compiled.terms(row)
+        return explain_term(compiled.rulebook, compiled.parameters, row, term, date=day,
+                            phase=state.phase, detail=detail)  # fmt: skip
+
+    def explain_step(self, index: int, detail: Detail = "summary") -> tuple[Explanation, ...]:
+        """Why step ``index`` (0-based) came out as it did: its decision, or each term it changed."""
+        if not 0 <= index < len(self.steps):
+            raise InputError(
+                f"there is no step {index}; the timeline has {len(self.steps)} steps (0-based)",
+                place="step",
+            )
+        step = self.steps[index]
+        if step.decision is not None and step.event is not None:
+            before = self.history[index - 1] if index else self._initial_state()
+            return (self._explain_action(replace(before, date=step.date), step.event, detail),)
+        return tuple(
+            self.explain(step.date, term=change.term, detail=detail)
+            for change in step.changes
+            if change.term in self.agreement.compiled(self.history[index].version).rulebook.term_ids
+        )
+
+    def _explain_action(self, state: ContractState, action: Event, detail: Detail) -> Explanation:
+        compiled = self.agreement.compiled(state.version)
+        row = _row(state, action.date)
+        compiled.terms(row)
+        row.update(action_row(action, state.agi))
+        return explain_action(compiled.rulebook, compiled.parameters, row, action.type,
+                              date=action.date, phase=state.phase, detail=detail)  # fmt: skip
 
     # ------------------------------------------------------------ persistence
 
