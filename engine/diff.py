@@ -31,15 +31,15 @@ class Situation:
 
 
 SITUATIONS: tuple[Situation, ...] = (
-    Situation("before_agi", "no AGI declared (mid 2026)", dt.date(2026, 6, 1)),
-    Situation("declared", "AGI declared, panel pending (2027)", dt.date(2027, 3, 1),
+    Situation("before_agi", "before AGI, mid 2026", dt.date(2026, 6, 1)),
+    Situation("declared", "AGI declared, panel pending, 2027", dt.date(2027, 3, 1),
               (("agi_declared", dt.date(2027, 1, 4)),)),
-    Situation("verified", "AGI declared and verified (2028)", dt.date(2028, 7, 3),
+    Situation("verified", "AGI verified, 2028", dt.date(2028, 7, 3),
               (("agi_declared", dt.date(2028, 1, 3)), ("panel_verified", dt.date(2028, 6, 1)))),
-    Situation("late_no_agi", "no AGI, 2031-2032", dt.date(2031, 6, 2)),
-    Situation("late_after_agi", "AGI verified in 2028, seen in 2031", dt.date(2031, 6, 2),
+    Situation("late_no_agi", "no AGI, 2031", dt.date(2031, 6, 2)),
+    Situation("late_after_agi", "AGI verified 2028, seen 2031", dt.date(2031, 6, 2),
               (("agi_declared", dt.date(2028, 1, 3)), ("panel_verified", dt.date(2028, 6, 1)))),
-    Situation("after_term", "no AGI, after 2032", dt.date(2033, 6, 1)),
+    Situation("after_term", "no AGI, 2033", dt.date(2033, 6, 1)),
 )  # fmt: skip
 """The situations of a version diff, each reached by the events a version accepts."""
 

@@ -112,7 +112,7 @@ def diff_markdown(diff: dict[str, Any]) -> str:
     a, b = diff["a"], diff["b"]
     situations = diff["situations"]
     ids = [s["id"] for s in situations]
-    header = "| | " + " | ".join(f"{s['label']} ({s['date']})" for s in situations) + " |"
+    header = "| | " + " | ".join(s["label"] for s in situations) + " |"
     rule = "|---|" + "---|" * len(situations)
     lines = [f"# {a} → {b}", "", f"Each cell reads `{a} → {b}`; empty where they agree.", "",
              "## Phases", "", header, rule]  # fmt: skip
