@@ -34,7 +34,9 @@ def test_the_readme_embeds_the_current_diagram_of_every_version() -> None:
 
     text = README.read_text()
     for version in engine.available_versions():
-        assert f"```mermaid\n{mermaid(engine.load_rulebook(version)).rstrip()}\n```" in text, version
+        assert f"```mermaid\n{mermaid(engine.load_rulebook(version)).rstrip()}\n```" in text, (
+            version
+        )
 
 
 def test_the_readme_shows_the_current_headline_diff() -> None:
