@@ -19,15 +19,7 @@ def mermaid(rulebook: Rulebook) -> str:
         model=model,
         states=list(lifecycle.phase_ids),
         initial=lifecycle.initial,
-        transitions=[
-            {
-                "trigger": t.trigger,
-                "source": list(t.sources),
-                "dest": t.dest,
-                "conditions": list(t.conditions),
-            }
-            for t in lifecycle.transitions
-        ],
+        transitions=lifecycle.machine_transitions(),
         auto_transitions=False,
         graph_engine="mermaid",
         show_conditions=True,

@@ -53,15 +53,7 @@ class PhaseMachine:
             model=self._model,
             states=list(lifecycle.phase_ids),
             initial=lifecycle.initial,
-            transitions=[
-                {
-                    "trigger": t.trigger,
-                    "source": list(t.sources),
-                    "dest": t.dest,
-                    "conditions": list(t.conditions),
-                }
-                for t in lifecycle.transitions
-            ],
+            transitions=lifecycle.machine_transitions(),
             auto_transitions=False,
             ignore_invalid_triggers=False,
             model_attribute="state",

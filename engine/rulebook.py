@@ -315,6 +315,14 @@ class Lifecycle:
     def triggers(self) -> frozenset[str]:
         return frozenset(t.trigger for t in self.transitions)
 
+    def machine_transitions(self) -> list[dict[str, Any]]:
+        """The transitions in the form a ``transitions.Machine`` takes."""
+        return [
+            {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest,
+             "conditions": list(t.conditions)}
+            for t in self.transitions
+        ]  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Rulebook:
