@@ -59,6 +59,8 @@ class Contract:
     """The terms on the start date, which the first step's changes are measured against."""
     current_terms: Mapping[str, bool] = field(default_factory=dict)
     """The terms after the last step."""
+    step_dates: tuple[dt.date, ...] = ()
+    """The date of each step (parallel to ``steps``), for finding the state on a date."""
 
     # ------------------------------------------------------------ construction
 
@@ -131,8 +133,8 @@ class Contract:
 
     def _advance(self, day: dt.date) -> Contract:
         contract = self
-        for gate in _gates_between(
-            contract.agreement.compiled(contract.version), contract.state.date, day
+        for gate in contract.agreement.compiled(contract.version).gates_between(
+            contract.state.date, day
         ):
             contract = contract._gate(gate)
         if contract.state.date < day:
@@ -220,6 +222,7 @@ class Contract:
             state=state,
             steps=(*self.steps, step),
             history=(*self.history, state),
+            step_dates=(*self.step_dates, step.date),
             current_terms=terms,
         )
 
@@ -234,14 +237,16 @@ class Contract:
                 f" {self.start_date.isoformat()}",
                 place="date",
             )
-        index = bisect.bisect_right([s.date for s in self.steps], target)
+        index = bisect.bisect_right(self.step_dates, target)
         state = self.history[index - 1] if index else self._initial_state()
         compiled = self.agreement.compiled(state.version)
         phase = state.phase
-        for gate in _gates_between(compiled, state.date, target):
+        for gate in compiled.gates_between(state.date, target):
             for cal in compiled.rulebook.lifecycle.calendar:
                 if cal.date == gate:
                     phase = compiled.machine.calendar_trigger(phase, cal.trigger, state.agi)
+        if phase == state.phase and state.date == target:
+            return state
         return replace(state, date=max(state.date, target), phase=phase)
 
     def _initial_state(self) -> ContractState:
@@ -407,12 +412,6 @@ def _date_arg(value: dt.date | str) -> dt.date:
         return parse_calendar_date(value)
     except ValueError as exc:
         raise InputError(str(exc), place="date") from None
-
-
-def _gates_between(compiled: CompiledVersion, after: dt.date, until: dt.date) -> list[dt.date]:
-    """The version's gates (rule dates and lifecycle dates) in (after, until]."""
-    days = set(compiled.program.gates) | {c.date for c in compiled.rulebook.lifecycle.calendar}
-    return sorted(d for d in days if after < d <= until)
 
 
 def _row(state: ContractState, day: dt.date) -> FactRow:
