@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from engine.contract import Contract
 
 
-_STATE_KEY = tuple(f.name for f in STATE_FACTS if f.name != "day") + (PHASE_FACT_NAME,)
+_STATE_KEY = (*(f.name for f in STATE_FACTS if f.name != "day"), PHASE_FACT_NAME)
 _CACHE_LIMIT = 4096
 
 
