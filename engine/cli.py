@@ -136,6 +136,9 @@ def simulate(
 
 def _register_optional_commands() -> None:
     """Commands that live in their own modules (imported lazily to keep start-up fast)."""
+    from engine.montecarlo_cli import montecarlo
+
+    main.add_command(montecarlo)
 
 
 _register_optional_commands()
