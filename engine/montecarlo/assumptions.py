@@ -70,6 +70,15 @@ class Assumptions(_Section):
             )
         return value
 
+    @field_validator("sample", mode="before")
+    @classmethod
+    def _sample(cls, value: object) -> object:
+        if isinstance(value, str) and value != "yearly":
+            raise ValueError(f"sample is 'yearly' or a list of dates, got {value!r}")
+        if not isinstance(value, str | list):
+            raise ValueError(f"sample is 'yearly' or a list of dates, got {value!r}")
+        return value
+
     @property
     def start(self) -> dt.date:
         """The agreement's effective date: the first day of every run."""

@@ -19,29 +19,36 @@ def _title(result: MonteCarloResult) -> str:
 
 
 def montecarlo_table(result: MonteCarloResult) -> None:
-    """Print the share in force per term and date, the lapse quantiles, and the phase shares."""
+    """Print the share in force per term and date, the phase shares, and the lapse quantiles."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    table = Table(
-        title=f"Share of runs with the term in force: {_title(result)}", title_justify="left"
+    if not console.is_terminal:
+        console = Console(width=max(120, 40 + 8 * len(result.dates)))  # a file has no width
+    headers = [f"{d.year}\n{d:%m-%d}" for d in result.dates]
+    shares = Table(
+        title=f"% of runs with the term in force: {_title(result)}", title_justify="left"
     )
-    table.add_column("term")
-    for day in result.dates:
-        table.add_column(day.isoformat(), justify="right")
-    for column in ("lapse p10", "median", "p90", "never"):
-        table.add_column(column, justify="right")
-    for term, shares in result.terms.items():
-        table.add_row(term, *(_pct(s) for s in shares), *_lapse_cells(result.lapse[term]))
-    console.print(table)
-    phases = Table(title="Share of runs in each phase", title_justify="left")
+    shares.add_column("term", no_wrap=True)
+    for header in headers:
+        shares.add_column(header, justify="right")
+    for term, values in result.terms.items():
+        shares.add_row(term, *(f"{100 * s:.1f}" for s in values))
+    console.print(shares)
+    phases = Table(title="% of runs in each phase", title_justify="left")
     phases.add_column("phase")
-    for day in result.dates:
-        phases.add_column(day.isoformat(), justify="right")
-    for phase, shares in result.phases.items():
-        phases.add_row(phase, *(_pct(s) for s in shares))
+    for header in headers:
+        phases.add_column(header, justify="right")
+    for phase, values in result.phases.items():
+        phases.add_row(phase, *(f"{100 * s:.1f}" for s in values))
     console.print(phases)
+    lapse = Table(title="First day out of force (quantiles over runs)", title_justify="left")
+    for column in ("term", "p10", "median", "p90", "never by the horizon"):
+        lapse.add_column(column, justify="left" if column == "term" else "right")
+    for term, found in result.lapse.items():
+        lapse.add_row(term, *_lapse_cells(found))
+    console.print(lapse)
 
 
 def montecarlo_markdown(result: MonteCarloResult) -> str:

@@ -189,7 +189,7 @@ def _on_dask(tasks: list[ChunkTask], scheduler: str) -> Iterator[Counts]:
             "--scheduler needs Dask distributed: pip install 'agi-terms[dask]'", place="--scheduler"
         ) from None
     try:
-        client = distributed.Client(scheduler, timeout="10s", set_as_default=False)
+        client = distributed.Client(scheduler, timeout="5s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(
             f"cannot reach the Dask scheduler {scheduler!r}: {exc}", place="--scheduler"
@@ -198,7 +198,7 @@ def _on_dask(tasks: list[ChunkTask], scheduler: str) -> Iterator[Counts]:
         window = max(2, 2 * len(client.nthreads()))
         queue = iter(tasks)
         first = [client.submit(run_chunk, t, pure=False) for t in _take(queue, window)]
-        futures = distributed.as_completed(first)
+        futures = distributed.as_completed(first, loop=client.loop)
         for future in futures:
             counts: Counts = future.result()
             future.release()
