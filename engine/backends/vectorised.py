@@ -81,8 +81,13 @@ class VectorisedBackend(RulesBackend):
                 raise BackendError(
                     f"the vectorised backend compares the choice {field!r} only for equality"
                 )
-            ufunc = _UFUNCS[op]
             value = self.encode(field, condition.value)  # type: ignore[arg-type]
+            if self.program.facts[field].type == "bool" and op == "eq":
+                # A boolean fact tested against a constant is the column itself, or its negation.
+                if value is True:
+                    return lambda columns: np.asarray(columns[field], dtype=np.bool_)
+                return lambda columns: np.logical_not(columns[field])
+            ufunc = _UFUNCS[op]
             return lambda columns: ufunc(columns[field], value)
         parts = tuple(self._compile(p) for p in condition.parts)
         combine = np.logical_and if isinstance(condition, AllOf) else np.logical_or

@@ -9,14 +9,14 @@ terms and phase at each sample date and the first day each term is out of force.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from engine.agreement import load_agreement
-from engine.backends.vectorised import Column, VectorisedBackend
+from engine.backends.vectorised import Column, Mask, VectorisedBackend
 from engine.conditions import comparisons
 from engine.errors import InputError
 from engine.facts import PHASE_FACT_NAME, STATE_FACTS
@@ -151,70 +151,126 @@ class Population:
         return slots
 
     def _query_codes(self, n: int, slots: list[_Slot]) -> Codes:
-        """(runs, query days): the state code after every event and gate dated on or before the day."""
-        query = self._query[None, :]
-        codes = np.full((n, query.size), self._initial, dtype=np.int16)
-        last = np.full((n, query.size), self.start, dtype=np.int32)
-        for slot in slots:
-            hit = slot.day[:, None] <= query
-            codes[slot.runs] = np.where(hit, slot.code[:, None], codes[slot.runs])
-            last[slot.runs] = np.where(hit, slot.day[:, None], last[slot.runs])
-        return self._after_gates(codes, last, query)
+        """(query days, runs): the state code after every event and gate dated on or before the day."""
+        # Days along the first axis: each day's runs are contiguous, which the reductions favour.
+        # latest[q, r] is 1 + the index of run r's last event on or before query day q (0: none),
+        # found by marking the first query day after each event and carrying the marks forward.
+        query = self._query
+        width = np.int8 if len(slots) < np.iinfo(np.int8).max else np.int32
+        latest = np.zeros((query.size, n), dtype=width)
+        by_slot = np.zeros((len(slots) + 1, n), dtype=np.int16)
+        by_slot[0] = self._initial
+        for j, slot in enumerate(slots, start=1):
+            by_slot[j, slot.runs] = slot.code
+            first = np.searchsorted(query, slot.day, side="left")
+            seen = first < query.size
+            latest[first[seen], slot.runs[seen]] = j
+        np.maximum.accumulate(latest, axis=0, out=latest)
+        codes: Codes = np.take_along_axis(by_slot, latest, axis=0)
+        for day, table in self._gates:
+            # A gate moves the runs whose last event before the query day came before the gate.
+            before = np.zeros(n, dtype=width)
+            for j, slot in enumerate(slots, start=1):
+                earlier = slot.day < day
+                before[slot.runs[earlier]] = j
+            at = int(np.searchsorted(query, day, side="left"))
+            moved = latest[at:] == before[None, :]
+            codes[at:] = np.where(moved, table[codes[at:]], codes[at:])
+        return codes
 
     def _columns(self, codes: Codes, day: Column) -> dict[str, Column]:
-        """The state facts (``engine.facts.state_row``) of state codes on ``day``."""
-        return {
-            "day": day,
-            PHASE_FACT_NAME: codes >> _PHASE_SHIFT,
-            "verified": (codes & _VERIFIED) != 0,
-            "declaration_pending": (codes & _PENDING) != 0,
-            "declaration_live": (codes & (_PENDING | _VERIFIED)) != 0,
-            "declared_ever": (codes & _DECLARED) != 0,
-            # Monte Carlo samples no purchases: the commitment stands throughout.
-            "azure_purchased_usd": 0.0,
-        }
+        """The state facts (``engine.facts.state_row``) of state codes on ``day``, made when tested."""
+        return _StateFacts(codes, day)
 
     # ------------------------------------------------------------ evaluation
 
-    def evaluate(self, histories: Histories) -> Outcome:
-        """Terms and phase of every run at the sample dates, and each term's lapse day."""
+    def _evaluate(self, histories: Histories) -> _Evaluated:
         n = histories.size
         slots = self._slots(histories)
         codes = self._query_codes(n, slots)
-        terms = self.backend.terms_columns(self._columns(codes, self._query[None, :]))
-        shape = codes.shape
-        in_force: dict[str, npt.NDArray[np.bool_]] = {}
+        query = self._query[:, None]
+        # A term's mask has the shape of the facts it tests: () for a constant, (days, 1) for the
+        # calendar alone, (days, runs) for the AGI history; it is broadcast only where needed.
+        masks = self.backend.terms_columns(self._columns(codes, query))
+        beyond = np.append(self._query, NEVER)  # "out of force on no query day"
         lapse: dict[str, Days] = {}
-        for term, mask in terms.items():
-            full = np.broadcast_to(mask, shape)
-            in_force[term] = full[:, self._sample_at]
-            out = ~full
-            lapse[term] = np.where(out.any(axis=1), self._query[out.argmax(axis=1)], NEVER).astype(
-                np.int32
-            )
+        for term, mask in masks.items():
+            rows = np.shape(mask)[1] if np.ndim(mask) == 2 else 1
+            out = np.ones((self._query.size + 1, rows), dtype=np.bool_)
+            np.logical_not(np.broadcast_to(mask, (self._query.size, rows)), out=out[:-1])
+            first = beyond[out.argmax(axis=0)]
+            lapse[term] = first.astype(np.int32) if rows == n else np.full(n, first[0], np.int32)
         for slot in slots:
             at_event = self.backend.terms_columns(self._columns(slot.code, slot.day))
             for term, mask in at_event.items():
-                ended = np.where(np.broadcast_to(mask, slot.day.shape), NEVER, slot.day)
+                if np.ndim(mask) == 0 and mask:
+                    continue  # in force at every event: nothing ends here
+                ended = np.where(mask, NEVER, slot.day)
                 lapse[term][slot.runs] = np.minimum(lapse[term][slot.runs], ended)
-        phase = (codes[:, self._sample_at] >> _PHASE_SHIFT).astype(np.int16)
-        return Outcome(in_force, phase, lapse)
+        return _Evaluated(n, codes[self._sample_at], masks, lapse)
+
+    def evaluate(self, histories: Histories) -> Outcome:
+        """Terms and phase of every run at the sample dates, and each term's lapse day."""
+        found = self._evaluate(histories)
+        shape = (self._query.size, found.runs)
+        in_force = {t: np.broadcast_to(m, shape)[self._sample_at].T for t, m in found.masks.items()}
+        phase = (found.codes.T >> _PHASE_SHIFT).astype(np.int16)
+        return Outcome(in_force, phase, found.lapse)
 
     def evaluate_counts(self, histories: Histories) -> Counts:
         """The chunk's counts (what aggregation needs), without keeping per-run results."""
-        outcome = self.evaluate(histories)
-        n_dates = self._sample_at.size
-        terms = np.stack([outcome.in_force[t].sum(axis=0) for t in self.terms]).astype(np.int64)
-        phase_index = outcome.phase.astype(np.intp) * n_dates + np.arange(n_dates)
-        phases = np.bincount(phase_index.ravel(), minlength=len(self.phases) * n_dates)
+        found = self._evaluate(histories)
+        n, n_dates = found.runs, self._sample_at.size
+        terms = np.zeros((len(self.terms), n_dates), dtype=np.int64)
+        for k, term in enumerate(self.terms):
+            mask = found.masks[term]
+            if np.ndim(mask) == 2 and np.shape(mask)[1] == n:
+                terms[k] = [np.count_nonzero(mask[q]) for q in self._sample_at]
+            else:  # the same for every run
+                terms[k] = n * np.broadcast_to(mask, (self._query.size, 1))[self._sample_at, 0]
+        phase = (found.codes >> _PHASE_SHIFT).astype(np.intp)
+        index = phase * n_dates + np.arange(n_dates)[:, None]
+        phases = np.bincount(index.ravel(), minlength=len(self.phases) * n_dates)
         span = self.horizon - self.start + 1
         lapse = np.zeros((len(self.terms), span), dtype=np.int64)
         for k, term in enumerate(self.terms):
-            days = outcome.lapse[term]
+            days = found.lapse[term]
             lapse[k] = np.bincount(days[days != NEVER] - self.start, minlength=span)
-        return Counts(
-            histories.size, terms, phases.reshape(len(self.phases), n_dates).astype(np.int64), lapse
-        )
+        return Counts(n, terms, phases.reshape(len(self.phases), n_dates).astype(np.int64), lapse)
+
+
+class _StateFacts(dict[str, Column]):
+    """State facts derived from state codes on first use (rules rarely test all of them)."""
+
+    def __init__(self, codes: Codes, day: Column) -> None:
+        super().__init__(day=day)
+        self._codes = codes
+
+    def __missing__(self, fact: str) -> Column:
+        codes = self._codes
+        derived: dict[str, Callable[[], Column]] = {
+            PHASE_FACT_NAME: lambda: codes >> _PHASE_SHIFT,
+            "verified": lambda: (codes & _VERIFIED) != 0,
+            "declaration_pending": lambda: (codes & _PENDING) != 0,
+            "declaration_live": lambda: (codes & (_PENDING | _VERIFIED)) != 0,
+            "declared_ever": lambda: (codes & _DECLARED) != 0,
+            # Monte Carlo samples no purchases: the commitment stands throughout.
+            "azure_purchased_usd": lambda: 0.0,
+        }
+        if fact not in derived:
+            raise KeyError(fact)
+        value = self[fact] = derived[fact]()
+        return value
+
+
+@dataclass(frozen=True)
+class _Evaluated:
+    runs: int
+    codes: Codes
+    """(sample dates, runs): state codes."""
+    masks: Mapping[str, Mask]
+    """term -> in force on each query day, shaped (), (days, 1) or (days, runs)."""
+    lapse: dict[str, Days]
 
 
 @dataclass(frozen=True)
