@@ -224,10 +224,12 @@ class Population:
         terms = np.zeros((len(self.terms), n_dates), dtype=np.int64)
         for k, term in enumerate(self.terms):
             mask = found.masks[term]
-            if np.ndim(mask) == 2 and np.shape(mask)[1] == n:
-                terms[k] = [np.count_nonzero(mask[q]) for q in self._sample_at]
+            columns = np.shape(mask)[1] if np.ndim(mask) == 2 else 1
+            per_day = np.broadcast_to(mask, (self._query.size, columns))
+            if columns == n:
+                terms[k] = [np.count_nonzero(per_day[q]) for q in self._sample_at]
             else:  # the same for every run
-                terms[k] = n * np.broadcast_to(mask, (self._query.size, 1))[self._sample_at, 0]
+                terms[k] = n * per_day[self._sample_at, 0]
         phase = (found.codes >> _PHASE_SHIFT).astype(np.intp)
         index = phase * n_dates + np.arange(n_dates)[:, None]
         phases = np.bincount(index.ravel(), minlength=len(self.phases) * n_dates)
