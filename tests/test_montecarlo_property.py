@@ -226,3 +226,28 @@ def test_terms_columns_equal_compiled_terms_row_by_row() -> None:
             assert {
                 t: bool(np.broadcast_to(m, (len(rows),))[r]) for t, m in in_force.items()
             } == expected
+
+
+def test_python_backend_tests_decision_rows_against_every_rule_that_can_hold() -> None:
+    # The python backend looks up a decision row's rules by its action type; the answer must equal
+    # evaluating every rule of the stage on the row.
+    from engine.conditions import evaluate
+
+    with load_agreement("2025-10", backend="python") as agreement:
+        compiled = agreement.compiled("2025-10")
+        program = compiled.program
+        rows = _rows(program)[::11]
+        for row in rows:
+            compiled.terms(row)
+    decision_rows = [{**row, **action} for row in rows for action in _actions()]
+    stage = program.decision_stage
+    expected = [
+        tuple(
+            i
+            for i in program.stage_rules[stage]
+            if evaluate(program.rules[i].condition, row.__getitem__)
+        )
+        for row in decision_rows
+    ]
+    assert PythonBackend(program).match(stage, decision_rows) == expected
+    assert sum(map(len, expected)) > len(decision_rows)

@@ -33,8 +33,14 @@ def compile_predicate(condition: Condition) -> Predicate:
         return lambda row: op(row[field], constant)
     parts = tuple(compile_predicate(p) for p in condition.parts)
     if isinstance(condition, AllOf):
+        if len(parts) == 2:  # the common case, without a generator per call
+            first, second = parts
+            return lambda row: first(row) and second(row)
         return lambda row: all(p(row) for p in parts)
     assert isinstance(condition, AnyOf)
+    if len(parts) == 2:
+        first, second = parts
+        return lambda row: first(row) or second(row)
     return lambda row: any(p(row) for p in parts)
 
 
@@ -50,6 +56,21 @@ class PythonBackend(RulesBackend):
             for indices in program.stage_rules
         )
 
+        # A decision rule holds only for rows of its own action type (compile_program guards it),
+        # so a decision row is tested against its action's rules alone.
+        decisions = self._stages[program.decision_stage] if program.stage_rules else ()
+        by_action: dict[str, list[tuple[int, Predicate]]] = {}
+        for i, predicate in decisions:
+            by_action.setdefault(program.rules[i].rule.target, []).append((i, predicate))
+        self._by_action = {action: tuple(rules) for action, rules in by_action.items()}
+
     def match(self, stage: int, rows: Sequence[FactRow]) -> list[tuple[int, ...]]:
         rules = self._stages[stage]
-        return [tuple(i for i, holds in rules if holds(row)) for row in rows]
+        if stage != self.program.decision_stage:
+            return [tuple(i for i, holds in rules if holds(row)) for row in rows]
+        found = []
+        for row in rows:
+            action = row.get("action")
+            own = self._by_action.get(action, ()) if isinstance(action, str) else rules
+            found.append(tuple(i for i, holds in own if holds(row)))
+        return found
