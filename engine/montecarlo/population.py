@@ -28,6 +28,7 @@ Codes = npt.NDArray[np.int16]
 
 # A run's state between two of its events is a small code: three AGI flags and the phase above them.
 _PENDING, _VERIFIED, _DECLARED, _PHASE_SHIFT = 1, 2, 4, 3
+_CODE_BITS = 6  # a state code fits in 6 bits: up to 8 phases
 _AGI_EVENTS = ("agi_declared", "panel_verified", "panel_rejected")
 _NO_TRANSITION = -1
 
@@ -74,6 +75,11 @@ class Population:
         self.start = compiled.rulebook.effective.toordinal()
         self.horizon = assumptions.horizon.toordinal()
         self.sample_dates: tuple[dt.date, ...] = assumptions.sample_dates()
+        if len(self.phases) > 1 << (_CODE_BITS - _PHASE_SHIFT):
+            raise InputError(
+                f"agreement {self.version} has {len(self.phases)} phases; Monte Carlo handles 8",
+                place="agreement",
+            )
         self._events, self._gates = _transition_tables(lifecycle, self.phases, self.version)
         self._initial = np.int16(self.phases.index(lifecycle.initial) << _PHASE_SHIFT)
         self._check_facts()
@@ -86,6 +92,7 @@ class Population:
         sample = [d.toordinal() for d in self.sample_dates]
         query = sorted({*sample, *(d for d in candidates if d <= self.horizon)})
         self._query = np.array(query, dtype=np.int32)
+        self._changes = np.array([k for k, d in enumerate(query) if d in candidates], dtype=np.intp)
         self._sample_at = np.array([query.index(d) for d in sample], dtype=np.intp)
 
     def _check_facts(self) -> None:
@@ -150,33 +157,34 @@ class Population:
             slots.append(_Slot(runs, day, code[runs]))
         return slots
 
-    def _query_codes(self, n: int, slots: list[_Slot]) -> Codes:
-        """(query days, runs): the state code after every event and gate dated on or before the day."""
+    def _query_codes(self, n: int, slots: list[_Slot]) -> tuple[Codes, npt.NDArray[np.integer]]:
+        """(query days, runs): the state code after every event and gate dated on or before the day.
+
+        Also returns, per query day and run, the number of the run's events up to that day.
+        """
         # Days along the first axis: each day's runs are contiguous, which the reductions favour.
-        # latest[q, r] is 1 + the index of run r's last event on or before query day q (0: none),
-        # found by marking the first query day after each event and carrying the marks forward.
+        # Each event marks the first query day on or after it with (its number, the code after it);
+        # numbers grow along a run's events, so carrying the maximum forward leaves on every day
+        # the mark of the run's last event on or before it.
         query = self._query
-        width = np.int8 if len(slots) < np.iinfo(np.int8).max else np.int32
-        latest = np.zeros((query.size, n), dtype=width)
-        by_slot = np.zeros((len(slots) + 1, n), dtype=np.int16)
-        by_slot[0] = self._initial
+        width = np.int16 if len(slots) < (1 << (15 - _CODE_BITS)) else np.int64
+        marks = np.full((query.size, n), self._initial, dtype=width)
         for j, slot in enumerate(slots, start=1):
-            by_slot[j, slot.runs] = slot.code
             first = np.searchsorted(query, slot.day, side="left")
             seen = first < query.size
-            latest[first[seen], slot.runs[seen]] = j
-        np.maximum.accumulate(latest, axis=0, out=latest)
-        codes: Codes = np.take_along_axis(by_slot, latest, axis=0)
+            marks[first[seen], slot.runs[seen]] = (j << _CODE_BITS) | slot.code[seen]
+        np.maximum.accumulate(marks, axis=0, out=marks)
+        codes = (marks & ((1 << _CODE_BITS) - 1)).astype(np.int16)
+        latest = marks >> _CODE_BITS
         for day, table in self._gates:
             # A gate moves the runs whose last event before the query day came before the gate.
             before = np.zeros(n, dtype=width)
             for j, slot in enumerate(slots, start=1):
-                earlier = slot.day < day
-                before[slot.runs[earlier]] = j
+                before[slot.runs[slot.day < day]] = j
             at = int(np.searchsorted(query, day, side="left"))
             moved = latest[at:] == before[None, :]
             codes[at:] = np.where(moved, table[codes[at:]], codes[at:])
-        return codes
+        return codes, latest
 
     def _columns(self, codes: Codes, day: Column) -> dict[str, Column]:
         """The state facts (``engine.facts.state_row``) of state codes on ``day``, made when tested."""
@@ -187,17 +195,20 @@ class Population:
     def _evaluate(self, histories: Histories) -> _Evaluated:
         n = histories.size
         slots = self._slots(histories)
-        codes = self._query_codes(n, slots)
+        codes, _ = self._query_codes(n, slots)
         query = self._query[:, None]
         # A term's mask has the shape of the facts it tests: () for a constant, (days, 1) for the
         # calendar alone, (days, runs) for the AGI history; it is broadcast only where needed.
         masks = self.backend.terms_columns(self._columns(codes, query))
-        beyond = np.append(self._query, NEVER)  # "out of force on no query day"
+        # A term can first be out of force only where something changes: on the start date, a
+        # gate, or an event (below), never first on a sample date in between.
+        changes = self._changes
+        beyond = np.append(self._query[changes], NEVER)  # "out of force on none of those days"
         lapse: dict[str, Days] = {}
         for term, mask in masks.items():
             rows = np.shape(mask)[1] if np.ndim(mask) == 2 else 1
-            out = np.ones((self._query.size + 1, rows), dtype=np.bool_)
-            np.logical_not(np.broadcast_to(mask, (self._query.size, rows)), out=out[:-1])
+            out = np.ones((changes.size + 1, rows), dtype=np.bool_)
+            np.logical_not(np.broadcast_to(mask, (self._query.size, rows))[changes], out=out[:-1])
             first = beyond[out.argmax(axis=0)]
             lapse[term] = first.astype(np.int32) if rows == n else np.full(n, first[0], np.int32)
         for slot in slots:
@@ -230,15 +241,16 @@ class Population:
                 terms[k] = [np.count_nonzero(per_day[q]) for q in self._sample_at]
             else:  # the same for every run
                 terms[k] = n * per_day[self._sample_at, 0]
-        phase = (found.codes >> _PHASE_SHIFT).astype(np.intp)
-        index = phase * n_dates + np.arange(n_dates)[:, None]
-        phases = np.bincount(index.ravel(), minlength=len(self.phases) * n_dates)
+        phase = found.codes >> _PHASE_SHIFT
+        phases = np.stack(
+            [np.bincount(phase[k], minlength=len(self.phases)) for k in range(n_dates)], axis=1
+        )
         span = self.horizon - self.start + 1
         lapse = np.zeros((len(self.terms), span), dtype=np.int64)
         for k, term in enumerate(self.terms):
             days = found.lapse[term]
             lapse[k] = np.bincount(days[days != NEVER] - self.start, minlength=span)
-        return Counts(n, terms, phases.reshape(len(self.phases), n_dates).astype(np.int64), lapse)
+        return Counts(n, terms, phases.astype(np.int64), lapse)
 
 
 class _StateFacts(dict[str, Column]):
