@@ -348,3 +348,21 @@ def test_library_errors_are_typed() -> None:
     with pytest.raises(InputError) as caught:
         run_text(assumptions_text(), workers=0)
     assert caught.value.place == "--workers"
+
+
+def test_the_package_exports_monte_carlo_without_loading_numpy_for_scenarios() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, engine; loaded = 'numpy' in sys.modules; "
+        "engine.run_montecarlo; print(loaded, 'numpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+    import engine
+
+    assert engine.MonteCarloResult is MonteCarloResult
+    assert "run_montecarlo" in engine.__all__
+    with pytest.raises(AttributeError):
+        _ = engine.no_such_name  # type: ignore[attr-defined]
