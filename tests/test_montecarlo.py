@@ -277,7 +277,7 @@ def test_plot_writes_the_chart(tmp_path: Path, suffix: str) -> None:
         ({"runs": "0"}, "runs", ""),
         ({"runs": "", "seed": "7"}, "runs", "required"),
         ({"seed": "-1"}, "seed", ""),
-        ({"agreement": "'2099-01'"}, "", "unknown agreement version"),
+        ({"agreement": "'2099-01'"}, "agreement", "unknown agreement version"),
         ({"parameters": "{no_such: 1}"}, "parameters.no_such", "unknown parameter"),
         ({"parameters": "{agi_trigger: maybe}"}, "parameters.agi_trigger", "verified, declared"),
     ],

@@ -23,7 +23,7 @@ from engine.montecarlo import ChunkTask, Population, parse_assumptions
 from engine.montecarlo.histories import NEVER
 
 START = dt.date(2025, 10, 28)
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

@@ -113,7 +113,10 @@ def assumptions_from_data(data: object, document: Document | None = None) -> Ass
 
 def _check(a: Assumptions) -> None:
     """The checks that relate fields to each other and to the agreement."""
-    start = load_rulebook(a.agreement).effective  # UnknownVersionError names the shipped versions
+    try:
+        start = load_rulebook(a.agreement).effective
+    except AgiTermsError as exc:  # an unknown version: the message lists the shipped ones
+        raise exc.at("agreement") from None
     if a.horizon < start:
         raise InputError(
             f"the horizon {a.horizon} is before the agreement's start date {start}", place="horizon"
