@@ -355,6 +355,63 @@ def decide_latency(backend: str, calls: int) -> tuple[float, float]:
     return samples[len(samples) // 2] / 1000, samples[int(len(samples) * 0.99)] / 1000
 
 
+def decide_breakdown(calls: int) -> dict[str, float]:
+    """Median µs of the parts of one ``Contract.decide`` on the python backend (where time goes)."""
+    from engine.contract import _row
+    from engine.events import parse_event
+    from engine.facts import action_row
+
+    action = {"date": "2030-06-01", "type": "product_launch", "kind": "api", "cloud": "gcp"}
+    with load_agreement("2025-10", backend="python") as agreement:
+        contract = agreement.start().apply({"date": "2029-03-01", "type": "agi_declared"})
+        event = parse_event(action)
+        compiled = agreement.compiled("2025-10")
+        state = contract.state_on(event.date)
+        row = _row(state, event.date)
+        decision_row = dict(row)
+        compiled.terms(decision_row)
+        decision_row.update(action_row(event, state.agi))
+        parts: dict[str, Callable[[], object]] = {
+            "whole decide": lambda: contract.decide(action),
+            "parse the event": lambda: parse_event(action),
+            "state on the date": lambda: contract.state_on(event.date),
+            "terms (2 stages)": lambda: compiled.terms(dict(row)),
+            "  terms: rule matching": lambda: [
+                compiled.backend.match(k, [decision_row]) for k in (0, 1)
+            ],
+            "decision": lambda: compiled.decide(decision_row),
+            "  decision: rule matching": lambda: compiled.backend.match(
+                compiled.program.decision_stage, [decision_row]
+            ),
+        }
+        found = {}
+        for name, func in parts.items():
+            samples = []
+            for _ in range(calls):
+                t = time.perf_counter_ns()
+                func()
+                samples.append(time.perf_counter_ns() - t)
+            found[name] = statistics.median(samples) / 1000
+    return found
+
+
+def cold_start_breakdown() -> str:
+    """Where a cold ``simulate`` spends its time, measured in a fresh interpreter."""
+    script = (
+        "import time; t0 = time.perf_counter(); import engine.cli, engine.scenario; "
+        "t1 = time.perf_counter(); from engine.rulebook import load_rulebook, available_versions; "
+        "[load_rulebook(v) for v in available_versions()]; t2 = time.perf_counter(); "
+        "s = engine.scenario.parse_scenario('events: [{date: 2029-03-01, type: agi_declared}]'); "
+        "engine.scenario.simulate(s); t3 = time.perf_counter(); "
+        "print(f'imports {1000*(t1-t0):.0f} ms, rule files {1000*(t2-t1):.0f} ms, "
+        "simulate {1000*(t3-t2):.0f} ms')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
 def cli_path() -> list[str]:
     script = Path(sys.executable).with_name("agi-terms")
     return [str(script)] if script.exists() else [sys.executable, "-m", "engine"]
@@ -513,6 +570,10 @@ def main() -> None:
         p50, p99 = decide_latency(backend, calls)
         line(f"{backend} backend, {calls:,} calls", f"p50 {p50:.1f}", f"p99 {p99:.1f}")
 
+    print("  where one python-backend decide spends its time (median µs):")
+    for name, micros in decide_breakdown(2_000 if quick else 10_000).items():
+        line(f"  {name}", f"{micros:.1f}")
+
     print("\nCold start of `agi-terms simulate` (subprocess, small scenario; target <= 300 ms)")
     times = cold_start(3 if quick else 9)
     line(
@@ -520,6 +581,7 @@ def main() -> None:
         f"{1000 * statistics.median(times):.0f} ms",
         f"min {1000 * min(times):.0f} ms",
     )
+    print(f"  in a fresh interpreter: {cold_start_breakdown()}")
 
     print(
         "\n`agi-terms montecarlo` from the command line (wall s, peak resident MB of all processes)"
