@@ -157,11 +157,8 @@ class Population:
             slots.append(_Slot(runs, day, code[runs]))
         return slots
 
-    def _query_codes(self, n: int, slots: list[_Slot]) -> tuple[Codes, npt.NDArray[np.integer]]:
-        """(query days, runs): the state code after every event and gate dated on or before the day.
-
-        Also returns, per query day and run, the number of the run's events up to that day.
-        """
+    def _query_codes(self, n: int, slots: list[_Slot]) -> Codes:
+        """(query days, runs): the state code after every event and gate dated on or before the day."""
         # Days along the first axis: each day's runs are contiguous, which the reductions favour.
         # Each event marks the first query day on or after it with (its number, the code after it);
         # numbers grow along a run's events, so carrying the maximum forward leaves on every day
@@ -184,7 +181,7 @@ class Population:
             at = int(np.searchsorted(query, day, side="left"))
             moved = latest[at:] == before[None, :]
             codes[at:] = np.where(moved, table[codes[at:]], codes[at:])
-        return codes, latest
+        return codes
 
     def _columns(self, codes: Codes, day: Column) -> dict[str, Column]:
         """The state facts (``engine.facts.state_row``) of state codes on ``day``, made when tested."""
@@ -195,7 +192,7 @@ class Population:
     def _evaluate(self, histories: Histories) -> _Evaluated:
         n = histories.size
         slots = self._slots(histories)
-        codes, _ = self._query_codes(n, slots)
+        codes = self._query_codes(n, slots)
         query = self._query[:, None]
         # A term's mask has the shape of the facts it tests: () for a constant, (days, 1) for the
         # calendar alone, (days, runs) for the AGI history; it is broadcast only where needed.
