@@ -366,3 +366,26 @@ def test_the_package_exports_monte_carlo_without_loading_numpy_for_scenarios() -
     assert "run_montecarlo" in engine.__all__
     with pytest.raises(AttributeError):
         _ = engine.no_such_name  # type: ignore[attr-defined]
+
+
+def test_under_2025_01_the_boards_declaration_is_final_and_needs_no_panel() -> None:
+    text = "agreement: '2025-01'\n" + assumptions_text(
+        declaration="{probability: 1, between: [2026-01-01, 2026-01-01]}",
+        panel="{verify_probability: 0, review_days: [30, 30]}",
+    )
+    result = run_text(text + "parameters: {declaration_ends_exclusivities: true}\n", runs=200)
+    assert result.phases["post_agi"][result.dates.index(dt.date(2026, 12, 31))] == 1.0
+    assert result.lapse["azure_api_exclusivity"].median == dt.date(2026, 1, 1)
+    assert result.lapse["ms_model_product_ip"].median == dt.date(2031, 1, 1)
+
+
+def test_under_2026_04_a_verification_changes_no_term() -> None:
+    certain = assumptions_text(
+        declaration="{probability: 1, between: [2027-01-01, 2027-01-01]}",
+        panel="{verify_probability: 1, review_days: [30, 30]}",
+    )
+    never = assumptions_text(declaration="{probability: 0, between: [2027-01-01, 2027-01-01]}")
+    verified = run_text("agreement: '2026-04'\n" + certain, runs=100)
+    calendar = run_text("agreement: '2026-04'\n" + never, runs=100)
+    assert verified.terms == calendar.terms
+    assert verified.phases["post_agi"][verified.dates.index(dt.date(2027, 12, 31))] == 1.0

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import load_agreement
+from engine import available_versions, load_agreement, load_rulebook
 from engine.backends.python import PythonBackend
 from engine.backends.vectorised import VectorisedBackend
 from engine.contract import Contract
@@ -26,36 +26,40 @@ START = dt.date(2025, 10, 28)
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+BACKSTOPS = st.sampled_from(["null", "2029-06-30", "2032-12-31", "2035-01-01"])
+PARAMETERS: dict[str, dict[str, st.SearchStrategy[str]]] = {
+    "2025-01": {"declaration_ends_exclusivities": st.sampled_from(["true", "false"])},
+    "2025-10": {
+        "agi_trigger": st.sampled_from(["verified", "declared"]),
+        "compute_cap_lifts_on": st.sampled_from(["declared_not_rejected", "declared", "verified"]),
+        "api_exclusivity_backstop": BACKSTOPS,
+        "revenue_share_backstop": BACKSTOPS,
+    },
+}
+"""The parameters that move terms, per version (a version not listed is run on its defaults)."""
+
+
 @st.composite
 def assumptions_texts(draw: st.DrawFn) -> str:
-    horizon = draw(st.dates(dt.date(2026, 3, 1), dt.date(2041, 6, 30)))
-    first = draw(st.dates(START, horizon))
-    last = draw(
-        st.dates(
-            first, min(horizon, first + dt.timedelta(days=draw(st.sampled_from([0, 400, 6000]))))
-        )
-    )
+    version = draw(st.sampled_from(available_versions()))
+    start = load_rulebook(version).effective
+    horizon = draw(st.dates(start + dt.timedelta(days=120), dt.date(2041, 6, 30)))
+    first = draw(st.dates(start, horizon))
+    spread = draw(st.sampled_from([0, 400, 6000]))
+    last = draw(st.dates(first, min(horizon, first + dt.timedelta(days=spread))))
     probability = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0))
     low = draw(st.integers(1, 500))
     review = (low, draw(st.integers(low, low + draw(st.sampled_from([0, 30, 700])))))
     low = draw(st.integers(1, 900))
     after = (low, draw(st.integers(low, low + 900)))
-    if draw(st.booleans()):
-        sample = "yearly" if horizon >= dt.date(2025, 12, 31) else f"[{horizon}]"
+    if horizon >= dt.date(start.year, 12, 31) and draw(st.booleans()):
+        sample = "yearly"
     else:
-        days = draw(st.lists(st.dates(START, horizon), min_size=1, max_size=6, unique=True))
+        days = draw(st.lists(st.dates(start, horizon), min_size=1, max_size=6, unique=True))
         sample = "[" + ", ".join(d.isoformat() for d in days) + "]"
-    backstop = st.sampled_from(["null", "2029-06-30", "2032-12-31", "2035-01-01"])
-    parameters = {
-        "agi_trigger": draw(st.sampled_from(["verified", "declared"])),
-        "compute_cap_lifts_on": draw(
-            st.sampled_from(["declared_not_rejected", "declared", "verified"])
-        ),
-        "api_exclusivity_backstop": draw(backstop),
-        "revenue_share_backstop": draw(backstop),
-    }
+    parameters = {k: draw(v) for k, v in PARAMETERS.get(version, {}).items()}
     return (
-        f"horizon: {horizon}\nsample: {sample}\n"
+        f'agreement: "{version}"\nhorizon: {horizon}\nsample: {sample}\n'
         f"declaration: {{probability: {draw(probability)!r}, between: [{first}, {last}]}}\n"
         f"panel: {{verify_probability: {draw(probability)!r}, review_days: [{review[0]}, {review[1]}]}}\n"
         f"redeclaration: {{probability: {draw(probability)!r}, after_days: [{after[0]}, {after[1]}]}}\n"
@@ -66,7 +70,7 @@ def assumptions_texts(draw: st.DrawFn) -> str:
 def lapse_day(contract: Contract, term: str) -> dt.date | None:
     """The first day ``term`` is out of force (end of day), from the contract's timeline."""
     if not contract.start_terms[term]:
-        return START
+        return contract.start_date
     for step in contract.steps:
         ended = any(c.term == term and not c.in_force for c in step.changes)
         if ended and not contract.terms(on=step.date).terms[term].in_force:

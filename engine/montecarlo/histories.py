@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.montecarlo.assumptions import Assumptions
+from engine.rulebook import load_rulebook
 
 Days = npt.NDArray[np.int32]
 Runs = npt.NDArray[np.intp]
@@ -61,8 +62,19 @@ class Histories:
         return events
 
 
-def sample_histories(assumptions: Assumptions, size: int, rng: np.random.Generator) -> Histories:
-    """Draw ``size`` runs' histories; the same generator state gives the same histories."""
+def has_panel(version: str) -> bool:
+    """The version's lifecycle has panel verdicts (in ``2025-01`` the board's declaration is final)."""
+    return "panel_verified" in load_rulebook(version).lifecycle.triggers()
+
+
+def sample_histories(
+    assumptions: Assumptions, size: int, rng: np.random.Generator, *, panel: bool = True
+) -> Histories:
+    """Draw ``size`` runs' histories; the same generator state gives the same histories.
+
+    Without a ``panel`` (a version whose declaration is final at once) only the first declaration
+    is drawn: there is no verdict, so nothing to reject and nothing to declare again.
+    """
     horizon = assumptions.horizon.toordinal()
     first, last = (d.toordinal() for d in assumptions.declaration.between)
     review_low, review_high = assumptions.panel.review_days
@@ -75,6 +87,9 @@ def sample_histories(assumptions: Assumptions, size: int, rng: np.random.Generat
     runs: Runs = np.flatnonzero(declares)
     declared: Days = day[runs]
     cycles: list[Cycle] = []
+    if not panel:
+        never = np.full(runs.size, NEVER, dtype=np.int32)
+        return Histories(size, (Cycle(runs, declared, never, np.zeros(runs.size, np.bool_)),))
     while runs.size:
         n = runs.size
         verdict = declared + rng.integers(review_low, review_high + 1, size=n, dtype=np.int32)

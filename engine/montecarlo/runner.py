@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.errors import InputError
 from engine.events import CalendarDate
 from engine.montecarlo.assumptions import Assumptions
-from engine.montecarlo.histories import Histories, sample_histories
+from engine.montecarlo.histories import Histories, has_panel, sample_histories
 from engine.montecarlo.population import Counts, Population
 
 CHUNK_RUNS = 1 << 16
@@ -86,7 +86,10 @@ class ChunkTask:
         """The chunk's sampled histories (its own seed: the chunk's index spawned from ``seed``)."""
         sequence = np.random.SeedSequence(self.seed, spawn_key=(self.index,))
         return sample_histories(
-            self.assumptions, self.size, np.random.Generator(np.random.PCG64(sequence))
+            self.assumptions,
+            self.size,
+            np.random.Generator(np.random.PCG64(sequence)),
+            panel=has_panel(self.assumptions.agreement),
         )
 
 
