@@ -375,12 +375,12 @@ def decide_breakdown(calls: int) -> dict[str, float]:
             "whole decide": lambda: contract.decide(action),
             "parse the event": lambda: parse_event(action),
             "state on the date": lambda: contract.state_on(event.date),
-            "terms (2 stages)": lambda: compiled.terms(dict(row)),
-            "  terms: rule matching": lambda: [
+            "terms (as the contract asks: cached per interval)": lambda: compiled.terms(dict(row)),
+            "  rule matching for the terms, uncached": lambda: [
                 compiled.backend.match(k, [decision_row]) for k in (0, 1)
             ],
             "decision": lambda: compiled.decide(decision_row),
-            "  decision: rule matching": lambda: compiled.backend.match(
+            "  rule matching for the decision": lambda: compiled.backend.match(
                 compiled.program.decision_stage, [decision_row]
             ),
         }
