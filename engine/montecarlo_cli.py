@@ -14,15 +14,11 @@ from engine.errors import AgiTermsError
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option(
-    "--runs", type=click.IntRange(min=1), default=None, help="Runs (default: the file's)."
-)
-@click.option(
-    "--seed", type=click.IntRange(min=0), default=None, help="Seed (default: the file's)."
-)
+@click.option("--runs", type=int, default=None, help="Runs (default: the file's).")
+@click.option("--seed", type=int, default=None, help="Seed (default: the file's).")
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=int,
     default=1,
     show_default=True,
     help="Worker processes evaluating the chunks.",

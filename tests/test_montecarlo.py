@@ -311,6 +311,9 @@ def test_an_error_names_the_line_and_column(tmp_path: Path) -> None:
         (["--set", "compute_cap_lifts_on=never"], "compute_cap_lifts_on"),
         (["--set", "oops"], "NAME=VALUE"),
         (["--plot", "chart.pdf"], ".png or .svg"),
+        (["--runs", "0"], "--runs: runs is a whole number >= 1"),
+        (["--seed", "-1"], "--seed: seed is a whole number >= 0"),
+        (["--workers", "0"], "--workers: workers is a whole number >= 1"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(tmp_path: Path, args: list[str], words: str) -> None:

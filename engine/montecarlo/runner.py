@@ -154,7 +154,8 @@ def _given(value: int | None, default: int | None, name: str, minimum: int) -> i
     if chosen is None:
         raise InputError(f"{name} is required (in the assumptions file or --{name})", place=name)
     if isinstance(chosen, bool) or not isinstance(chosen, int) or chosen < minimum:
-        raise InputError(f"{name} is a whole number >= {minimum}, got {chosen!r}", place=name)
+        place = name if value is None else f"--{name}"  # the option, when it gave the value
+        raise InputError(f"{name} is a whole number >= {minimum}, got {chosen!r}", place=place)
     return chosen
 
 
