@@ -412,6 +412,24 @@ def cold_start_breakdown() -> str:
     return done.stdout.strip()
 
 
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def parallel_capacity() -> float:
+    """How much faster two processes finish CPU-bound work than one (2.0 on two idle cores)."""
+    import multiprocessing
+
+    jobs = [3_000_000] * 4
+    one, _ = timed(lambda: [_spin(size) for size in jobs])
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        two, _ = timed(lambda: pool.map(_spin, jobs))
+    return one / two
+
+
 def cli_path() -> list[str]:
     script = Path(sys.executable).with_name("agi-terms")
     return [str(script)] if script.exists() else [sys.executable, "-m", "engine"]
@@ -596,6 +614,10 @@ def main() -> None:
                 f"{rate(runs, wall):>12,.0f} runs/s, peak {peak:.0f} MB",
             )
     print("  targets: 1M runs with 2 workers <= 3 s wall; peak memory at 1M runs <= 300 MB")
+    speedup = parallel_capacity()
+    print(
+        f"  what 2 processes get from this machine now: {speedup:.2f}x one process on pure CPU work"
+    )
 
     print("\nScaling in-process (library, vectorised, evaluation of pre-sampled chunks)")
     for runs in sizes:
