@@ -227,7 +227,12 @@ class Agreement:
         self._versions: dict[str, CompiledVersion] = {}
         if rulebook is None:
             rulebook = load_rulebook(version)
-        known = frozenset(p.name for v in available_versions() for p in load_rulebook(v).parameters)
+        # Other versions' rule files are read only to accept their parameter names: most
+        # agreements set none, and reading every version dominated a cold start.
+        foreign = set(self.overrides) - set(rulebook.parameter_by_name)
+        known = frozenset(
+            p.name for v in available_versions() if foreign for p in load_rulebook(v).parameters
+        )
         start = CompiledVersion.build(
             rulebook, resolve_parameters(rulebook, self.overrides, known), backend
         )

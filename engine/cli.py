@@ -335,6 +335,9 @@ def explain(
 
 def _register_optional_commands() -> None:
     """Commands that live in their own modules (imported lazily to keep start-up fast)."""
+    from engine.montecarlo_cli import montecarlo
+
+    main.add_command(montecarlo)
 
 
 _register_optional_commands()
