@@ -244,7 +244,6 @@ class Rule:
     obligation: str | None = None
     note: str | None = None
     file: str = ""
-    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -633,7 +632,6 @@ class _Loader:
         file: str,
         path: list[int | str],
     ) -> Rule:
-        pos = self.docs[file].position(path)
         return Rule(
             id=entry.id,
             effect=entry.effect,
@@ -644,7 +642,6 @@ class _Loader:
             obligation=entry.obligation,
             note=entry.note,
             file=self.docs[file].name,
-            line=pos[0] if pos else None,
         )
 
     def fact_space(self, lifecycle: Lifecycle) -> dict[str, FactSpec]:
