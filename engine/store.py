@@ -162,7 +162,8 @@ def normalise(version: object, overrides: object) -> tuple[str, dict[str, object
     """
     if not isinstance(version, str):
         raise InputError(
-            f"an agreement version is a string such as '2025-10', got {version!r}", place="agreement"
+            f"an agreement version is a string such as '2025-10', got {version!r}",
+            place="agreement",
         )
     if overrides is None:
         overrides = {}
@@ -311,12 +312,11 @@ class ContractStore:
     # ------------------------------------------------------------ connections
 
     def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError("the store is closed", file=self.path)
         con: sqlite3.Connection | None = getattr(self._local, "con", None)
         if con is not None:
             return con
-        with self._lock:
-            if self._closed:
-                raise StoreError("the store is closed", file=self.path)
         try:
             # isolation_level=None: transactions are begun and ended explicitly below.
             con = sqlite3.connect(
@@ -351,7 +351,9 @@ class ContractStore:
     def _initialise(self, con: sqlite3.Connection) -> None:
         with self._transaction(write=True):
             try:
-                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                tables = {
+                    r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                }
                 app_id = con.execute("PRAGMA application_id").fetchone()[0]
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"not an agi-terms store: {exc}", file=self.path) from None
@@ -363,8 +365,9 @@ class ContractStore:
                 con.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 return
             if app_id != APPLICATION_ID or "schema_version" not in tables:
-                raise StoreError("not an agi-terms store (an SQLite file of something else)",
-                                 file=self.path)
+                raise StoreError(
+                    "not an agi-terms store (an SQLite file of something else)", file=self.path
+                )
             row = con.execute("SELECT max(version) FROM schema_version").fetchone()
             found = row[0] if row else None
             if not isinstance(found, int):
@@ -437,7 +440,9 @@ class ContractStore:
         """The stored contract's version: the number of its events."""
         return self.info(contract_id).version
 
-    def contracts(self, *, limit: int | None = None, after: str | None = None) -> list[ContractInfo]:
+    def contracts(
+        self, *, limit: int | None = None, after: str | None = None
+    ) -> list[ContractInfo]:
         """The stored contracts in creation order (``after`` an id, at most ``limit``)."""
         with self._transaction(write=False) as con:
             start = 0
@@ -512,7 +517,8 @@ class ContractStore:
                     ],
                 )
                 con.execute(
-                    "UPDATE contracts SET version = ? WHERE id = ?", (len(after.events), contract_id)
+                    "UPDATE contracts SET version = ? WHERE id = ?",
+                    (len(after.events), contract_id),
                 )
                 self._snapshot(con, contract_id, after)
         self._remember(contract_id, after)
@@ -625,8 +631,15 @@ class ContractStore:
         con.execute(
             "INSERT INTO snapshots (contract_id, fingerprint, after_version, version, steps_before,"
             " steps_after, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (contract_id, self._fingerprint, reached, version, steps, len(contract.steps),
-             _snapshot_json(contract, steps)),
+            (
+                contract_id,
+                self._fingerprint,
+                reached,
+                version,
+                steps,
+                len(contract.steps),
+                _snapshot_json(contract, steps),
+            ),
         )
 
     def _remember(self, contract_id: str, contract: Contract) -> None:
