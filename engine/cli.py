@@ -125,6 +125,9 @@ def simulate(file: str, fmt: str, sets: tuple[str, ...], backend: str | None) ->
 
 def _register_optional_commands() -> None:
     """Commands that live in their own modules (imported lazily to keep start-up fast)."""
+    from engine.service import serve  # light: FastAPI is imported only when serving
+
+    main.add_command(serve)
 
 
 _register_optional_commands()
