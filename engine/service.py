@@ -36,6 +36,7 @@ from engine.store import (
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+POSITIVE_FIELDS = ("amount_usd", "training_flop")
 SERVICE_EXTRA_HINT = "agi-terms serve needs the service extra: pip install 'agi-terms[service]'"
 
 
@@ -139,7 +140,9 @@ def validation_error_json(errors: Sequence[Any], body: bytes) -> dict[str, Any]:
     """The first of FastAPI's validation errors with the place named as the library names it."""
     from engine.events import _message_of
 
-    first: Mapping[str, Any] = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
+    first: Mapping[str, Any] = (
+        errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
+    )
     loc = tuple(first.get("loc", ()))
     kind = first.get("type", "")
     if loc[:1] in {("body",), ("query",), ("path",)}:
@@ -220,6 +223,8 @@ def create_app(
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's answer to a body it cannot decode: bad input too
+            return JSON(error_json("", "the request body is not JSON (UTF-8)"), status_code=422)
         return JSON(
             error_json("", str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
@@ -228,7 +233,24 @@ def create_app(
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
         return JSON(error_json("", f"internal error: {type(exc).__name__}"), status_code=500)
 
-    @app.post("/contracts", status_code=201, response_model=Created, responses=errors)
+    links = {
+        name: {"operationId": op, "parameters": {"id": "$response.body#/id"}}
+        for name, op in [
+            ("AppendEvents", "appendEvents"),
+            ("GetTerms", "getTerms"),
+            ("Decide", "decide"),
+            ("GetTimeline", "getTimeline"),
+            ("Explain", "explain"),
+        ]
+    }
+
+    @app.post(
+        "/contracts",
+        status_code=201,
+        response_model=Created,
+        operation_id="createContract",
+        responses={**errors, 201: {"description": "Created", "links": links}},
+    )
     def create_contract(body: NewContract | None = None) -> JSONResponse:
         """Start a contract of an agreement version with parameter overrides."""
         body = body or NewContract()
@@ -238,6 +260,7 @@ def create_app(
     @app.post(
         "/contracts/{id}/events",
         response_model=Appended,
+        operation_id="appendEvents",
         responses={
             **not_found,
             409: {"model": ErrorBody, "description": "expected_version is not the stored version"},
@@ -253,7 +276,12 @@ def create_app(
             raise
         return JSON({"version": result.version, "steps": _steps_json(result.steps)})
 
-    @app.get("/contracts/{id}/terms", response_model=TermsOn, responses=not_found)
+    @app.get(
+        "/contracts/{id}/terms",
+        response_model=TermsOn,
+        operation_id="getTerms",
+        responses=not_found,
+    )
     def terms(
         id: str,
         date: str | None = Query(
@@ -267,7 +295,12 @@ def create_app(
             {"date": report.date.isoformat(), "phase": report.phase, "terms": report.in_force()}
         )
 
-    @app.post("/contracts/{id}/decide", response_model=Decision, responses=not_found)
+    @app.post(
+        "/contracts/{id}/decide",
+        response_model=Decision,
+        operation_id="decide",
+        responses=not_found,
+    )
     def decide(id: str, body: DecideAction) -> JSONResponse:
         """Decide an action on its date without recording it."""
         contract = contracts.load(id)
@@ -277,12 +310,22 @@ def create_app(
             raise exc.at("action") from None
         return JSON(decision.to_json())
 
-    @app.get("/contracts/{id}/timeline", response_model=Timeline, responses=not_found)
+    @app.get(
+        "/contracts/{id}/timeline",
+        response_model=Timeline,
+        operation_id="getTimeline",
+        responses=not_found,
+    )
     def timeline(id: str) -> JSONResponse:
         """Every step recorded: events and the calendar gates reached."""
         return JSON({"steps": _steps_json(contracts.load(id).steps)})
 
-    @app.get("/contracts/{id}/explain", response_model=Explanation, responses=not_found)
+    @app.get(
+        "/contracts/{id}/explain",
+        response_model=Explanation,
+        operation_id="explain",
+        responses=not_found,
+    )
     def explain(
         id: str,
         term: str = Query(..., description="a term id of the version in force on the date"),
@@ -305,7 +348,7 @@ def create_app(
             schema = get_openapi(
                 title=app.title, version=app.version, summary=app.summary, routes=app.routes
             )
-            _fix_level_schema(schema)
+            _fix_event_schemas(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -313,12 +356,23 @@ def create_app(
     return app
 
 
-def _fix_level_schema(schema: dict[str, Any]) -> None:
-    """Preparedness levels are read and written by name; pydantic describes the IntEnum's numbers."""
+def _fix_event_schemas(schema: dict[str, Any]) -> None:
+    """Describe the events as they are read, where pydantic's schema of the models says otherwise.
+
+    Preparedness levels are given by name (pydantic describes the IntEnum's numbers); ``type`` is
+    required (it selects the event; the models give it as a default); amounts are positive.
+    """
     for component in schema.get("components", {}).get("schemas", {}).values():
         if component.get("title") == "Level" and component.get("type") == "integer":
             component["type"] = "string"
             component["enum"] = list(LEVEL_NAMES)
+        properties = component.get("properties", {})
+        kind = properties.get("type", {})
+        if "const" in kind and "date" in properties:
+            component["required"] = sorted({*component.get("required", []), "type"})
+        for name in POSITIVE_FIELDS:
+            if properties.get(name, {}).get("type") == "number":
+                properties[name]["exclusiveMinimum"] = 0
 
 
 def open_store_arg(store: ContractStore | str | Path, backend: str | None) -> ContractStore:
