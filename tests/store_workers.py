@@ -69,13 +69,16 @@ def contend_rounds(
 
 
 def append_own(store: ContractStore, contract_id: str, worker: int, length: int, batch: int) -> int:
-    """Append this worker's story to its own contract in batches, each with the expected version."""
+    """Append this worker's story to its own contract in batches, every other one with the
+    expected version (the others without)."""
     story = own_story(worker, length)
     version = 0
-    for start in range(0, length, batch):
-        version = store.append(
-            contract_id, story[start : start + batch], expected_version=version
-        ).version
+    for number, start in enumerate(range(0, length, batch)):
+        expected = version if number % 2 == 0 else None
+        result = store.append(contract_id, story[start : start + batch], expected_version=expected)
+        if result.version != min(start + batch, length):
+            raise AssertionError(f"version {result.version} after {start + batch} events")
+        version = result.version
     return version
 
 

@@ -117,7 +117,7 @@ def test_threads_racing_on_expected_version_have_one_winner_per_round(path: Path
         assert store.load(cid) == replay(events)
 
 
-def test_threads_on_their_own_contracts_with_expected_versions(path: Path) -> None:
+def test_threads_on_their_own_contracts_with_and_without_expected_versions(path: Path) -> None:
     length = 40
     with open_store(path, snapshot_every=9) as store:
         ids = [store.create() for _ in range(THREADS)]
@@ -152,7 +152,7 @@ def test_processes_racing_on_expected_version_have_one_winner_per_round(path: Pa
         assert store.load(cid) == replay(store.events(cid))
 
 
-def test_processes_on_their_own_contracts_with_expected_versions(path: Path) -> None:
+def test_processes_on_their_own_contracts_with_and_without_expected_versions(path: Path) -> None:
     length = 30
     with open_store(path) as store:
         ids = [store.create() for _ in range(PROCESSES)]
