@@ -307,7 +307,11 @@ class ContractStore:
         self._cache: collections.OrderedDict[str, Contract] = collections.OrderedDict()
         self._cache_size = cache_size
         self._closed = False
-        self._initialise(self._connection())
+        try:
+            self._initialise(self._connection())
+        except BaseException:
+            self.close()
+            raise
 
     # ------------------------------------------------------------ connections
 
@@ -342,11 +346,13 @@ class ContractStore:
             raise StoreError(f"cannot use the store: {exc}", file=self.path) from None
         try:
             yield con
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        else:
             con.execute("COMMIT")
+        except BaseException as exc:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(f"the store failed: {exc}", file=self.path) from exc
+            raise
 
     def _initialise(self, con: sqlite3.Connection) -> None:
         with self._transaction(write=True):
@@ -372,6 +378,7 @@ class ContractStore:
             found = row[0] if row else None
             if not isinstance(found, int):
                 raise StoreError("the store has no schema version", file=self.path)
+            # Version 1 is the first layout; an older one would be migrated here.
             if found > SCHEMA_VERSION:
                 raise StoreError(
                     f"the store has schema version {found}, newer than this release reads"
