@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from engine.errors import AgiTermsError, InputError
 from engine.events import CalendarDate, Event, place_of
 from engine.facts import LEVEL_NAMES
-from engine.results import Change, Decision, Step
+from engine.results import Change, Citation, Decision, Step
 from engine.store import (
     DEFAULT_BACKEND,
     ContractExistsError,
@@ -117,8 +117,8 @@ class Explanation(BaseModel):
     phase: str
     term: str
     in_force: bool
-    reason: str
-    because: list[dict[str, str]]
+    reason: Literal["granted", "ended", "not_granted"]
+    because: list[Citation]
 
 
 def error_json(place: str, message: str) -> dict[str, Any]:
