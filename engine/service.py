@@ -175,6 +175,9 @@ def create_app(
 
     own = not isinstance(store, ContractStore)
     contracts = open_store_arg(store, backend)
+    contracts.agreements.get(
+        "2025-10", {}
+    )  # the default agreement, compiled before the first request
 
     class JSON(JSONResponse):
         # ASCII output: a lone surrogate from the input (valid JSON) must not break the encoder.

@@ -143,10 +143,15 @@ class AgreementCache:
         key = (version, _canonical(overrides))
         with self._lock:
             found = self._agreements.get(key)
-            if found is None:
-                found = Agreement(version, overrides, self.backend)
-                self._agreements[key] = found
+        if found is not None:
             return found
+        # Built outside the lock: compiling takes a while and must not hold up the other keys.
+        built = Agreement(version, overrides, self.backend)
+        with self._lock:
+            found = self._agreements.setdefault(key, built)
+        if found is not built:
+            built.close()
+        return found
 
     def close(self) -> None:
         with self._lock:
