@@ -175,9 +175,8 @@ def create_app(
 
     own = not isinstance(store, ContractStore)
     contracts = open_store_arg(store, backend)
-    contracts.agreements.get(
-        "2025-10", {}
-    )  # the default agreement, compiled before the first request
+    # The default agreement is compiled now rather than during the first request.
+    contracts.agreements.get(NewContract().agreement, {})
 
     class JSON(JSONResponse):
         # ASCII output: a lone surrogate from the input (valid JSON) must not break the encoder.
