@@ -72,3 +72,11 @@ class Server:
 
     def kill(self) -> int:
         return self.stop(signal.SIGKILL)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Never leave a server behind, even when a test fails half-way."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.kill()

@@ -346,7 +346,21 @@ def test_concurrent_clients_on_one_contract_lose_nothing(client: httpx.Client) -
 
 def test_a_restart_keeps_every_contract(tmp_path: Path) -> None:
     db = tmp_path / "restart.db"
-    server = Server(db).start()
+    servers: list[Server] = []
+
+    def start() -> Server:
+        servers.append(Server(db).start())
+        return servers[-1]
+
+    try:
+        _check_restarts(start, db)
+    finally:
+        for server in servers:
+            server.__exit__()
+
+
+def _check_restarts(start: Any, db: Path) -> None:
+    server = start()
     stories: dict[str, list[dict[str, Any]]] = {}
     with httpx.Client(base_url=server.url, timeout=60) as http:
         for i in range(20):
@@ -363,7 +377,7 @@ def test_a_restart_keeps_every_contract(tmp_path: Path) -> None:
         before = {cid: timeline(http, cid) for cid in stories}
     assert server.stop() == 0
     for day, restart in enumerate(("graceful", "sigkill"), start=1):
-        server = Server(db).start()
+        server = start()
         with httpx.Client(base_url=server.url, timeout=60) as http:
             assert {cid: timeline(http, cid) for cid in stories} == before
             cid = next(iter(stories))
