@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import operator
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from engine.contract import Contract
 
 
-_STATE_KEY = (*(f.name for f in STATE_FACTS if f.name != "day"), PHASE_FACT_NAME)
+_state_key = operator.itemgetter(*(f.name for f in STATE_FACTS if f.name != "day"), PHASE_FACT_NAME)
 _CACHE_LIMIT = 4096
 
 
@@ -132,8 +133,7 @@ class CompiledVersion:
         not modify them). Term rules compare the day only with the gate days, so between two gates
         the terms depend on the other state facts alone: results are kept per gate interval.
         """
-        key = (bisect.bisect_right(self.gate_days, row["day"]),
-               *(row[f] for f in _STATE_KEY))  # fmt: skip
+        key = (bisect.bisect_right(self.gate_days, row["day"]), _state_key(row))
         cached = self._terms_cache.get(key)
         if cached is not None:
             row.update(cached[0])
@@ -247,6 +247,9 @@ class Agreement:
 
         Another version takes the overrides that it defines, with the same backend.
         """
+        found = self._versions.get(version)  # compiled versions are never replaced: no lock to read
+        if found is not None:
+            return found
         with self._lock:
             found = self._versions.get(version)
             if found is None:

@@ -231,6 +231,11 @@ class Contract:
     def state_on(self, day: dt.date | str) -> ContractState:
         """The state on ``day``: after every event and gate dated on or before it."""
         target = _date_arg(day)
+        state = self._state_at(target)
+        return state if state.date == target else replace(state, date=target)
+
+    def _state_at(self, target: dt.date) -> ContractState:
+        """The state on ``target`` with its phase, but dated by its last step (a cheaper copy)."""
         if target < self.start_date:
             raise InputError(
                 f"{target.isoformat()} is before the agreement's start date"
@@ -245,9 +250,7 @@ class Contract:
             for cal in compiled.rulebook.lifecycle.calendar:
                 if cal.date == gate:
                     phase = compiled.machine.calendar_trigger(phase, cal.trigger, state.agi)
-        if phase == state.phase and state.date == target:
-            return state
-        return replace(state, date=max(state.date, target), phase=phase)
+        return state if phase == state.phase else replace(state, phase=phase)
 
     def _initial_state(self) -> ContractState:
         rulebook = self.agreement.rulebook
@@ -276,7 +279,7 @@ class Contract:
             raise InputError(
                 f"{parsed.type} is a lifecycle event, not an action to decide", place="type"
             )
-        state = self.state_on(parsed.date)
+        state = self._state_at(parsed.date)
         return _decide(self.agreement.compiled(state.version), state, parsed)
 
     # ------------------------------------------------------------ explanations
