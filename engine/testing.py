@@ -74,7 +74,8 @@ def _check_version(agreement: object) -> str:
     shipped = available_versions()
     if not isinstance(agreement, str) or agreement not in shipped:
         raise InvalidArgument(
-            f"agreement={agreement!r} is not a shipped agreement version; shipped: {', '.join(shipped)}"
+            f"agreement={agreement!r} is not a shipped agreement version;"
+            f" shipped: {', '.join(shipped)}"
         )
     return agreement
 
@@ -92,8 +93,8 @@ def _special_days(version: str) -> tuple[dt.date, ...]:
     """Days where a term or phase may change: the start, the gates, and the day on either side."""
     rulebook = load_rulebook(version)
     days = {rulebook.effective, *_FIXED_DAYS}
-    for rule in rulebook.rules:
-        for cmp in comparisons(rule.condition):
+    for each in rulebook.rules:
+        for cmp in comparisons(each.condition):
             if cmp.field == "day" and isinstance(cmp.value, dt.date):
                 days.update((cmp.value, cmp.value + dt.timedelta(days=1)))
     for gate in rulebook.lifecycle.calendar:
@@ -105,7 +106,7 @@ def _special_days(version: str) -> tuple[dt.date, ...]:
 
 
 def _days(version: str, first: dt.date | None = None) -> st.SearchStrategy[dt.date]:
-    """Dates from ``first`` (default: the version's start) to ``HORIZON``, the special days often."""
+    """Dates from ``first`` (default: the version's start) to ``HORIZON``; special days often."""
     low = first or load_rulebook(version).effective
     special = [d for d in _special_days(version) if d >= low]
     anywhere = st.dates(min_value=low, max_value=max(low, HORIZON))
@@ -148,9 +149,12 @@ def _action_on(draw: st.DrawFn, day: dt.date, kind: str) -> Event:
             name=draw(st.none() | _NAMES),
         )
     if kind == "open_weights_release":
-        return OpenWeightsRelease(date=day, capability=draw(_capability()), name=draw(st.none() | _NAMES))
+        return OpenWeightsRelease(
+            date=day, capability=draw(_capability()), name=draw(st.none() | _NAMES)
+        )
     if kind == "ms_ip_use":
-        created = draw(st.none() | st.just(day) | st.dates(max_value=day, min_value=dt.date(2019, 1, 1)))
+        earlier = st.dates(min_value=dt.date(2019, 1, 1), max_value=day)
+        created = draw(st.none() | st.just(day) | earlier)
         return MsIpUse(
             date=day,
             asset=draw(st.sampled_from(["model", "product", "research", "consumer_hardware"])),
@@ -158,7 +162,9 @@ def _action_on(draw: st.DrawFn, day: dt.date, kind: str) -> Event:
         )
     if kind == "ms_agi_training":
         return MsAgiTraining(
-            date=day, uses_openai_ip=draw(st.booleans()), training_flop=draw(_positive(_FLOP_EDGES, 1e32))
+            date=day,
+            uses_openai_ip=draw(st.booleans()),
+            training_flop=draw(_positive(_FLOP_EDGES, 1e32)),
         )
     if kind == "compute_contract":
         provider = draw(st.sampled_from(["Microsoft", "microsoft", "Oracle", "CoreWeave"]) | _NAMES)
@@ -314,11 +320,13 @@ def _scenario(draw: st.DrawFn, version: str) -> dict[str, Any]:
     if version != "2025-10" or draw(st.booleans()):
         scenario["agreement"] = version
     overrides = draw(parameter_overrides(version))
-    if overrides or draw(st.booleans()):
+    with_parameters: bool = bool(overrides) or draw(st.booleans())
+    if with_parameters:
         scenario["parameters"] = overrides
     scenario["events"] = [event_to_json(e) for e in draw(event_sequences(version, max_size=15))]
     checkpoints = draw(st.lists(_days(version), max_size=5))
-    if checkpoints or draw(st.booleans()):
+    with_checkpoints: bool = bool(checkpoints) or draw(st.booleans())
+    if with_checkpoints:
         scenario["checkpoints"] = [d.isoformat() for d in checkpoints]
     return scenario
 

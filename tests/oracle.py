@@ -1,4 +1,4 @@
-"""An independent reading of SPEC §3-§6 for agreement 2025-10, in plain Python, for differential tests.
+"""An independent reading of SPEC §3-§6 for agreement 2025-10 in plain Python (differential tests).
 
 It shares no code with the engine: it reads events as JSON data (``event_to_json``'s shape) and
 answers from the tables of SPEC §4 (terms), §5 (parameters) and §6 (decisions) directly. Steps come
@@ -55,8 +55,13 @@ def _day(value: object) -> dt.date:
     return dt.date.fromisoformat(str(value))
 
 
+def _on_or_before(day: dt.date, last: dt.date | None) -> bool:
+    """``day`` is on or before the backstop ``last``; no backstop (null) never ends anything."""
+    return last is None or day <= last
+
+
 def parameters_json(overrides: Mapping[str, object]) -> dict[str, object]:
-    """Every parameter's value (SPEC §5 defaults with ``overrides``), as ``simulate`` prints them."""
+    """Every parameter value (SPEC §5 defaults, then ``overrides``) as ``simulate`` prints it."""
     values = {**DEFAULTS, **overrides}
     out: dict[str, object] = {}
     for name, value in values.items():
@@ -169,8 +174,8 @@ class Oracle:
             "ms_ip_exclusivity": licence and not reached,
             "post_agi_models_covered": licence,
             "ms_research_ip": day <= END_2030 and not verified,
-            "azure_api_exclusivity": not reached and (p.api_backstop is None or day <= p.api_backstop),
-            "revenue_share": not verified and (p.revenue_backstop is None or day <= p.revenue_backstop),
+            "azure_api_exclusivity": not reached and _on_or_before(day, p.api_backstop),
+            "revenue_share": not verified and _on_or_before(day, p.revenue_backstop),
             "ms_compute_cap": licence and not cap_lifted,
             "ms_independent_agi": True,
             "ms_compute_rofr": False,
@@ -215,9 +220,8 @@ class Oracle:
                 cited.add("N9")
         elif kind == "open_weights_release":
             cap = action["capability"]
-            allowed = all(
-                LEVELS.index(cap[c]) <= p.max_level for c in ("bio_chem", "cyber", "self_improvement")
-            )
+            categories = ("bio_chem", "cyber", "self_improvement")
+            allowed = all(LEVELS.index(cap[c]) <= p.max_level for c in categories)
             cited.add("N12")
         elif kind == "ms_ip_use":
             asset = action["asset"]
