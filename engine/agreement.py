@@ -11,6 +11,7 @@ import datetime as dt
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.backends import RulesBackend, make_backend
@@ -19,7 +20,7 @@ from engine.facts import FactRow
 from engine.lifecycle import PhaseMachine
 from engine.program import Program, compile_program
 from engine.results import Citation, Decision, TermStatus
-from engine.rulebook import Rulebook, available_versions, load_rulebook
+from engine.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
 
 if TYPE_CHECKING:
     from engine.contract import Contract
@@ -64,14 +65,27 @@ class CompiledVersion:
     ends: Mapping[str, frozenset[int]]
 
     @classmethod
-    def build(cls, rulebook: Rulebook, parameters: Mapping[str, object], backend: str | None) -> CompiledVersion:
+    def build(
+        cls, rulebook: Rulebook, parameters: Mapping[str, object], backend: str | None
+    ) -> CompiledVersion:
         program = compile_program(rulebook, parameters)
-        grants = {t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "grant")
-                  for t in rulebook.term_ids}
-        ends = {t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "end")
-                for t in rulebook.term_ids}
-        return cls(rulebook, parameters, program, make_backend(backend, program),
-                   PhaseMachine(rulebook.lifecycle, rulebook.version), grants, ends)
+        grants = {
+            t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "grant")
+            for t in rulebook.term_ids
+        }
+        ends = {
+            t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "end")
+            for t in rulebook.term_ids
+        }
+        return cls(
+            rulebook,
+            parameters,
+            program,
+            make_backend(backend, program),
+            PhaseMachine(rulebook.lifecycle, rulebook.version),
+            grants,
+            ends,
+        )
 
     def terms(self, row: FactRow) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
         """Evaluate every term on ``row`` (state facts), stage by stage; adds the terms to ``row``.
@@ -140,15 +154,16 @@ class Agreement:
         version: str = "2025-10",
         parameters: Mapping[str, object] | None = None,
         backend: str | None = None,
+        *,
+        rulebook: Rulebook | None = None,
     ) -> None:
         self.overrides: dict[str, object] = dict(parameters or {})
         self.backend_name = backend
         self._lock = threading.Lock()
         self._versions: dict[str, CompiledVersion] = {}
-        rulebook = load_rulebook(version)
-        known = frozenset(
-            p.name for v in available_versions() for p in load_rulebook(v).parameters
-        )
+        if rulebook is None:
+            rulebook = load_rulebook(version)
+        known = frozenset(p.name for v in available_versions() for p in load_rulebook(v).parameters)
         start = CompiledVersion.build(
             rulebook, resolve_parameters(rulebook, self.overrides, known), backend
         )
@@ -210,20 +225,29 @@ class Agreement:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"Agreement(version={self.version!r}, parameters={self.overrides!r},"
-                f" backend={self.backend!r})")
+        return (
+            f"Agreement(version={self.version!r}, parameters={self.overrides!r},"
+            f" backend={self.backend!r})"
+        )
 
 
 def load_agreement(
     version: str = "2025-10",
     parameters: Mapping[str, object] | None = None,
     backend: str | None = None,
+    *,
+    rules: str | Path | None = None,
 ) -> Agreement:
     """Load a shipped agreement version with parameter overrides on a rules backend.
 
-    ``backend`` is ``"durable"``, ``"python"`` or ``None`` (durable where it imports). Raises
-    ``UnknownVersionError``, ``UnknownParameterError`` or ``InputError`` for a bad value.
+    ``backend`` is ``"durable"``, ``"python"`` or ``None`` (durable where it imports). ``rules`` is a
+    rule folder to use instead of the shipped version (its ``agreement.yaml`` names the version).
+    Raises ``UnknownVersionError``, ``UnknownParameterError``, ``RulebookError`` or ``InputError``.
     """
+    if rules is not None:
+        return Agreement(version, parameters, backend, rulebook=load_rulebook_from(rules))
     if not isinstance(version, str):
-        raise UnknownVersionError(f"an agreement version is a string such as '2025-10', got {version!r}")
+        raise UnknownVersionError(
+            f"an agreement version is a string such as '2025-10', got {version!r}"
+        )
     return Agreement(version, parameters, backend)

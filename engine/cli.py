@@ -80,7 +80,11 @@ backend_option = click.option(
     help="Rules backend (default: durable where it imports, else python).",
 )
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
     help="Output format.",
 )
 
@@ -96,16 +100,27 @@ def main() -> None:
 @format_option
 @set_option
 @backend_option
+@click.option(
+    "--rules",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Use this rule folder instead of the shipped version (for rule authors).",
+)
 @guarded("file")
-def simulate(file: str, fmt: str, sets: tuple[str, ...], backend: str | None) -> None:
+def simulate(
+    file: str, fmt: str, sets: tuple[str, ...], backend: str | None, rules: str | None
+) -> None:
     """Replay the scenario FILE into a timeline of steps and checkpoints."""
+    from engine.errors import RulebookError
     from engine.scenario import load_scenario
     from engine.scenario import simulate as run
 
     overrides = parse_sets(sets)
     scenario = load_scenario(file)
     try:
-        result = run(scenario, overrides=overrides, backend=backend)
+        result = run(scenario, overrides=overrides, backend=backend, rules=rules)
+    except RulebookError:
+        raise  # names its own rule file
     except AgiTermsError as exc:
         raise exc.in_file(file) from None
     if fmt == "json":

@@ -9,9 +9,10 @@ when the rules are compiled ("folded"); a comparison with a parameter set to ``n
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Op = Literal["eq", "neq", "lt", "lte", "gt", "gte"]
 OPERATORS: Mapping[str, Op] = {
@@ -27,6 +28,7 @@ DURABLE_OPERATOR: Mapping[Op, str] = {v: k for k, v in OPERATORS.items()}
 SYMBOL: Mapping[Op, str] = {"eq": "==", "neq": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 Literal_ = bool | int | float | str | dt.date
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,10 @@ def parse_condition(data: object, path: str = "when") -> Condition:
         raise ConditionSyntaxError(f"a condition key is a name, got {key!r}", path)
     if key in COMBINATORS:
         if not isinstance(value, list) or not value:
-            raise ConditionSyntaxError(f"{key} takes a non-empty list of conditions", f"{path}.{key}")
-        parts = tuple(
-            parse_condition(item, f"{path}.{key}[{i}]") for i, item in enumerate(value)
-        )
+            raise ConditionSyntaxError(
+                f"{key} takes a non-empty list of conditions", f"{path}.{key}"
+            )
+        parts = tuple(parse_condition(item, f"{path}.{key}[{i}]") for i, item in enumerate(value))
         return AllOf(parts, path) if key == "$and" else AnyOf(parts, path)
     if key.startswith("$"):
         op = OPERATORS.get(key)
@@ -110,8 +112,12 @@ def parse_condition(data: object, path: str = "when") -> Condition:
                 f"{key} takes one {{field: value}} mapping, got {value!r}", f"{path}.{key}"
             )
         ((field, operand),) = value.items()
-        return Compare(op, _field(field, f"{path}.{key}"), _operand(operand, f"{path}.{key}.{field}"),
-                       f"{path}.{key}.{field}")
+        return Compare(
+            op,
+            _field(field, f"{path}.{key}"),
+            _operand(operand, f"{path}.{key}.{field}"),
+            f"{path}.{key}.{field}",
+        )
     return Compare("eq", _field(key, path), _operand(value, f"{path}.{key}"), f"{path}.{key}")
 
 
@@ -128,6 +134,11 @@ def _operand(value: object, path: str) -> Literal_ | ParamRef | None:
                 f"a value is a constant or {{param: NAME}}, got {dict(value)!r}", path
             )
         return ParamRef(value["param"])
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ConditionSyntaxError(f"{value!r} is not a calendar date", path) from None
     if value is None or isinstance(value, bool | int | float | str | dt.date):
         return value
     raise ConditionSyntaxError(f"a value is a constant or {{param: NAME}}, got {value!r}", path)
@@ -167,15 +178,15 @@ def compare_values(op: Op, left: object, right: object) -> bool:
         return left == right
     if op == "neq":
         return left != right
-    a: float | str = left  # type: ignore[assignment]
-    b: float | str = right  # type: ignore[assignment]
+    a: Any = left
+    b: Any = right
     if op == "lt":
-        return a < b
+        return bool(a < b)
     if op == "lte":
-        return a <= b
+        return bool(a <= b)
     if op == "gt":
-        return a > b
-    return a >= b
+        return bool(a > b)
+    return bool(a >= b)
 
 
 def evaluate(condition: Condition, value_of: Callable[[str], object]) -> bool:
@@ -202,7 +213,9 @@ def render(condition: Condition) -> str:
             return f"not {condition.field}"
         return f"{condition.field} {SYMBOL[condition.op]} {shown}"
     joiner = " and " if isinstance(condition, AllOf) else " or "
-    inner = [render(p) if isinstance(p, Compare | Always) else f"({render(p)})" for p in condition.parts]
+    inner = [
+        render(p) if isinstance(p, Compare | Always) else f"({render(p)})" for p in condition.parts
+    ]
     return joiner.join(inner)
 
 

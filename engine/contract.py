@@ -40,7 +40,7 @@ class ContractState:
     date: dt.date
     version: str
     phase: str
-    agi: AgiHistory = AgiHistory()
+    agi: AgiHistory = field(default_factory=AgiHistory)
     azure_purchased_usd: float = 0.0
 
 
@@ -130,7 +130,9 @@ class Contract:
 
     def _advance(self, day: dt.date) -> Contract:
         contract = self
-        for gate in _gates_between(contract.agreement.compiled(contract.version), contract.state.date, day):
+        for gate in _gates_between(
+            contract.agreement.compiled(contract.version), contract.state.date, day
+        ):
             contract = contract._gate(gate)
         if contract.state.date < day:
             contract = replace(contract, state=replace(contract.state, date=day))
@@ -156,9 +158,13 @@ class Contract:
         else:
             decision = _decide(compiled, state, event)
             if isinstance(event, AzurePurchase):
-                state = replace(state, azure_purchased_usd=state.azure_purchased_usd + event.amount_usd)
+                state = replace(
+                    state, azure_purchased_usd=state.azure_purchased_usd + event.amount_usd
+                )
         state = replace(state, date=event.date)
-        step = Step(date=event.date, type=event.type, phase=state.phase, decision=decision, event=event)
+        step = Step(
+            date=event.date, type=event.type, phase=state.phase, decision=decision, event=event
+        )
         recorded = self._record(step, state)
         return replace(recorded, events=(*self.events, event))
 
@@ -166,10 +172,13 @@ class Contract:
         agi = self.state.agi
         if event.type == "agi_declared":
             if agi.pending:
-                raise LifecycleError("a declaration is already pending before the panel", place="type")
+                raise LifecycleError(
+                    "a declaration is already pending before the panel", place="type"
+                )
             if agi.live:
-                raise LifecycleError("AGI has already been verified; there is nothing to declare",
-                                     place="type")
+                raise LifecycleError(
+                    "AGI has already been verified; there is nothing to declare", place="type"
+                )
             new_agi = agi.declare(event.date)
         else:
             if not agi.pending:
@@ -182,7 +191,8 @@ class Contract:
         versions = available_versions()
         if event.to not in versions:
             raise InputError(
-                f"unknown agreement version {event.to!r}; shipped: {', '.join(versions)}", place="to"
+                f"unknown agreement version {event.to!r}; shipped: {', '.join(versions)}",
+                place="to",
             )
         if event.to == self.version:
             raise InputError(f"the contract is already under version {event.to}", place="to")
@@ -252,7 +262,9 @@ class Contract:
         """
         parsed = parse_event(action)
         if parsed.type in AGI_TYPES or isinstance(parsed, Amendment):
-            raise InputError(f"{parsed.type} is a lifecycle event, not an action to decide", place="type")
+            raise InputError(
+                f"{parsed.type} is a lifecycle event, not an action to decide", place="type"
+            )
         state = self.state_on(parsed.date)
         return _decide(self.agreement.compiled(state.version), state, parsed)
 
@@ -277,7 +289,9 @@ class Contract:
     def from_json(cls, data: Mapping[str, Any], agreement: Agreement) -> Contract:
         """Rebuild a contract saved by ``to_json`` by replaying its events on ``agreement``."""
         if not isinstance(data, Mapping) or data.get("format") != CONTRACT_FORMAT:
-            raise InputError(f"not a saved contract (expected format {CONTRACT_FORMAT!r})", place="format")
+            raise InputError(
+                f"not a saved contract (expected format {CONTRACT_FORMAT!r})", place="format"
+            )
         if data.get("agreement") != agreement.version:
             raise InputError(
                 f"the contract is of agreement {data.get('agreement')!r}, not {agreement.version!r}",
@@ -299,14 +313,20 @@ class Contract:
         return contract
 
     def __repr__(self) -> str:
-        return (f"Contract(agreement={self.agreement.version!r}, as_of={self.state.date.isoformat()},"
-                f" phase={self.phase!r}, events={len(self.events)})")
+        return (
+            f"Contract(agreement={self.agreement.version!r}, as_of={self.state.date.isoformat()},"
+            f" phase={self.phase!r}, events={len(self.events)})"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Contract):
             return NotImplemented
-        return (self.agreement.version, dict(self.agreement.parameters), self.state, self.steps) == (
-            other.agreement.version, dict(other.agreement.parameters), other.state, other.steps)
+        return (
+            self.agreement.version,
+            dict(self.agreement.parameters),
+            self.state,
+            self.steps,
+        ) == (other.agreement.version, dict(other.agreement.parameters), other.state, other.steps)
 
     def __hash__(self) -> int:
         return hash((self.agreement.version, self.state, len(self.steps)))

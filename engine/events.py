@@ -163,9 +163,7 @@ class MsIpUse(_EventBase):
     def _created_not_after_use(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
         used_on = info.data.get("date")
         if value is not None and isinstance(used_on, dt.date) and value > used_on:
-            raise ValueError(
-                f"{value.isoformat()} is after the event's date {used_on.isoformat()}"
-            )
+            raise ValueError(f"{value.isoformat()} is after the event's date {used_on.isoformat()}")
         return value
 
     @property
@@ -312,7 +310,7 @@ def parse_event(data: object) -> Event:
     Raises ``InputError`` whose place is the path inside the event (``cloud``, ``capability.cyber``).
     """
     if isinstance(data, EVENT_TYPES):
-        return data
+        return data  # type: ignore[return-value]  # EVENT_TYPES are exactly Event's members
     if not isinstance(data, Mapping):
         raise InputError(f"expected an event (a mapping with 'date' and 'type'), got {data!r}")
     try:

@@ -68,7 +68,9 @@ ACTION_FACTS: Mapping[str, tuple[FactSpec, ...]] = {
         FactSpec("asset", "choice", "the kind of asset Microsoft uses", _choices(MsIpUse, "asset")),
         FactSpec("asset_post_agi", "bool", "the asset was created on or after the verification"),
         FactSpec(
-            "asset_after_declaration", "bool", "the asset was created on or after a live declaration"
+            "asset_after_declaration",
+            "bool",
+            "the asset was created on or after a live declaration",
         ),
     ),
     "ms_agi_training": (
@@ -115,9 +117,7 @@ class AgiHistory:
         return AgiHistory(None, None, False, self.declarations)
 
 
-def state_row(
-    day: dt.date, phase: str, agi: AgiHistory, azure_purchased_usd: float
-) -> FactRow:
+def state_row(day: dt.date, phase: str, agi: AgiHistory, azure_purchased_usd: float) -> FactRow:
     """The state facts on ``day`` (terms and actions are added on top by the evaluator)."""
     return {
         "day": day.toordinal(),

@@ -94,8 +94,9 @@ class PhaseMachine:
             try:
                 moved = self._machine.events[trigger].trigger(model)
             except MachineError as exc:
-                raise LifecycleError(f"{trigger} is not allowed in phase {phase}: {exc.value}",
-                                     place="type") from None
+                raise LifecycleError(
+                    f"{trigger} is not allowed in phase {phase}: {exc.value}", place="type"
+                ) from None
             new_phase: str = model.state
         if not moved:
             reasons = [

@@ -96,12 +96,15 @@ def fold(condition: Condition, rulebook: Rulebook, parameters: Mapping[str, obje
             if actual is None or node.value is None:
                 return Always(False, node.path)
             return Always(
-                compare_values(node.op, _param_rule_value(param.type, actual),
-                               _param_rule_value(param.type, node.value)),
+                compare_values(
+                    node.op,
+                    _param_rule_value(param.type, actual),
+                    _param_rule_value(param.type, node.value),
+                ),
                 node.path,
             )
         spec = facts[node.field]
-        value = node.value
+        value: object = node.value
         if isinstance(value, ParamRef):
             value = parameters[value.name]
             if value is None:
@@ -160,7 +163,7 @@ def compile_program(rulebook: Rulebook, parameters: Mapping[str, object]) -> Pro
         term_stages=term_stages,
         decision_stage=decision_stage,
         stage_rules=stage_rules,
-        gates=_gates(compiled, rulebook.effective),
+        gates=_gates(tuple(compiled), rulebook.effective),
         facts=rulebook.facts,
     )
 

@@ -28,24 +28,48 @@ def _title(result: Simulation) -> str:
     return f"{name}agreement {result.agreement}"
 
 
+def _decision_lines(step: Step) -> str:
+    d = step.decision
+    if d is None:
+        return ""
+    lines = ["[green]allowed[/]" if d.allowed else "[bold red]denied[/]"]
+    lines += [f"[yellow]+ {o}[/]" for o in d.obligations]
+    lines += [f"{c.rule} ({c.source})" for c in d.because]
+    return "\n".join(lines)
+
+
+def _change_lines(step: Step) -> str:
+    return "\n".join(
+        f"[green]+ {c.term}[/]" if c.in_force else f"[red]- {c.term}[/]" for c in step.changes
+    )
+
+
 def simulation_table(result: Simulation) -> None:
     """Print the timeline and the checkpoint table with rich."""
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
-    timeline = Table(title=f"Timeline: {_title(result)}", title_justify="left")
-    for column in ("date", "step", "phase", "decision", "terms changed (+ starts, - ends)"):
-        timeline.add_column(column, overflow="fold")
+    # Piped output gets room for rule ids instead of rich's 80-column default.
+    console = Console(width=None if sys.stdout.isatty() else 132)
+    timeline = Table(title=f"Timeline: {_title(result)}", title_justify="left", show_lines=True)
+    timeline.add_column("date", no_wrap=True)
+    timeline.add_column("step", no_wrap=True)
+    timeline.add_column("phase", no_wrap=True)
+    timeline.add_column("decision: rules (sources)")
+    timeline.add_column("terms started (+) / ended (-)")
     for step in result.steps:
-        timeline.add_row(step.date.isoformat(), step.type, step.phase, _decision(step), _changes(step))
+        timeline.add_row(
+            step.date.isoformat(), step.type, step.phase, _decision_lines(step), _change_lines(step)
+        )
     if not result.steps:
         timeline.add_row("-", "no steps", "", "", "")
     console.print(timeline)
     if not result.checkpoints:
         return
     table = Table(title="Checkpoints (Y = in force)", title_justify="left")
-    table.add_column("term")
+    table.add_column("term", no_wrap=True)
     for cp in result.checkpoints:
         table.add_column(f"{cp.date.isoformat()}\n{cp.phase}", justify="center")
     for term in result.checkpoints[0].terms:
@@ -55,8 +79,14 @@ def simulation_table(result: Simulation) -> None:
 
 def simulation_markdown(result: Simulation) -> str:
     """The timeline and checkpoints as Markdown tables."""
-    lines = [f"# {_title(result)}", "", "## Timeline", "",
-             "| date | step | phase | decision | terms changed |", "|---|---|---|---|---|"]
+    lines = [
+        f"# {_title(result)}",
+        "",
+        "## Timeline",
+        "",
+        "| date | step | phase | decision | terms changed |",
+        "|---|---|---|---|---|",
+    ]
     for step in result.steps:
         cells = [step.date.isoformat(), step.type, step.phase, _decision(step), _changes(step)]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")

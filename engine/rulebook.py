@@ -34,7 +34,7 @@ from engine.conditions import (
     parse_condition,
 )
 from engine.errors import RulebookError, UnknownVersionError
-from engine.events import LIFECYCLE_TYPES, Level, parse_calendar_date, place_of
+from engine.events import LIFECYCLE_TYPES, CalendarDate, Level, parse_calendar_date, place_of
 from engine.facts import (
     ACTION_FACTS,
     ACTION_FIELD,
@@ -97,13 +97,8 @@ class _Cited(_Strict):
 class _AgreementFile(_Cited):
     id: str
     title: str
-    effective: dt.date
+    effective: CalendarDate
     summary: str
-
-    @field_validator("effective", mode="before")
-    @classmethod
-    def _date(cls, value: object) -> dt.date:
-        return parse_calendar_date(value)
 
 
 class _PhaseEntry(_Cited):
@@ -112,13 +107,8 @@ class _PhaseEntry(_Cited):
 
 
 class _GateEntry(_Cited):
-    date: dt.date
+    date: CalendarDate
     trigger: str
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _date(cls, value: object) -> dt.date:
-        return parse_calendar_date(value)
 
 
 class _LifecycleFile(_Strict):
@@ -362,7 +352,9 @@ def available_versions() -> tuple[str, ...]:
     """The shipped agreement versions, oldest first."""
     root = shipped_rules()
     return tuple(
-        sorted(p.name for p in root.iterdir() if p.is_dir() and p.joinpath("agreement.yaml").is_file())
+        sorted(
+            p.name for p in root.iterdir() if p.is_dir() and p.joinpath("agreement.yaml").is_file()
+        )
     )
 
 
@@ -394,7 +386,9 @@ def load_rulebook_from(folder: Traversable | Path | str, label: str | None = Non
             docs[file] = parse_yaml(text, where)
         except Exception as exc:  # an InputError carrying the YAML position
             if hasattr(exc, "place"):
-                raise RulebookError(str(getattr(exc, "message", exc)), place=exc.place, file=where) from None
+                raise RulebookError(
+                    str(getattr(exc, "message", exc)), place=exc.place, file=where
+                ) from None
             raise
     return _Loader(docs, name).build()
 
@@ -409,7 +403,9 @@ class _Loader:
 
     # -- helpers
 
-    def fail(self, file: str, path: Sequence[int | str], message: str, rule: str | None = None) -> RulebookError:
+    def fail(
+        self, file: str, path: Sequence[int | str], message: str, rule: str | None = None
+    ) -> RulebookError:
         doc = self.docs[file]
         where = doc.where(path)
         key = place_of(tuple(path))
@@ -473,55 +469,101 @@ class _Loader:
         terms: list[Term] = []
         for i, term in enumerate(terms_file.terms):
             if term.id in facts or term.id in {p.name for p in parameters}:
-                raise self.fail("terms.yaml", ["terms", i, "id"], f"term id {term.id!r} is also a fact or parameter name")
+                raise self.fail(
+                    "terms.yaml",
+                    ["terms", i, "id"],
+                    f"term id {term.id!r} is also a fact or parameter name",
+                )
             if not term.rules:
-                raise self.fail("terms.yaml", ["terms", i, "rules"], f"term {term.id!r} has no rule")
+                raise self.fail(
+                    "terms.yaml", ["terms", i, "rules"], f"term {term.id!r} has no rule"
+                )
             rules = []
             for j, entry in enumerate(term.rules):
                 path: list[int | str] = ["terms", i, "rules", j]
                 self.unique(seen, entry.id, "terms.yaml", [*path, "id"])
                 if entry.effect not in ("grant", "end"):
-                    raise self.fail("terms.yaml", [*path, "effect"],
-                                    f"a term rule's effect is grant or end, got {entry.effect!r}", entry.id)
+                    raise self.fail(
+                        "terms.yaml",
+                        [*path, "effect"],
+                        f"a term rule's effect is grant or end, got {entry.effect!r}",
+                        entry.id,
+                    )
                 if entry.obligation is not None:
-                    raise self.fail("terms.yaml", [*path, "obligation"], "only decision rules attach obligations", entry.id)
+                    raise self.fail(
+                        "terms.yaml",
+                        [*path, "obligation"],
+                        "only decision rules attach obligations",
+                        entry.id,
+                    )
                 available = {**facts, **{k: v for k, v in term_facts.items() if k != term.id}}
                 condition = self.condition("terms.yaml", path, entry, available, parameters)
                 rules.append(self.rule(entry, condition, term.id, "term", "terms.yaml", path))
-            terms.append(Term(term.id, term.holder, term.title, term.meaning, term.source, tuple(rules)))
+            terms.append(
+                Term(term.id, term.holder, term.title, term.meaning, term.source, tuple(rules))
+            )
         self.check_term_cycles(terms)
 
-        obligations = tuple(Obligation(o.id, o.meaning, o.source) for o in decisions_file.obligations)
+        obligations = tuple(
+            Obligation(o.id, o.meaning, o.source) for o in decisions_file.obligations
+        )
         obligation_ids = {o.id for o in obligations}
         decisions: dict[str, tuple[Rule, ...]] = {}
         for i, action in enumerate(decisions_file.actions):
             if action.action not in ACTION_FACTS:
-                raise self.fail("decisions.yaml", ["actions", i, "action"],
-                                f"unknown action {action.action!r}; actions: {', '.join(ACTION_FACTS)}")
+                raise self.fail(
+                    "decisions.yaml",
+                    ["actions", i, "action"],
+                    f"unknown action {action.action!r}; actions: {', '.join(ACTION_FACTS)}",
+                )
             if action.action in decisions:
-                raise self.fail("decisions.yaml", ["actions", i, "action"], f"action {action.action!r} is listed twice")
+                raise self.fail(
+                    "decisions.yaml",
+                    ["actions", i, "action"],
+                    f"action {action.action!r} is listed twice",
+                )
             available = {**facts, **term_facts, **{f.name: f for f in ACTION_FACTS[action.action]}}
             rules = []
             for j, entry in enumerate(action.rules):
                 path = ["actions", i, "rules", j]
                 self.unique(seen, entry.id, "decisions.yaml", [*path, "id"])
                 if entry.effect not in ("allow", "deny", "oblige", "cite"):
-                    raise self.fail("decisions.yaml", [*path, "effect"],
-                                    f"a decision rule's effect is allow, deny, oblige or cite, got {entry.effect!r}", entry.id)
+                    raise self.fail(
+                        "decisions.yaml",
+                        [*path, "effect"],
+                        f"a decision rule's effect is allow, deny, oblige or cite, got {entry.effect!r}",
+                        entry.id,
+                    )
                 if (entry.effect == "oblige") != (entry.obligation is not None):
-                    raise self.fail("decisions.yaml", [*path, "obligation"],
-                                    "an oblige rule names one obligation, and only oblige rules do", entry.id)
+                    raise self.fail(
+                        "decisions.yaml",
+                        [*path, "obligation"],
+                        "an oblige rule names one obligation, and only oblige rules do",
+                        entry.id,
+                    )
                 if entry.obligation is not None and entry.obligation not in obligation_ids:
-                    raise self.fail("decisions.yaml", [*path, "obligation"], f"unknown obligation {entry.obligation!r}", entry.id)
+                    raise self.fail(
+                        "decisions.yaml",
+                        [*path, "obligation"],
+                        f"unknown obligation {entry.obligation!r}",
+                        entry.id,
+                    )
                 condition = self.condition("decisions.yaml", path, entry, available, parameters)
-                rules.append(self.rule(entry, condition, action.action, "action", "decisions.yaml", path))
+                rules.append(
+                    self.rule(entry, condition, action.action, "action", "decisions.yaml", path)
+                )
             if not any(r.effect == "allow" for r in rules):
-                raise self.fail("decisions.yaml", ["actions", i, "rules"],
-                                f"action {action.action!r} has no allow rule, so it could never be allowed")
+                raise self.fail(
+                    "decisions.yaml",
+                    ["actions", i, "rules"],
+                    f"action {action.action!r} has no allow rule, so it could never be allowed",
+                )
             decisions[action.action] = tuple(rules)
         missing = [a for a in ACTION_FACTS if a not in decisions]
         if missing:
-            raise self.fail("decisions.yaml", ["actions"], f"no rules decide the action(s) {', '.join(missing)}")
+            raise self.fail(
+                "decisions.yaml", ["actions"], f"no rules decide the action(s) {', '.join(missing)}"
+            )
 
         return Rulebook(
             version=agreement.id,
@@ -535,29 +577,51 @@ class _Loader:
             obligations=obligations,
             decisions=decisions,
             location=self.name,
-            facts={**facts, **term_facts, **{f.name: f for specs in ACTION_FACTS.values() for f in specs}},
+            facts={
+                **facts,
+                ACTION_FIELD.name: ACTION_FIELD,
+                **term_facts,
+                **{f.name: f for specs in ACTION_FACTS.values() for f in specs},
+            },
         )
 
     def unique(self, seen: dict[str, str], ident: str, file: str, path: list[int | str]) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", ident):
-            raise self.fail(file, path, f"{ident!r} is not an id (lower-case letters, digits, _)", ident)
+            raise self.fail(
+                file, path, f"{ident!r} is not an id (lower-case letters, digits, _)", ident
+            )
         if ident in seen:
             raise self.fail(file, path, f"duplicate id {ident!r} (first in {seen[ident]})", ident)
         seen[ident] = file
 
-    def rule(self, entry: _RuleEntry, condition: Condition, target: str, kind: Literal["term", "action"],
-             file: str, path: list[int | str]) -> Rule:
+    def rule(
+        self,
+        entry: _RuleEntry,
+        condition: Condition,
+        target: str,
+        kind: Literal["term", "action"],
+        file: str,
+        path: list[int | str],
+    ) -> Rule:
         pos = self.docs[file].position(path)
         return Rule(
-            id=entry.id, effect=entry.effect, condition=condition, source=entry.source, target=target,
-            kind=kind, obligation=entry.obligation, note=entry.note,
-            file=self.docs[file].name, line=pos[0] if pos else None,
+            id=entry.id,
+            effect=entry.effect,
+            condition=condition,
+            source=entry.source,
+            target=target,
+            kind=kind,
+            obligation=entry.obligation,
+            note=entry.note,
+            file=self.docs[file].name,
+            line=pos[0] if pos else None,
         )
 
     def fact_space(self, lifecycle: Lifecycle) -> dict[str, FactSpec]:
         facts = {f.name: f for f in STATE_FACTS}
-        facts[PHASE_FACT_NAME] = FactSpec(PHASE_FACT_NAME, "choice", "the lifecycle phase", lifecycle.phase_ids)
-        facts[ACTION_FIELD.name] = ACTION_FIELD
+        facts[PHASE_FACT_NAME] = FactSpec(
+            PHASE_FACT_NAME, "choice", "the lifecycle phase", lifecycle.phase_ids
+        )
         return facts
 
     def lifecycle(self) -> Lifecycle:
@@ -594,14 +658,22 @@ class _Loader:
                     raise self.fail(file, path, f"{s!r} is not a phase of this version")
             trigger = data["trigger"]
             if trigger not in LIFECYCLE_TYPES and trigger not in {g.trigger for g in raw.calendar}:
-                raise self.fail(file, [*path, "trigger"],
-                                f"trigger {trigger!r} is neither a lifecycle event nor a calendar trigger")
+                raise self.fail(
+                    file,
+                    [*path, "trigger"],
+                    f"trigger {trigger!r} is neither a lifecycle event nor a calendar trigger",
+                )
             conds = data.get("conditions", [])
             for c in conds:
                 if c not in TRANSITION_CONDITIONS:
-                    raise self.fail(file, [*path, "conditions"],
-                                    f"unknown transition condition {c!r}; known: {', '.join(TRANSITION_CONDITIONS)}")
-            transitions.append(Transition(trigger, tuple(sources), data["to"], tuple(conds), source))
+                    raise self.fail(
+                        file,
+                        [*path, "conditions"],
+                        f"unknown transition condition {c!r}; known: {', '.join(TRANSITION_CONDITIONS)}",
+                    )
+            transitions.append(
+                Transition(trigger, tuple(sources), data["to"], tuple(conds), source)
+            )
         calendar = tuple(CalendarGate(g.date, g.trigger, g.source) for g in raw.calendar)
         return Lifecycle(raw.initial, tuple(raw.final), phases, tuple(transitions), calendar)
 
@@ -614,19 +686,47 @@ class _Loader:
             path: list[int | str] = ["parameters", i]
             self.unique(seen, p.name, file, [*path, "name"])
             if p.type == "choice" and not p.choices:
-                raise self.fail(file, [*path, "choices"], "a choice parameter lists its choices", p.name)
-            param = Parameter(p.name, p.type, None, p.meaning, p.source, p.nullable, tuple(p.choices),
-                              p.minimum, p.reported)
+                raise self.fail(
+                    file, [*path, "choices"], "a choice parameter lists its choices", p.name
+                )
+            param = Parameter(
+                p.name,
+                p.type,
+                None,
+                p.meaning,
+                p.source,
+                p.nullable,
+                tuple(p.choices),
+                p.minimum,
+                p.reported,
+            )
             try:
                 default = param.validate(p.default)
             except ValueError as exc:
                 raise self.fail(file, [*path, "default"], str(exc), p.name) from None
-            found.append(Parameter(p.name, p.type, default, p.meaning, p.source, p.nullable,
-                                   tuple(p.choices), p.minimum, p.reported))
+            found.append(
+                Parameter(
+                    p.name,
+                    p.type,
+                    default,
+                    p.meaning,
+                    p.source,
+                    p.nullable,
+                    tuple(p.choices),
+                    p.minimum,
+                    p.reported,
+                )
+            )
         return tuple(found)
 
-    def condition(self, file: str, path: list[int | str], entry: _RuleEntry, facts: Mapping[str, FactSpec],
-                  parameters: Iterable[Parameter]) -> Condition:
+    def condition(
+        self,
+        file: str,
+        path: list[int | str],
+        entry: _RuleEntry,
+        facts: Mapping[str, FactSpec],
+        parameters: Iterable[Parameter],
+    ) -> Condition:
         params = {p.name: p for p in parameters}
         try:
             condition = parse_condition(entry.when)
@@ -648,9 +748,12 @@ class _Loader:
             if state.get(node) == 2:
                 return
             if state.get(node) == 1:
-                cycle = " -> ".join([*trail[trail.index(node):], node])
-                raise RulebookError(f"terms depend on each other in a cycle: {cycle}",
-                                    file=self.docs["terms.yaml"].name, place=f"term {node}")
+                cycle = " -> ".join([*trail[trail.index(node) :], node])
+                raise RulebookError(
+                    f"terms depend on each other in a cycle: {cycle}",
+                    file=self.docs["terms.yaml"].name,
+                    place=f"term {node}",
+                )
             state[node] = 1
             for dep in sorted(deps[node]):
                 visit(dep, [*trail, node])
@@ -676,7 +779,9 @@ def _split(path: str) -> list[int | str]:
 _ORDERED: frozenset[FactType] = frozenset({"date", "number", "level"})
 
 
-def _check_comparison(cmp: Compare, facts: Mapping[str, FactSpec], params: Mapping[str, Parameter]) -> None:
+def _check_comparison(
+    cmp: Compare, facts: Mapping[str, FactSpec], params: Mapping[str, Parameter]
+) -> None:
     """Refuse unknown names, values of the wrong type and orderings of unordered types."""
     if cmp.field in params:
         # A parameter tested like a fact: decided when the rules are compiled.
@@ -687,15 +792,20 @@ def _check_comparison(cmp: Compare, facts: Mapping[str, FactSpec], params: Mappi
         return
     spec = facts.get(cmp.field)
     if spec is None:
-        raise ValueError(f"unknown fact {cmp.field!r}; known facts here: {', '.join(sorted(facts))}")
+        raise ValueError(
+            f"unknown fact {cmp.field!r}; known facts here: {', '.join(sorted(facts))}"
+        )
     if cmp.op not in ("eq", "neq") and spec.type not in _ORDERED:
         raise ValueError(f"{cmp.field} is a {spec.type}; only == and $neq apply to it")
     if isinstance(cmp.value, ParamRef):
-        param = params.get(cmp.value.name)
-        if param is None:
+        referenced = params.get(cmp.value.name)
+        if referenced is None:
             raise ValueError(f"unknown parameter {cmp.value.name!r}")
-        if _param_fact_type(param) != spec.type:
-            raise ValueError(f"parameter {param.name} is a {param.type}, but {cmp.field} is a {spec.type}")
+        if _param_fact_type(referenced) != spec.type:
+            raise ValueError(
+                f"parameter {referenced.name} is a {referenced.type},"
+                f" but {cmp.field} is a {spec.type}"
+            )
         return
     _check_value(cmp, spec.type, spec.choices, cmp.value)
 

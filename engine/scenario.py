@@ -38,7 +38,9 @@ class Scenario(BaseModel):
     @classmethod
     def _version(cls, value: object) -> object:
         if not isinstance(value, str):
-            raise ValueError(f'an agreement version is a quoted string such as "2025-10", got {value!r}')
+            raise ValueError(
+                f'an agreement version is a quoted string such as "2025-10", got {value!r}'
+            )
         return value
 
     @field_validator("events", mode="before")
@@ -76,7 +78,9 @@ class Simulation:
 def scenario_from_data(data: object, document: Document | None = None) -> Scenario:
     """Validate scenario data; errors are ``InputError``s placed at ``events[3].cloud`` (0-based)."""
     if not isinstance(data, Mapping):
-        raise InputError("a scenario is a mapping with at least 'events'", place=_line(document, []))
+        raise InputError(
+            "a scenario is a mapping with at least 'events'", place=_line(document, [])
+        )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -112,14 +116,18 @@ def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
 def _path(place: str) -> list[int | str]:
     import re
 
-    return [int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"[^.\[\]]+|\[\d+\]", place)]
+    return [
+        int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"[^.\[\]]+|\[\d+\]", place)
+    ]
 
 
 def _line(document: Document | None, path: Sequence[int | str]) -> str:
     return document.where(path) if document is not None else ""
 
 
-def _with_line(error: AgiTermsError, document: Document | None, loc: Sequence[int | str]) -> AgiTermsError:
+def _with_line(
+    error: AgiTermsError, document: Document | None, loc: Sequence[int | str]
+) -> AgiTermsError:
     where = _line(document, list(loc))
     if where and "line " not in error.message:
         error.message = f"{error.message} ({where})"
@@ -132,17 +140,20 @@ def simulate(
     overrides: Mapping[str, object] | None = None,
     backend: str | None = None,
     agreement: Agreement | None = None,
+    rules: str | Path | None = None,
 ) -> Simulation:
     """Replay ``scenario`` (with ``overrides`` on top of its parameters) into a timeline.
 
     Every gate up to the last event or checkpoint appears as a ``calendar`` step; checkpoints are
-    reported in the order given. Raises ``InputError`` subclasses placed in the scenario.
+    reported in the order given. ``rules`` is a rule folder to use instead of the shipped version.
+    Raises ``InputError`` subclasses placed in the scenario.
     """
     parameters = {**scenario.parameters, **(overrides or {})}
-    _check_parameter_names(scenario, parameters)
     own = agreement is None
     if agreement is None:
-        agreement = load_agreement(scenario.agreement, parameters, backend)
+        if rules is None:
+            _check_parameter_names(scenario, parameters)
+        agreement = load_agreement(scenario.agreement, parameters, backend, rules=rules)
     try:
         contract = agreement.start()
         for index, event in enumerate(scenario.events):
@@ -177,7 +188,9 @@ def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object])
     if scenario.agreement not in available_versions():
         load_rulebook(scenario.agreement)  # raises UnknownVersionError with the shipped list
     versions = [scenario.agreement] + [
-        str(e["to"]) for e in scenario.events if e.get("type") == "amendment" and e.get("to") in available_versions()
+        str(e["to"])
+        for e in scenario.events
+        if e.get("type") == "amendment" and e.get("to") in available_versions()
     ]
     known = {p.name for v in versions for p in load_rulebook(v).parameters}
     for name in parameters:

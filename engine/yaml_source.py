@@ -13,6 +13,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from engine.errors import InputError
@@ -34,21 +35,17 @@ class Document:
         found: tuple[int, int] | None = _own_position(node)
         for part in path:
             if isinstance(node, CommentedMap) and part in node:
-                try:
-                    line, col = node.lc.value(part)
-                    found = (line + 1, col + 1)
-                except (KeyError, TypeError):
-                    pass
-                node = node[part]
+                locate = node.lc.value
             elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-                try:
-                    line, col = node.lc.item(part)
-                    found = (line + 1, col + 1)
-                except (KeyError, TypeError):
-                    pass
-                node = node[part]
+                locate = node.lc.item
             else:
                 break
+            try:
+                line, col = locate(part)
+                found = (line + 1, col + 1)
+            except (KeyError, TypeError):
+                pass  # ruamel records no position for some nodes (flow scalars in old versions)
+            node = node[part]
         return found
 
     def where(self, path: Path_) -> str:
@@ -87,8 +84,20 @@ def _plain(node: Any) -> Any:
     return node
 
 
+class _Constructor(RoundTripConstructor):
+    """Leaves timestamps as their text: the engine validates dates itself, with clear messages
+    (ruamel raises a bare ``ValueError`` for ``2029-02-30``). A subclass, so ruamel's own
+    constructor table is not changed for anyone else."""
+
+
+_Constructor.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
 def _loader() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     yaml.version = (1, 2)
     yaml.allow_duplicate_keys = False
     return yaml

@@ -31,7 +31,7 @@ class RulesBackend(ABC):
     def match(self, stage: int, rows: Sequence[FactRow]) -> list[tuple[int, ...]]:
         """The indices of the rules of ``stage`` that hold, for each row."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a no-op for backends that hold nothing
         """Release what the backend holds (the durable ruleset); the backend is unusable after."""
 
     def __enter__(self) -> RulesBackend:

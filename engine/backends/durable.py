@@ -20,6 +20,7 @@ describes:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import struct
 import threading
@@ -49,7 +50,9 @@ def ordered_key(number: float) -> int:
 class _QuietHost(durable_engine.Host):  # type: ignore[misc]
     """A durable host without the dispatcher threads, whose actions record the rules that fired."""
 
-    def __init__(self, on_fire: Callable[[int], None], on_error: Callable[[BaseException], None]) -> None:
+    def __init__(
+        self, on_fire: Callable[[int], None], on_error: Callable[[BaseException], None]
+    ) -> None:
         self._on_fire = on_fire
         self._on_error = on_error
         super().__init__()
@@ -97,7 +100,11 @@ class DurableBackend(RulesBackend):
             if isinstance(rule.condition, Always) and not rule.condition.value:
                 continue  # can never hold for these parameters
             condition = self._condition(rule.condition)
-            staged = {"stage": rule.stage} if condition is None else {"$and": [{"stage": rule.stage}, condition]}
+            staged = (
+                {"stage": rule.stage}
+                if condition is None
+                else {"$and": [{"stage": rule.stage}, condition]}
+            )
             definition[f"r{rule.index}"] = {"all": [{"m": staged}], "run": f"r{rule.index}"}
         try:
             self._host.register_rulesets({self._name: definition})
@@ -147,10 +154,8 @@ class DurableBackend(RulesBackend):
                 except Exception as exc:
                     raise BackendError(f"durable_rules failed on a fact: {exc}") from exc
                 if asserted:
-                    try:
+                    with contextlib.suppress(durable_engine.MessageNotHandledException):
                         self._host.retract_fact(self._name, fact)
-                    except durable_engine.MessageNotHandledException:
-                        pass
                 self._raise_action_errors()
                 results.append(tuple(sorted(set(self._fired))))
         return results
@@ -174,10 +179,8 @@ class DurableBackend(RulesBackend):
             durable_rules_engine.delete_ruleset(ruleset._handle)
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.close()
-        except Exception:
-            pass
 
     def definition(self) -> str:
         """The ruleset as durable_rules holds it (JSON), for inspection."""

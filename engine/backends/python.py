@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from engine.backends.base import RulesBackend
 from engine.conditions import AllOf, Always, AnyOf, Compare, Condition
@@ -13,7 +13,7 @@ from engine.program import Program
 
 Predicate = Callable[[FactRow], bool]
 
-_OPS: dict[str, Callable[[object, object], bool]] = {
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,
     "neq": operator.ne,
     "lt": operator.lt,

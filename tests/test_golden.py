@@ -1,0 +1,57 @@
+"""Every shipped scenario against its golden timeline, on both backends and from the command line.
+
+After a reviewed change to the rules or the engine: ``python tests/regenerate_golden.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import engine
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "simulations" / "scenarios").glob("*.yaml"))
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def golden(path: Path) -> object:
+    return json.loads((GOLDEN / f"{path.stem}.json").read_text())
+
+
+def test_every_scenario_has_a_golden_file_and_back() -> None:
+    assert len(SCENARIOS) >= 8
+    assert {p.stem for p in SCENARIOS} == {p.stem for p in GOLDEN.glob("*.json")}
+
+
+@pytest.mark.parametrize("backend", ["python", "durable"])
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_library_matches_golden(path: Path, backend: str) -> None:
+    result = engine.simulate(engine.load_scenario(path), backend=backend)
+    assert result.to_json() == golden(path)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_command_line_matches_golden(path: Path) -> None:
+    out = CliRunner().invoke(main, ["simulate", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.stderr
+    assert json.loads(out.stdout) == golden(path)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_checkpoints_list_every_term_of_the_version(path: Path) -> None:
+    data = golden(path)
+    assert isinstance(data, dict)
+    version = engine.load_rulebook(data["agreement"])
+    for checkpoint in data["checkpoints"]:
+        assert list(checkpoint["terms"]) == list(version.term_ids)
+
+
+def test_every_scenario_explains_itself() -> None:
+    for path in SCENARIOS:
+        first = path.read_text().splitlines()[0]
+        assert first.startswith("# "), f"{path.name} starts with a comment saying what it shows"
