@@ -266,8 +266,13 @@ class Oracle:
         new = self.terms(day)
         changes = {(t, v) for t, v in new.items() if self.current[t] != v}
         self.steps.append(
-            {"date": day.isoformat(), "type": kind, "phase": self.phase(day),
-             "decision": decision, "changes": changes}
+            {
+                "date": day.isoformat(),
+                "type": kind,
+                "phase": self.phase(day),
+                "decision": decision,
+                "changes": changes,
+            }
         )
         self.current = new
 

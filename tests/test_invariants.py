@@ -53,10 +53,17 @@ DECLARATION_MAY_CHANGE = {
 CONFIGURATIONS: tuple[Mapping[str, object], ...] = (
     {},
     {"agi_trigger": "declared", "compute_cap_lifts_on": "declared"},
-    {"api_exclusivity_backstop": None, "revenue_share_backstop": None,
-     "compute_cap_lifts_on": "verified"},
-    {"agi_trigger": "declared", "api_exclusivity_backstop": "2029-06-30",
-     "revenue_share_backstop": "2034-12-31", "azure_commitment_usd": 1e9},
+    {
+        "api_exclusivity_backstop": None,
+        "revenue_share_backstop": None,
+        "compute_cap_lifts_on": "verified",
+    },
+    {
+        "agi_trigger": "declared",
+        "api_exclusivity_backstop": "2029-06-30",
+        "revenue_share_backstop": "2034-12-31",
+        "azure_commitment_usd": 1e9,
+    },
 )
 
 
@@ -115,8 +122,10 @@ class InvariantMachine(ContractStateMachine):
             assert [s.to_json() for s in other.steps] == [s.to_json() for s in self.contract.steps]
             assert other.to_json() == self.contract.to_json()
 
-    @rule(kind=st.sampled_from(["before_clock", "before_start", "lifecycle", "malformed"]),
-          days=st.integers(min_value=1, max_value=400))
+    @rule(
+        kind=st.sampled_from(["before_clock", "before_start", "lifecycle", "malformed"]),
+        days=st.integers(min_value=1, max_value=400),
+    )
     def rejected_input_changes_nothing(self, kind: str, days: int) -> None:
         """A refused event raises the engine's own error and leaves the contract as it was."""
         contract = self.contract
@@ -140,8 +149,16 @@ class InvariantMachine(ContractStateMachine):
             trigger = "agi_declared" if agi.live else "panel_verified"
             bad, expected = {"date": clock.isoformat(), "type": trigger}, engine.LifecycleError
         else:
-            bad, expected = {"date": clock.isoformat(), "type": "product_launch", "kind": "api",
-                             "cloud": "azure", "colour": "blue"}, engine.InputError
+            bad, expected = (
+                {
+                    "date": clock.isoformat(),
+                    "type": "product_launch",
+                    "kind": "api",
+                    "cloud": "azure",
+                    "colour": "blue",
+                },
+                engine.InputError,
+            )
         with pytest.raises(expected):
             contract.apply(bad)
         with pytest.raises(expected):
@@ -195,7 +212,7 @@ class InvariantMachine(ContractStateMachine):
     def post_2032_is_final(self) -> None:
         phases = [s.phase for s in self.contract.steps]
         if FINAL in phases:
-            assert set(phases[phases.index(FINAL):]) == {FINAL}
+            assert set(phases[phases.index(FINAL) :]) == {FINAL}
             assert self.contract.phase == FINAL
 
     def nothing_ended_for_good_comes_back(self, step: engine.Step) -> None:
@@ -211,17 +228,24 @@ class InvariantMachine(ContractStateMachine):
         if isinstance(event, engine.MsIpUse) and event.asset == "consumer_hardware":
             assert step.decision is not None
             assert not step.decision.allowed, step
-        if (not self.overrides and isinstance(event, engine.ProductLaunch) and event.kind == "api"
-                and event.cloud != "azure" and event.customer == "commercial"
-                and not verified and step.date <= END_2032):
+        if (
+            not self.overrides
+            and isinstance(event, engine.ProductLaunch)
+            and event.kind == "api"
+            and event.cloud != "azure"
+            and event.customer == "commercial"
+            and not verified
+            and step.date <= END_2032
+        ):
             assert step.decision is not None
             assert not step.decision.allowed, step
 
     def probe_decisions(self) -> None:
         """The same two rules, asked of the contract on its clock without recording anything."""
         clock = self.contract.state.date
-        use = self.contract.decide({"date": clock.isoformat(), "type": "ms_ip_use",
-                                    "asset": "consumer_hardware"})
+        use = self.contract.decide(
+            {"date": clock.isoformat(), "type": "ms_ip_use", "asset": "consumer_hardware"}
+        )
         assert not use.allowed
         if not self.overrides:
             agi = self.contract.state.agi

@@ -64,8 +64,14 @@ def compare(
 
     assert agreement.parameters_json() == parameters_json(overrides)
     assert [step_json(s) for s in contract.steps] == oracle.steps
-    days = sorted({*probes, *EDGE_DAYS, *(e.date for e in sequence),
-                   *(e.date - dt.timedelta(days=1) for e in sequence if e.date > T0)})
+    days = sorted(
+        {
+            *probes,
+            *EDGE_DAYS,
+            *(e.date for e in sequence),
+            *(e.date - dt.timedelta(days=1) for e in sequence if e.date > T0),
+        }
+    )
     for day in days:
         report = contract.terms(on=day)
         assert report.phase in PHASES
@@ -120,8 +126,13 @@ def test_oracle_and_engine_agree_on_a_verified_declaration_story(
     story = [
         {"date": "2029-03-01", "type": "agi_declared"},
         {"date": "2029-09-01", "type": "panel_verified"},
-        {"date": "2030-02-01", "type": "product_launch", "kind": "api", "cloud": "gcp",
-         "partner": "Acme"},
+        {
+            "date": "2030-02-01",
+            "type": "product_launch",
+            "kind": "api",
+            "cloud": "gcp",
+            "partner": "Acme",
+        },
     ]
     contract = agreements.get({}, backend).start().apply_all(story)
     oracle = Oracle({}).apply_all(story)
