@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
+from engine._hypothesis_plugin import _hypothesis_setup_hook
 from engine.agreement import Agreement, load_agreement
 from engine.conditions import comparisons
 from engine.contract import Contract
@@ -54,6 +55,7 @@ __all__ = [
     "events",
     "parameter_overrides",
     "scenarios",
+    "strategy_for_type",
 ]
 
 HORIZON = dt.date(2036, 12, 31)
@@ -454,12 +456,17 @@ class ContractStateMachine(RuleBasedStateMachine):
         self.last_event = None
 
 
-# ---------------------------------------------------------------- Hypothesis plugin
+# ---------------------------------------------------------------- st.from_type
 
 
-def _hypothesis_setup_hook() -> None:
-    """Register every event type with ``st.from_type`` (run by Hypothesis' entry point)."""
-    for cls in EVENT_TYPES:
-        # A resolver, not a strategy: nothing is loaded until a test asks for the type.
-        st.register_type_strategy(cls, _event_of_type)
-    st.register_type_strategy(Capability, lambda _: _capability())
+def strategy_for_type(cls: type[Any]) -> st.SearchStrategy[Any]:
+    """Valid values of an event class (or ``Capability``), events dated in version 2025-10."""
+    if cls is Capability:
+        return _capability()
+    if cls not in EVENT_TYPES:
+        raise InvalidArgument(f"{cls!r} is not an event type of agi-terms")
+    return _event_of_type(cls)
+
+
+# Also register here, for suites run with Hypothesis' plugins disabled.
+_hypothesis_setup_hook()

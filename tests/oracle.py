@@ -3,8 +3,8 @@
 It shares no code with the engine: it reads events as JSON data (``event_to_json``'s shape) and
 answers from the tables of SPEC §4 (terms), §5 (parameters) and §6 (decisions) directly. Steps come
 out in SPEC §7's JSON shape, with ``changes`` as a set of (term, in_force) pairs and ``decision``
-without ``because`` (the rule ids are the rule files' business; ``cited_sources`` gives the sources
-a decision must cite).
+without ``because`` (rule ids are the rule files' business; ``decide`` gives the term-sheet clauses
+a decision must cite instead).
 """
 
 from __future__ import annotations
@@ -205,60 +205,69 @@ class Oracle:
         return self._phase(when, self._history(when)[0])
 
     def decide(self, action: Mapping[str, Any], before: int | None = None) -> dict[str, Any]:
-        """SPEC §6's decision: ``{"allowed", "obligations"}``, plus the sources it must cite."""
+        """SPEC §6's decision: ``{"allowed", "obligations", "clauses"}``.
+
+        ``clauses`` are the term-sheet clauses (N-keys) the decision rests on, which its
+        ``because`` must cite, no more and no fewer: a decision names the clauses behind it.
+        """
         day = _day(action["date"])
         agi, purchased = self._history(day, before)
         terms = self._terms(day, agi, purchased)
         p = self.params
         kind = action["type"]
-        allowed, obligations, cited = True, [], set()
+        allowed, obligations, clauses = True, [], set()
         if kind == "product_launch":
-            off_azure_api = action["kind"] == "api" and action["cloud"] != "azure"
+            exclusive = terms["azure_api_exclusivity"]
+            api, azure = action["kind"] == "api", action["cloud"] == "azure"
             natsec = action.get("customer", "commercial") == "us_national_security"
-            allowed = not (off_azure_api and not natsec and terms["azure_api_exclusivity"])
+            if api and not azure and not natsec and exclusive:
+                # Denied by the Azure API exclusivity, which reaches third-party API products (N9).
+                allowed, clauses = False, {"N8", "N9"}
+            elif api:
+                clauses = {"N8"} if azure or not exclusive else set()
+                clauses |= {"N11"} if natsec else set()
+            else:
+                clauses = {"N10"} if action["kind"] == "non_api" else {"N7"}
             if action.get("partner") is not None:
-                cited.add("N9")
+                clauses.add("N9")  # co-development with a third party is allowed, and cited
         elif kind == "open_weights_release":
             cap = action["capability"]
             categories = ("bio_chem", "cyber", "self_improvement")
             allowed = all(LEVELS.index(cap[c]) <= p.max_level for c in categories)
-            cited.add("N12")
+            clauses = {"N12"}
         elif kind == "ms_ip_use":
             asset = action["asset"]
             created = _day(action.get("created_on") or action["date"])
             if asset in ("model", "product"):
-                allowed = terms["ms_model_product_ip"]
+                allowed, clauses = terms["ms_model_product_ip"], {"N4"}
                 post_agi = agi.verified_on is not None and created >= agi.verified_on
                 if allowed and post_agi:
                     obligations.append("post_agi_safety_guardrails")
-                cited.add("N4")
+                    clauses.add("N5")
             elif asset == "research":
-                allowed = terms["ms_research_ip"]
-                cited.add("N6")
+                allowed, clauses = terms["ms_research_ip"], {"N6"}
             else:
-                allowed = False
-                cited.add("N7")
+                allowed, clauses = False, {"N7"}
         elif kind == "ms_agi_training":
-            if action["uses_openai_ip"]:
-                cap = terms["ms_compute_cap"]
-                if not terms["ms_model_product_ip"]:
-                    allowed = False
-                    cited.add("N4")
-                elif cap and float(action["training_flop"]) > p.threshold_flop:
-                    allowed = False
-                    cited.add("N14")
-                elif cap:
-                    obligations.append("stay_within_compute_threshold")
-                    cited.add("N14")
+            cap = terms["ms_compute_cap"]
+            if not action["uses_openai_ip"]:
+                clauses = {"N13"}
+            elif not terms["ms_model_product_ip"]:
+                allowed, clauses = False, {"N4"}  # no licence to use OpenAI IP
+            elif cap and float(action["training_flop"]) > p.threshold_flop:
+                allowed, clauses = False, {"N14"}
             else:
-                cited.add("N13")
+                clauses = {"N13", "N4"}
+                if cap:
+                    obligations.append("stay_within_compute_threshold")
+                    clauses.add("N14")
         elif kind == "compute_contract":
-            cited.add("N17")
+            clauses = {"N17"}
         elif kind == "azure_purchase":
-            cited.add("N16")
+            clauses = {"N16"}
         else:
             raise OracleError(f"{kind} is not an action")
-        return {"allowed": allowed, "obligations": obligations, "cited_sources": cited}
+        return {"allowed": allowed, "obligations": obligations, "clauses": clauses}
 
     # ------------------------------------------------------------ the timeline
 
