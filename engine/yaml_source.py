@@ -116,6 +116,15 @@ def parse_yaml(text: str, name: str) -> Document:
         raise InputError(f"YAML syntax: {problem}", place=place, file=name) from None
     except YAMLError as exc:
         raise InputError(f"YAML syntax: {exc}", file=name) from None
+    except RecursionError:
+        # ruamel's constructor recurses a few frames per level: a few hundred levels exhaust it.
+        raise InputError("YAML: the document is nested too deeply", file=name) from None
+    except ValueError as exc:
+        # Python refuses to convert integers of more than 4300 digits (CVE-2020-10735).
+        raise InputError(f"YAML: {exc}", file=name) from None
+    except TypeError:
+        # ruamel hashes a complex key (``? {a: [1]}``) to check for duplicates, and fails.
+        raise InputError("YAML: a mapping key must be a plain value", file=name) from None
     return Document(raw, name)
 
 
