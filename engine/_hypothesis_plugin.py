@@ -15,7 +15,8 @@ def _hypothesis_setup_hook() -> None:
 
     from engine.events import EVENT_TYPES, Capability
 
-    for cls in (*EVENT_TYPES, Capability):
+    registered: tuple[type[Any], ...] = (*EVENT_TYPES, Capability)
+    for cls in registered:
         # A resolver, not a strategy: nothing is built until a test asks for the type.
         st.register_type_strategy(cls, _resolve)
 
