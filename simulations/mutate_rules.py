@@ -9,7 +9,7 @@ differential oracle of ``tests/oracle.py`` over a fixed corpus of random scenari
 survives, a longer Hypothesis search), and counted as killed or surviving. Survivors print with the
 reason they are equivalent to the original, or ``NOT EXPLAINED``.
 
-    python simulations/mutate_rules.py [--examples 300] [--workers 2] [--only SUBSTRING]
+    python simulations/mutate_rules.py [--corpus 200] [--examples 200] [--workers N] [--only TEXT]
 
 Exit status 0 when the kill rate is at least 95% and every survivor is explained, else 1.
 """
@@ -231,17 +231,21 @@ def mutants() -> list[Mutant]:
     found: list[Mutant] = []
 
     agreement = _load("agreement.yaml")
-    found += _shift_date("agreement.yaml", ["effective"], agreement["effective"], "effective")
+    found += _shift_date(
+        "agreement.yaml", ["effective"], agreement["effective"], "agreement.yaml effective"
+    )
 
     lifecycle = _load("lifecycle.yaml")
     phases = [p["id"] for p in lifecycle["phases"]]
     file = "lifecycle.yaml"
-    found += _swap(file, ["initial"], lifecycle["initial"], phases, "initial phase")
+    found += _swap(file, ["initial"], lifecycle["initial"], phases, f"{file} initial phase")
     for i, gate in enumerate(lifecycle["calendar"]):
-        found += _shift_date(file, ["calendar", i, "date"], gate["date"], f"calendar gate {i}")
-        found.append(Mutant(f"calendar gate {i}: remove", file, _deleter(["calendar", i])))
+        found += _shift_date(
+            file, ["calendar", i, "date"], gate["date"], f"{file} calendar gate {i}"
+        )
+        found.append(Mutant(f"{file} calendar gate {i}: remove", file, _deleter(["calendar", i])))
     for i, move in enumerate(lifecycle["transitions"]):
-        where = f"transition {i} ({move['trigger']})"
+        where = f"{file} transition {i} ({move['trigger']})"
         found.append(Mutant(f"{where}: remove", file, _deleter(["transitions", i])))
         found += _swap(file, ["transitions", i, "to"], move["to"], phases, f"{where} to")
         sources = move["from"]
@@ -257,7 +261,7 @@ def mutants() -> list[Mutant]:
     file = "parameters.yaml"
     levels = [level.name for level in engine.Level]
     for i, param in enumerate(params["parameters"]):
-        where = f"parameter {param['name']} default"
+        where = f"{file} parameter {param['name']} default"
         path: PathKey = ["parameters", i, "default"]
         if isinstance(param["default"], dt.date):
             found += _shift_date(file, path, param["default"], where)
@@ -393,9 +397,9 @@ def run_mutant(index: int, examples: int) -> tuple[int, str, str | None]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=int, default=150, help="random cases every mutant meets")
+    parser.add_argument("--corpus", type=int, default=200, help="random cases every mutant meets")
     parser.add_argument(
-        "--examples", type=int, default=300, help="Hypothesis examples for corpus survivors"
+        "--examples", type=int, default=200, help="Hypothesis examples for corpus survivors"
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--only", default="", help="run the mutants whose id contains this text")
@@ -418,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         counts[outcome] += 1
         mutant = everything[index]
         if args.verbose:
-            print(f"{outcome:8} {mutant.file}: {mutant.id}  [{how}]")
+            print(f"{outcome:8} {mutant.id}  [{how}]")
         if outcome == "survived":
             survivors.append(mutant)
     total = len(results)
