@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import pytest
 from conftest import BACKENDS, AgreementCache
@@ -68,3 +70,22 @@ def test_oracle_and_engine_agree_on_a_verified_declaration_story(
     launch = contract.steps[-1].decision
     assert launch is not None
     assert launch.allowed
+
+
+def test_the_oracle_notices_a_rule_folder_that_misreads_the_research_ip(tmp_path: Path) -> None:
+    """An agreement on a changed copy of the rules (research IP through 2031) disagrees; the copy
+    loads through ``load_agreement(rules=...)``, the hook the mutation run uses."""
+    folder = tmp_path / "2025-10"
+    shutil.copytree(Path(engine.rulebook.shipped_rules()) / "2025-10", folder)
+    terms = folder / "terms.yaml"
+    text = terms.read_text(encoding="utf-8")
+    assert "{$lte: {day: 2030-12-31}}" in text
+    terms.write_text(text.replace("{$lte: {day: 2030-12-31}}", "{$lte: {day: 2031-12-31}}"))
+    story = [engine.AzurePurchase(date=dt.date(2031, 6, 1), amount_usd=1.0)]
+    with (
+        engine.load_agreement(rules=folder, backend="python") as changed,
+        pytest.raises(AssertionError),
+    ):
+        compare(changed, {}, story, [], [])
+    with engine.load_agreement(backend="python") as shipped:
+        compare(shipped, {}, story, [], [])
