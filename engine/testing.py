@@ -5,7 +5,7 @@
 - ``parameter_overrides(agreement)``: what-if parameter overrides of a version;
 - ``scenarios(agreement)``: whole scenarios as JSON-ready dicts that ``simulate`` accepts;
 - ``ContractStateMachine``: a ``RuleBasedStateMachine`` that drives ``self.contract`` through random
-  events; subclass it and add ``@invariant``\\ s.
+  events; subclass it and add invariants.
 
 With the package installed, ``st.from_type(ProductLaunch)`` (or any other event class) gives valid
 events of version 2025-10: the types are registered through Hypothesis' ``hypothesis`` entry point.
@@ -51,6 +51,8 @@ from engine.rulebook import Parameter, Rulebook, available_versions, load_rulebo
 __all__ = [
     "HORIZON",
     "ContractStateMachine",
+    "Gap",
+    "On",
     "event_sequences",
     "events",
     "parameter_overrides",
@@ -381,7 +383,7 @@ def _whens() -> st.SearchStrategy[Gap | On]:
 class ContractStateMachine(RuleBasedStateMachine):
     """Drives a contract through random, valid events; the contract is ``self.contract``.
 
-    Subclass it and add ``@invariant``\\ s (and rules of your own). Class attributes choose what is
+    Subclass it and add invariants (and rules of your own). Class attributes choose what is
     driven: ``version`` (default ``"2025-10"``), ``parameters`` (overrides, default none) and
     ``backend`` (``"python"``, ``"durable"`` or ``None`` for the default). One agreement per
     configuration is shared by all examples. Each event is applied with ``Contract.apply``; the
