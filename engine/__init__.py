@@ -9,6 +9,8 @@ an action is allowed, with the rules (and their sources) behind every answer::
     contract.terms(on="2031-01-01").terms["ms_research_ip"].in_force
 """
 
+from typing import TYPE_CHECKING, Any
+
 from engine.agreement import Agreement, load_agreement
 from engine.backends import BACKEND_NAMES, default_backend
 from engine.contract import Contract, ContractState
@@ -105,3 +107,30 @@ def load_contract(data: "dict[str, object]", backend: str | None = None) -> Cont
         raise InputError("parameters must be a mapping", place="parameters")
     agreement = load_agreement(str(data.get("agreement", "2025-10")), dict(params), backend)
     return Contract.from_json(data, agreement)
+
+
+# Monte Carlo needs numpy: its names are imported on first use, so scenarios start without it.
+_MONTECARLO = (
+    "Assumptions",
+    "MonteCarloResult",
+    "load_assumptions",
+    "parse_assumptions",
+    "run_montecarlo",
+)
+__all__ += list(_MONTECARLO)
+
+if TYPE_CHECKING:
+    from engine.montecarlo import Assumptions as Assumptions
+    from engine.montecarlo import MonteCarloResult as MonteCarloResult
+    from engine.montecarlo import load_assumptions as load_assumptions
+    from engine.montecarlo import parse_assumptions as parse_assumptions
+    from engine.montecarlo import run_montecarlo as run_montecarlo
+
+
+def __getattr__(name: str) -> Any:
+    """The Monte Carlo names, imported when first asked for."""
+    if name in _MONTECARLO:
+        import engine.montecarlo
+
+        return getattr(engine.montecarlo, name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")

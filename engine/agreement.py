@@ -7,23 +7,29 @@ An agreement is immutable after loading and safe to share between threads; contr
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.backends import RulesBackend, make_backend
+from engine.conditions import Condition, evaluate
 from engine.errors import InputError, UnknownParameterError, UnknownVersionError
-from engine.facts import FactRow
+from engine.facts import PHASE_FACT_NAME, STATE_FACTS, FactRow
 from engine.lifecycle import PhaseMachine
-from engine.program import Program, compile_program
+from engine.program import Program, compile_program, fold
 from engine.results import Citation, Decision, TermStatus
 from engine.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
 
 if TYPE_CHECKING:
     from engine.contract import Contract
+
+
+_STATE_KEY = (*(f.name for f in STATE_FACTS if f.name != "day"), PHASE_FACT_NAME)
+_CACHE_LIMIT = 4096
 
 
 def resolve_parameters(
@@ -63,6 +69,24 @@ class CompiledVersion:
     machine: PhaseMachine
     grants: Mapping[str, frozenset[int]]
     ends: Mapping[str, frozenset[int]]
+    placements: tuple[tuple[str, Condition], ...] = ()
+    """The lifecycle's placement rules, folded with the parameters (phase, condition)."""
+    gate_days: tuple[int, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    """The citation of each rule of the program, by index."""
+    all_gates: tuple[dt.date, ...] = ()
+    """Every day on which the version changes by itself: rule gates and lifecycle dates, sorted."""
+    _terms_cache: dict[tuple[object, ...], tuple[dict[str, bool], dict[str, tuple[int, ...]]]] = (
+        field(default_factory=dict, compare=False, repr=False)
+    )
+    _decisions_cache: dict[tuple[int, ...], Decision] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def gates_between(self, after: dt.date, until: dt.date) -> tuple[dt.date, ...]:
+        """The gates in (after, until], in order."""
+        gates = self.all_gates
+        return gates[bisect.bisect_right(gates, after) : bisect.bisect_right(gates, until)]
 
     @classmethod
     def build(
@@ -77,6 +101,9 @@ class CompiledVersion:
             t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "end")
             for t in rulebook.term_ids
         }
+        placements = tuple(
+            (p.phase, fold(p.condition, rulebook, parameters)) for p in rulebook.lifecycle.placement
+        )
         return cls(
             rulebook,
             parameters,
@@ -85,13 +112,39 @@ class CompiledVersion:
             PhaseMachine(rulebook.lifecycle, rulebook.version),
             grants,
             ends,
+            placements,
+            tuple(d.toordinal() for d in program.gates),
+            tuple(Citation.model_construct(rule=r.id, source=r.rule.source) for r in program.rules),
+            tuple(sorted({*program.gates, *(c.date for c in rulebook.lifecycle.calendar)})),
         )
+
+    def place(self, row: FactRow) -> str:
+        """The phase of a contract entering this version with the state facts ``row``."""
+        for phase, condition in self.placements:
+            if evaluate(condition, row.__getitem__):
+                return phase
+        return self.rulebook.lifecycle.initial
 
     def terms(self, row: FactRow) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
         """Evaluate every term on ``row`` (state facts), stage by stage; adds the terms to ``row``.
 
-        Returns the terms in force and, per term, the indices of its rules that held.
+        Returns the terms in force and, per term, the indices of its rules that held (shared, do
+        not modify them). Term rules compare the day only with the gate days, so between two gates
+        the terms depend on the other state facts alone: results are kept per gate interval.
         """
+        key = (bisect.bisect_right(self.gate_days, row["day"]),
+               *(row[f] for f in _STATE_KEY))  # fmt: skip
+        cached = self._terms_cache.get(key)
+        if cached is not None:
+            row.update(cached[0])
+            return cached
+        result = self._evaluate_terms(row)
+        if len(self._terms_cache) >= _CACHE_LIMIT:
+            self._terms_cache.clear()
+        self._terms_cache[key] = result
+        return result
+
+    def _evaluate_terms(self, row: FactRow) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
         in_force: dict[str, bool] = {}
         held: dict[str, tuple[int, ...]] = {}
         for stage, term_ids in enumerate(self.program.term_stages):
@@ -124,6 +177,16 @@ class CompiledVersion:
     def decide(self, row: FactRow) -> Decision:
         """Decide the action in ``row`` (state facts, terms and the action's facts)."""
         matched = self.backend.match(self.program.decision_stage, [row])[0]
+        # A decision is a function of the rules that held; Decision objects are immutable.
+        decision = self._decisions_cache.get(matched)
+        if decision is None:
+            decision = self._decision_of(matched)
+            if len(self._decisions_cache) >= _CACHE_LIMIT:
+                self._decisions_cache.clear()
+            self._decisions_cache[matched] = decision
+        return decision
+
+    def _decision_of(self, matched: tuple[int, ...]) -> Decision:
         rules = self.program.rules
         deny = [i for i in matched if rules[i].rule.effect == "deny"]
         allow = [i for i in matched if rules[i].rule.effect == "allow"]
@@ -134,10 +197,11 @@ class CompiledVersion:
         obligations = (
             tuple(dict.fromkeys(rules[i].rule.obligation or "" for i in oblige)) if allowed else ()
         )
-        return Decision(
+        # Built from validated rule data: no need to validate again on this hot path.
+        return Decision.model_construct(
             allowed=allowed,
             obligations=obligations,
-            because=tuple(Citation(rule=rules[i].id, source=rules[i].rule.source) for i in cited),
+            because=tuple(self.citations[i] for i in cited),
         )
 
 
@@ -163,7 +227,12 @@ class Agreement:
         self._versions: dict[str, CompiledVersion] = {}
         if rulebook is None:
             rulebook = load_rulebook(version)
-        known = frozenset(p.name for v in available_versions() for p in load_rulebook(v).parameters)
+        # Other versions' rule files are read only to accept their parameter names: most
+        # agreements set none, and reading every version dominated a cold start.
+        foreign = set(self.overrides) - set(rulebook.parameter_by_name)
+        known = frozenset(
+            p.name for v in available_versions() if foreign for p in load_rulebook(v).parameters
+        )
         start = CompiledVersion.build(
             rulebook, resolve_parameters(rulebook, self.overrides, known), backend
         )

@@ -23,6 +23,7 @@ from engine.events import (
     parse_calendar_date,
     parse_event,
 )
+from engine.explain import DETAILS, Detail, Explanation, explain_action, explain_term
 from engine.facts import AgiHistory, FactRow, action_row, state_row
 from engine.results import Change, Decision, Step, TermsReport
 from engine.rulebook import available_versions
@@ -58,6 +59,8 @@ class Contract:
     """The terms on the start date, which the first step's changes are measured against."""
     current_terms: Mapping[str, bool] = field(default_factory=dict)
     """The terms after the last step."""
+    step_dates: tuple[dt.date, ...] = ()
+    """The date of each step (parallel to ``steps``), for finding the state on a date."""
 
     # ------------------------------------------------------------ construction
 
@@ -130,8 +133,8 @@ class Contract:
 
     def _advance(self, day: dt.date) -> Contract:
         contract = self
-        for gate in _gates_between(
-            contract.agreement.compiled(contract.version), contract.state.date, day
+        for gate in contract.agreement.compiled(contract.version).gates_between(
+            contract.state.date, day
         ):
             contract = contract._gate(gate)
         if contract.state.date < day:
@@ -170,11 +173,10 @@ class Contract:
 
     def _agi_event(self, compiled: CompiledVersion, event: Event) -> ContractState:
         agi = self.state.agi
+        compiled.machine.check_known(event.type)
         if event.type == "agi_declared":
             if agi.pending:
-                raise LifecycleError(
-                    "a declaration is already pending before the panel", place="type"
-                )
+                raise LifecycleError("a declaration is already pending", place="type")
             if agi.live:
                 raise LifecycleError(
                     "AGI has already been verified; there is nothing to declare", place="type"
@@ -196,10 +198,16 @@ class Contract:
             )
         if event.to == self.version:
             raise InputError(f"the contract is already under version {event.to}", place="to")
-        raise InputError(
-            f"amendments between versions are not supported by this release (to {event.to})",
-            place="to",
-        )
+        target = self.agreement.compiled(event.to)
+        if event.date < target.rulebook.effective:
+            raise InputError(
+                f"version {event.to} takes effect on {target.rulebook.effective.isoformat()};"
+                f" an amendment to it cannot be dated {event.date.isoformat()}",
+                place="date",
+            )
+        # The AGI history carries over; the new version's placement rules say which phase it gives.
+        phase = target.place(_row(self.state, event.date))
+        return replace(self.state, version=event.to, phase=phase)
 
     def _record(self, step: Step, state: ContractState) -> Contract:
         compiled = self.agreement.compiled(state.version)
@@ -214,6 +222,7 @@ class Contract:
             state=state,
             steps=(*self.steps, step),
             history=(*self.history, state),
+            step_dates=(*self.step_dates, step.date),
             current_terms=terms,
         )
 
@@ -228,14 +237,16 @@ class Contract:
                 f" {self.start_date.isoformat()}",
                 place="date",
             )
-        index = bisect.bisect_right([s.date for s in self.steps], target)
+        index = bisect.bisect_right(self.step_dates, target)
         state = self.history[index - 1] if index else self._initial_state()
         compiled = self.agreement.compiled(state.version)
         phase = state.phase
-        for gate in _gates_between(compiled, state.date, target):
+        for gate in compiled.gates_between(state.date, target):
             for cal in compiled.rulebook.lifecycle.calendar:
                 if cal.date == gate:
                     phase = compiled.machine.calendar_trigger(phase, cal.trigger, state.agi)
+        if phase == state.phase and state.date == target:
+            return state
         return replace(state, date=max(state.date, target), phase=phase)
 
     def _initial_state(self) -> ContractState:
@@ -267,6 +278,70 @@ class Contract:
             )
         state = self.state_on(parsed.date)
         return _decide(self.agreement.compiled(state.version), state, parsed)
+
+    # ------------------------------------------------------------ explanations
+
+    def explain(
+        self,
+        on: dt.date | str | None = None,
+        *,
+        term: str | None = None,
+        action: Event | Mapping[str, Any] | None = None,
+        detail: Detail = "summary",
+    ) -> Explanation:
+        """Why ``term`` is (not) in force on ``on``, or why ``action`` is (not) allowed on its date.
+
+        Give exactly one of ``term`` and ``action``; ``detail`` is ``summary`` or ``full``.
+        """
+        if (term is None) == (action is None):
+            raise InputError("explain takes exactly one of term and action")
+        if detail not in DETAILS:
+            raise InputError(
+                f"detail is one of {', '.join(DETAILS)}, got {detail!r}", place="detail"
+            )
+        if action is not None:
+            parsed = parse_event(action)
+            if parsed.type in AGI_TYPES or isinstance(parsed, Amendment):
+                raise InputError(f"{parsed.type} is a lifecycle event, not an action", place="type")
+            return self._explain_action(self.state_on(parsed.date), parsed, detail)
+        day = self.state.date if on is None else _date_arg(on)
+        state = self.state_on(day)
+        compiled = self.agreement.compiled(state.version)
+        assert term is not None
+        if term not in compiled.rulebook.term_ids:
+            known = ", ".join(compiled.rulebook.term_ids)
+            raise InputError(
+                f"{term!r} is not a term of agreement {state.version}; terms: {known}", place="term"
+            )
+        row = _row(state, day)
+        compiled.terms(row)
+        return explain_term(compiled.rulebook, compiled.parameters, row, term, date=day,
+                            phase=state.phase, detail=detail)  # fmt: skip
+
+    def explain_step(self, index: int, detail: Detail = "summary") -> tuple[Explanation, ...]:
+        """Why step ``index`` (0-based) came out as it did: its decision, or each term it changed."""
+        if not 0 <= index < len(self.steps):
+            raise InputError(
+                f"there is no step {index}; the timeline has {len(self.steps)} steps (0-based)",
+                place="step",
+            )
+        step = self.steps[index]
+        if step.decision is not None and step.event is not None:
+            before = self.history[index - 1] if index else self._initial_state()
+            return (self._explain_action(replace(before, date=step.date), step.event, detail),)
+        return tuple(
+            self.explain(step.date, term=change.term, detail=detail)
+            for change in step.changes
+            if change.term in self.agreement.compiled(self.history[index].version).rulebook.term_ids
+        )
+
+    def _explain_action(self, state: ContractState, action: Event, detail: Detail) -> Explanation:
+        compiled = self.agreement.compiled(state.version)
+        row = _row(state, action.date)
+        compiled.terms(row)
+        row.update(action_row(action, state.agi))
+        return explain_action(compiled.rulebook, compiled.parameters, row, action.type,
+                              date=action.date, phase=state.phase, detail=detail)  # fmt: skip
 
     # ------------------------------------------------------------ persistence
 
@@ -337,12 +412,6 @@ def _date_arg(value: dt.date | str) -> dt.date:
         return parse_calendar_date(value)
     except ValueError as exc:
         raise InputError(str(exc), place="date") from None
-
-
-def _gates_between(compiled: CompiledVersion, after: dt.date, until: dt.date) -> list[dt.date]:
-    """The version's gates (rule dates and lifecycle dates) in (after, until]."""
-    days = set(compiled.program.gates) | {c.date for c in compiled.rulebook.lifecycle.calendar}
-    return sorted(d for d in days if after < d <= until)
 
 
 def _row(state: ContractState, day: dt.date) -> FactRow:

@@ -53,15 +53,7 @@ class PhaseMachine:
             model=self._model,
             states=list(lifecycle.phase_ids),
             initial=lifecycle.initial,
-            transitions=[
-                {
-                    "trigger": t.trigger,
-                    "source": list(t.sources),
-                    "dest": t.dest,
-                    "conditions": list(t.conditions),
-                }
-                for t in lifecycle.transitions
-            ],
+            transitions=lifecycle.machine_transitions(),
             auto_transitions=False,
             ignore_invalid_triggers=False,
             model_attribute="state",
@@ -77,14 +69,18 @@ class PhaseMachine:
         """Some transition for ``trigger`` leaves ``phase`` (conditions aside)."""
         return any(trigger == t.trigger and phase in t.sources for t in self.lifecycle.transitions)
 
-    def fire(self, phase: str, trigger: str, agi: AgiHistory) -> str:
-        """The phase after ``trigger`` from ``phase``; ``LifecycleError`` if the phase does not allow it."""
+    def check_known(self, trigger: str) -> None:
+        """``LifecycleError`` unless some transition of this version has ``trigger``."""
         if trigger not in self._known:
             raise LifecycleError(
                 f"{trigger} is not an event of agreement {self.version}"
                 f" (its lifecycle has no such transition)",
                 place="type",
             )
+
+    def fire(self, phase: str, trigger: str, agi: AgiHistory) -> str:
+        """The phase after ``trigger`` from ``phase``; ``LifecycleError`` if the phase does not allow it."""
+        self.check_known(trigger)
         if not self.accepts(phase, trigger):
             raise LifecycleError(f"{trigger} is not allowed in phase {phase}", place="type")
         with self._lock:

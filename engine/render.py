@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine.results import Step
 from engine.scenario import Simulation
 
@@ -99,3 +101,99 @@ def simulation_markdown(result: Simulation) -> str:
             marks = ["yes" if cp.terms.get(term) else "no" for cp in result.checkpoints]
             lines.append(f"| `{term}` | " + " | ".join(marks) + " |")
     return "\n".join(lines)
+
+
+def _mark(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def diff_markdown(diff: dict[str, Any]) -> str:
+    """A version diff as Markdown: phases, then terms and actions that differ, situation by situation."""
+    a, b = diff["a"], diff["b"]
+    situations = diff["situations"]
+    ids = [s["id"] for s in situations]
+    header = "| | " + " | ".join(s["label"] for s in situations) + " |"
+    rule = "|---|" + "---|" * len(situations)
+    lines = [f"# {a} → {b}", "", f"Each cell reads `{a} → {b}`; empty where they agree.", "",
+             "## Phases", "", header, rule]  # fmt: skip
+    lines.append("| phase | " + " | ".join(
+        f"{s['phase']['a']} → {s['phase']['b']}" if s["phase"]["a"] != s["phase"]["b"] else s["phase"]["a"]
+        for s in situations) + " |")  # fmt: skip
+    refused = [(s, side, r) for s in situations for side in ("a", "b") for r in s["refused"][side]]
+    for s, side, reason in refused:
+        lines.append(f"\n- {s['label']}: {diff[side]} refuses {reason}")
+    lines += ["", "## Terms", ""]
+    if diff["only_in_a"] or diff["only_in_b"]:
+        lines.append(f"Only in {a}: {', '.join(diff['only_in_a']) or '-'}; "
+                     f"only in {b}: {', '.join(diff['only_in_b']) or '-'}.\n")  # fmt: skip
+    lines += [header.replace("| |", "| term |", 1), rule]
+    terms = list(dict.fromkeys(r["term"] for r in diff["terms"]))
+    for term in terms:
+        cells = {
+            r["situation"]: f"{_mark(r['a'])} → {_mark(r['b'])}"
+            for r in diff["terms"]
+            if r["term"] == term
+        }
+        lines.append(f"| `{term}` | " + " | ".join(cells.get(i, "") for i in ids) + " |")
+    lines += ["", "## Actions (allowed?)", "", header.replace("| |", "| action |", 1), rule]
+    actions = list(dict.fromkeys(r["action"] for r in diff["actions"]))
+    for action in actions:
+        cells = {}
+        for r in diff["actions"]:
+            if r["action"] == action:
+                da, db = r["a"], r["b"]
+                show_a = _mark(da["allowed"]) + (
+                    f" + {', '.join(da['obligations'])}" if da["obligations"] else ""
+                )
+                show_b = _mark(db["allowed"]) + (
+                    f" + {', '.join(db['obligations'])}" if db["obligations"] else ""
+                )
+                cells[r["situation"]] = f"{show_a} → {show_b}"
+        lines.append(f"| {action} | " + " | ".join(cells.get(i, "") for i in ids) + " |")
+    return "\n".join(lines)
+
+
+def scenario_diff_markdown(diff: dict[str, Any]) -> str:
+    """A scenario replayed under two versions, as Markdown."""
+    a, b = diff["a"], diff["b"]
+    lines = [f"# One story under {a} and {b}", "", "| # | date | event | " + a + " | " + b + " |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    for row in diff["events"]:
+        lines.append(
+            f"| {row['index']} | {row['date']} | {row['type']} | {_outcome(row['a'])} | {_outcome(row['b'])} |"
+        )
+    lines += ["", "## Dates where the terms differ", ""]
+    if not diff["differences"]:
+        lines.append("None.")
+    for d in diff["differences"]:
+        phase = d["phase"]
+        terms = ", ".join(f"`{t['term']}` {_mark(t['a'])} → {_mark(t['b'])}" for t in d["terms"])
+        lines.append(f"- {d['date']} (phase {phase['a']} / {phase['b']}): {terms or 'same terms'}")
+    return "\n".join(lines)
+
+
+def _outcome(outcome: Any) -> str:
+    if not isinstance(outcome, dict):
+        return str(outcome)
+    if "refused" in outcome:
+        return f"refused: {outcome['refused']}"
+    if "allowed" in outcome:
+        text = "allowed" if outcome["allowed"] else "denied"
+        if outcome["obligations"]:
+            text += " + " + ", ".join(outcome["obligations"])
+        return f"{text} ({', '.join(outcome['because'])})"
+    changes = ", ".join(("+" if c["in_force"] else "-") + c["term"] for c in outcome["changes"])
+    return f"{outcome['phase']}{': ' + changes if changes else ''}"
+
+
+def print_markdown(text: str) -> None:
+    """Markdown in the terminal (rendered by rich when stdout is a terminal, plain otherwise)."""
+    import sys
+
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+    else:
+        print(text)

@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -106,6 +106,11 @@ class _PhaseEntry(_Cited):
     meaning: str
 
 
+class _PlacementEntry(_Cited):
+    phase: str
+    when: Any = None
+
+
 class _GateEntry(_Cited):
     date: CalendarDate
     trigger: str
@@ -117,9 +122,10 @@ class _LifecycleFile(_Strict):
     phases: list[_PhaseEntry]
     transitions: list[dict[str, Any]]
     calendar: list[_GateEntry] = []
+    placement: list[_PlacementEntry] = []
 
 
-ParameterType = Literal["date", "choice", "number", "level"]
+ParameterType = Literal["date", "choice", "number", "level", "bool"]
 
 
 class _ParameterEntry(_Cited):
@@ -195,6 +201,10 @@ class Parameter:
             if self.nullable:
                 return None
             raise ValueError(f"{self.name} cannot be null")
+        if self.type == "bool":
+            if isinstance(value, bool):
+                return value
+            raise ValueError(f"{self.name} is true or false, got {value!r}")
         if self.type == "date":
             try:
                 return parse_calendar_date(value)
@@ -237,7 +247,6 @@ class Rule:
     obligation: str | None = None
     note: str | None = None
     file: str = ""
-    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -283,12 +292,23 @@ class CalendarGate:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """The phase of a contract that enters the version by amendment, when ``condition`` holds."""
+
+    phase: str
+    condition: Condition
+    source: str
+
+
+@dataclass(frozen=True)
 class Lifecycle:
     initial: str
     final: tuple[str, ...]
     phases: tuple[Phase, ...]
     transitions: tuple[Transition, ...]
     calendar: tuple[CalendarGate, ...]
+    placement: tuple[Placement, ...] = ()
+    """Where a contract enters this version by amendment: the first placement that holds."""
 
     @property
     def phase_ids(self) -> tuple[str, ...]:
@@ -296,6 +316,14 @@ class Lifecycle:
 
     def triggers(self) -> frozenset[str]:
         return frozenset(t.trigger for t in self.transitions)
+
+    def machine_transitions(self) -> list[dict[str, Any]]:
+        """The transitions in the form a ``transitions.Machine`` takes."""
+        return [
+            {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest,
+             "conditions": list(t.conditions)}
+            for t in self.transitions
+        ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -458,6 +486,7 @@ class _Loader:
         lifecycle = self.lifecycle()
         parameters = self.parameters()
         facts = self.fact_space(lifecycle)
+        lifecycle = self.placement(lifecycle, facts, parameters)
         terms_file: _TermsFile = self.model("terms.yaml", _TermsFile)
         decisions_file: _DecisionsFile = self.model("decisions.yaml", _DecisionsFile)
 
@@ -606,7 +635,6 @@ class _Loader:
         file: str,
         path: list[int | str],
     ) -> Rule:
-        pos = self.docs[file].position(path)
         return Rule(
             id=entry.id,
             effect=entry.effect,
@@ -617,7 +645,6 @@ class _Loader:
             obligation=entry.obligation,
             note=entry.note,
             file=self.docs[file].name,
-            line=pos[0] if pos else None,
         )
 
     def fact_space(self, lifecycle: Lifecycle) -> dict[str, FactSpec]:
@@ -741,6 +768,25 @@ class _Loader:
             except ValueError as exc:
                 raise self.fail(file, [*path, *_split(cmp.path)], str(exc), entry.id) from None
         return condition
+
+    def placement(
+        self, lifecycle: Lifecycle, facts: Mapping[str, FactSpec], parameters: Sequence[Parameter]
+    ) -> Lifecycle:
+        file = "lifecycle.yaml"
+        raw: _LifecycleFile = self.model(file, _LifecycleFile)
+        found = []
+        for i, entry in enumerate(raw.placement):
+            path: list[int | str] = ["placement", i]
+            if entry.phase not in lifecycle.phase_ids:
+                raise self.fail(file, [*path, "phase"], f"{entry.phase!r} is not a phase")
+            rule = _RuleEntry(
+                id=f"placement_{i}", effect="place", when=entry.when, source=entry.source
+            )
+            condition = self.condition(file, path, rule, facts, parameters)
+            found.append(Placement(entry.phase, condition, entry.source))
+        if found and not (isinstance(found[-1].condition, Always) and found[-1].condition.value):
+            raise self.fail(file, ["placement"], "the last placement must hold always (no 'when')")
+        return replace(lifecycle, placement=tuple(found))
 
     def check_term_cycles(self, terms: Sequence[Term]) -> None:
         ids = {t.id for t in terms}

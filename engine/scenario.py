@@ -64,6 +64,18 @@ class Simulation:
     steps: tuple[Step, ...]
     checkpoints: tuple[Checkpoint, ...]
     contract: Contract
+    owns_agreement: bool = False
+
+    def close(self) -> None:
+        """Release the agreement ``simulate`` loaded for this result (not one passed to it)."""
+        if self.owns_agreement:
+            self.contract.agreement.close()
+
+    def __enter__(self) -> Simulation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def to_json(self) -> dict[str, Any]:
         """The output of ``agi-terms simulate --format json`` (SPEC §7): exactly these four keys."""
@@ -146,14 +158,13 @@ def simulate(
 
     Every gate up to the last event or checkpoint appears as a ``calendar`` step; checkpoints are
     reported in the order given. ``rules`` is a rule folder to use instead of the shipped version.
+    Without ``agreement``, one is loaded for the scenario and stays open for the result's contract:
+    ``Simulation.close()`` (or ``with simulate(...) as result``) releases it.
     Raises ``InputError`` subclasses placed in the scenario.
     """
-    parameters = {**scenario.parameters, **(overrides or {})}
     own = agreement is None
     if agreement is None:
-        if rules is None:
-            _check_parameter_names(scenario, parameters)
-        agreement = load_agreement(scenario.agreement, parameters, backend, rules=rules)
+        agreement = scenario_agreement(scenario, overrides, backend, rules)
     try:
         contract = agreement.start()
         for index, event in enumerate(scenario.events):
@@ -177,10 +188,25 @@ def simulate(
             steps=contract.steps,
             checkpoints=tuple(checkpoints),
             contract=contract,
+            owns_agreement=own,
         )
-    finally:
+    except BaseException:
         if own:
             agreement.close()
+        raise
+
+
+def scenario_agreement(
+    scenario: Scenario,
+    overrides: Mapping[str, object] | None = None,
+    backend: str | None = None,
+    rules: str | Path | None = None,
+) -> Agreement:
+    """The agreement a scenario runs on: its version with its parameters and ``overrides``."""
+    parameters = {**scenario.parameters, **(overrides or {})}
+    if rules is None:
+        _check_parameter_names(scenario, parameters)
+    return load_agreement(scenario.agreement, parameters, backend, rules=rules)
 
 
 def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object]) -> None:

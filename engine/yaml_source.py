@@ -1,7 +1,9 @@
 """Reading YAML 1.2 documents (scenarios, assumptions, rule files) with positions for error messages.
 
 PyYAML's default resolver follows YAML 1.1 (``on:`` becomes ``true``, ``5e27`` a string); ruamel.yaml
-reads YAML 1.2, refuses duplicate keys and keeps the line and column of every node.
+reads YAML 1.2 and refuses duplicate keys. The data is read with its fast (libyaml-based, where
+ruamel.yaml.clib is installed) safe loader; the line and column of a node come from a round-trip
+parse, made only when an error message needs one.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from engine.errors import InputError
@@ -24,13 +26,16 @@ Path_ = Sequence[int | str]
 class Document:
     """A parsed YAML document: its plain Python data and where each part stood in the text."""
 
-    def __init__(self, raw: Any, name: str) -> None:
-        self._raw = raw
+    def __init__(self, data: Any, name: str, text: str) -> None:
         self.name = name
-        self.data: Any = _plain(raw)
+        self.data: Any = _plain(data)
+        self._text = text
+        self._raw: Any = None
 
     def position(self, path: Path_) -> tuple[int, int] | None:
         """1-based (line, column) of the value at ``path``, or of the nearest enclosing node."""
+        if self._raw is None:
+            self._raw = _round_trip().load(self._text)
         node = self._raw
         found: tuple[int, int] | None = _own_position(node)
         for part in path:
@@ -84,38 +89,48 @@ def _plain(node: Any) -> Any:
     return node
 
 
-class _Constructor(RoundTripConstructor):
+def _timestamp_as_text(loader: Any, node: Any) -> Any:
+    return loader.construct_scalar(node)
+
+
+class _RoundTripConstructor(RoundTripConstructor):
     """Leaves timestamps as their text: the engine validates dates itself, with clear messages
-    (ruamel raises a bare ``ValueError`` for ``2029-02-30``). A subclass, so ruamel's own
-    constructor table is not changed for anyone else."""
+    (ruamel raises a bare ``ValueError`` for ``2029-02-30``). Subclasses, so ruamel's own
+    constructor tables are not changed for anyone else."""
 
 
-_Constructor.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+class _SafeConstructor(SafeConstructor):
+    __doc__ = _RoundTripConstructor.__doc__
 
 
-def _loader() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _Constructor
+for _cls in (_RoundTripConstructor, _SafeConstructor):
+    _cls.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
+def _configured(yaml: YAML, constructor: type) -> YAML:
+    yaml.Constructor = constructor
     yaml.version = (1, 2)
     yaml.allow_duplicate_keys = False
     return yaml
 
 
+def _round_trip() -> YAML:
+    return _configured(YAML(typ="rt"), _RoundTripConstructor)
+
+
+def _fast() -> YAML:
+    return _configured(YAML(typ="safe"), _SafeConstructor)
+
+
 def parse_yaml(text: str, name: str) -> Document:
     """Parse one YAML 1.2 document; a syntax error is an ``InputError`` placed at its line and column."""
     try:
-        raw = _loader().load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = exc.problem or exc.context or "invalid YAML"
-        if "duplicate key" in str(exc):
-            problem = f"duplicate key: {problem}"
-        raise InputError(f"YAML syntax: {problem}", place=place, file=name) from None
-    except YAMLError as exc:
-        raise InputError(f"YAML syntax: {exc}", file=name) from None
+        try:
+            data = _fast().load(text)
+        except YAMLError:
+            # The round-trip parser words syntax errors with their positions; let it say what is wrong.
+            _raise_syntax_error(text, name)
+        return Document(data, name, text)
     except RecursionError:
         # ruamel's constructor recurses a few frames per level: a few hundred levels exhaust it.
         raise InputError("YAML: the document is nested too deeply", file=name) from None
@@ -125,7 +140,21 @@ def parse_yaml(text: str, name: str) -> Document:
     except TypeError:
         # ruamel hashes a complex key (``? {a: [1]}``) to check for duplicates, and fails.
         raise InputError("YAML: a mapping key must be a plain value", file=name) from None
-    return Document(raw, name)
+
+
+def _raise_syntax_error(text: str, name: str) -> NoReturn:
+    try:
+        _round_trip().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "duplicate key" in str(exc):
+            problem = f"duplicate key: {problem}"
+        raise InputError(f"YAML syntax: {problem}", place=place, file=name) from None
+    except YAMLError as exc:
+        raise InputError(f"YAML syntax: {exc}", file=name) from None
+    raise InputError("YAML syntax: the document cannot be read", file=name)
 
 
 def read_yaml(path: str | Path) -> Document:

@@ -255,3 +255,25 @@ def test_every_shipped_scenario_simulates_from_the_command_line() -> None:
         code, out, err = run("simulate", str(path), "--format", "json")
         assert code == 0, (path.name, err)
         assert json.loads(out)["steps"], path.name
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ([], "Missing argument 'FILE'"),
+        (["x.yaml", "--format", "bogus"], "Invalid value for '--format'"),
+        (["x.yaml", "--backend", "rete"], "Invalid value for '--backend'"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(args: list[str], words: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "engine", "simulate", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("error: ")
+    assert words in proc.stderr

@@ -399,6 +399,87 @@ class EngineBehaviour:
         assert all(c.phase == "panel_review" for c in contracts)
         assert contracts[-1].decide(launch("2027-02-01", "aws")).allowed is False
 
+    # ---------------------------------------------------------------- versions and amendments
+
+    def test_amendment_switches_the_rules_and_lists_what_changed(self) -> None:
+        with load_agreement("2025-10", backend=self.backend) as agreement:
+            contract = agreement.start().apply(
+                {"date": "2026-04-27", "type": "amendment", "to": "2026-04"}
+            )
+            assert contract.version == "2026-04"
+            changes = {(c.term, c.in_force) for c in contract.steps[-1].changes}
+            assert changes == {
+                ("ms_ip_exclusivity", False),
+                ("azure_api_exclusivity", False),
+                ("azure_first_ship", True),
+            }
+            launch_off_azure = contract.decide(launch("2026-05-01", "aws"))
+            assert launch_off_azure.allowed
+            assert launch_off_azure.obligations == ("ship_first_on_azure",)
+            assert contract.terms(on="2026-04-26").version == "2025-10"
+
+    def test_amendments_are_refused_when_unknown_repeated_or_too_early(self) -> None:
+        with load_agreement("2025-01", backend=self.backend) as agreement:
+            start = agreement.start()
+            with pytest.raises(InputError, match="unknown agreement version") as info:
+                start.apply({"date": "2025-11-01", "type": "amendment", "to": "2024-01"})
+            assert info.value.place == "to"
+            with pytest.raises(InputError, match="already under version 2025-01"):
+                start.apply({"date": "2025-11-01", "type": "amendment", "to": "2025-01"})
+            with pytest.raises(InputError, match="takes effect on 2026-04-27"):
+                start.apply({"date": "2026-01-01", "type": "amendment", "to": "2026-04"})
+
+    def test_an_amendment_back_to_an_older_version_is_a_what_if(self) -> None:
+        with load_agreement("2025-10", backend=self.backend) as agreement:
+            contract = agreement.start().apply_all(
+                [
+                    declared("2027-01-01"),
+                    {"date": "2027-02-01", "type": "amendment", "to": "2025-01"},
+                ]
+            )
+            # Under 2025-01 a declaration is the board's final word: the contract is post_agi.
+            assert contract.version == "2025-01"
+            assert contract.phase == "post_agi"
+            assert self.terms(contract, "2027-02-01")["ms_compute_rofr"]
+
+    def test_a_board_declaration_carries_into_the_panel_under_2025_10(self) -> None:
+        with load_agreement("2025-01", backend=self.backend) as agreement:
+            contract = agreement.start().apply_all(
+                [
+                    declared("2025-07-01"),
+                    {"date": "2025-10-28", "type": "amendment", "to": "2025-10"},
+                ]
+            )
+            assert contract.phase == "panel_review"
+            assert contract.apply(verified("2026-01-01")).phase == "post_agi"
+
+    def test_panel_events_are_not_events_of_2025_01(self) -> None:
+        with load_agreement("2025-01", backend=self.backend) as agreement:
+            contract = agreement.start().apply(declared("2025-07-01"))
+            assert contract.phase == "post_agi"
+            with pytest.raises(LifecycleError, match="not an event of agreement 2025-01"):
+                contract.apply(verified("2025-08-01"))
+
+    def test_2025_01_bars_microsoft_from_agi_until_2031(self) -> None:
+        with load_agreement("2025-01", backend=self.backend) as agreement:
+            contract = agreement.start()
+            assert not contract.decide(training("2030-12-31", 1.0, uses_ip=False)).allowed
+            assert contract.decide(training("2031-01-01", 1.0, uses_ip=False)).allowed
+
+    def test_2025_01_rofr_needs_an_offer_for_other_providers(self) -> None:
+        with load_agreement("2025-01", backend=self.backend) as agreement:
+            contract = agreement.start()
+            deal = {"date": "2025-03-01", "type": "compute_contract", "provider": "Oracle"}
+            assert not contract.decide(deal).allowed
+            assert contract.decide({**deal, "rofr_offered": True}).allowed
+            assert contract.decide({**deal, "provider": "Microsoft"}).allowed
+
+    def test_2026_04_agi_events_change_no_term(self) -> None:
+        with load_agreement("2026-04", backend=self.backend) as agreement:
+            contract = agreement.start().apply_all([declared("2027-01-01"), verified("2027-06-01")])
+            assert [s.changes for s in contract.steps] == [(), ()]
+            assert contract.phase == "post_agi"
+
 
 class TestPythonBackend(EngineBehaviour):
     backend = "python"
@@ -423,3 +504,19 @@ def test_default_backend_is_durable_where_it_imports() -> None:
     assert engine.default_backend() == "durable"
     with load_agreement() as agreement:
         assert agreement.backend == "durable"
+
+
+def test_a_scenario_may_set_parameters_of_the_versions_it_amends_to() -> None:
+    amended = engine.parse_scenario(
+        "parameters: {declaration_ends_exclusivities: true}\n"
+        "events:\n  - {date: 2026-01-01, type: amendment, to: '2025-01'}\n"
+        "  - {date: 2026-02-01, type: agi_declared}\n"
+        "checkpoints: [2026-02-01]\n"
+    )
+    result = engine.simulate(amended, backend="python")
+    assert result.checkpoints[0].terms["azure_api_exclusivity"] is False
+    plain = engine.parse_scenario(
+        "parameters: {declaration_ends_exclusivities: true}\nevents: []\n"
+    )
+    with pytest.raises(UnknownParameterError, match="declaration_ends_exclusivities"):
+        engine.simulate(plain, backend="python")

@@ -26,3 +26,23 @@ def test_quick_start_commands_name_shipped_files() -> None:
     for path in re.findall(r"simulations/scenarios/[\w.-]+\.yaml", text):
         assert (root / path).is_file(), path
     assert ".venv/bin/pytest" in text
+
+
+def test_the_readme_embeds_the_current_diagram_of_every_version() -> None:
+    import engine
+    from engine.diagram import mermaid
+
+    text = README.read_text()
+    for version in engine.available_versions():
+        assert f"```mermaid\n{mermaid(engine.load_rulebook(version)).rstrip()}\n```" in text, (
+            version
+        )
+
+
+def test_the_readme_shows_the_current_headline_diff() -> None:
+    from engine.diff import diff_versions
+    from engine.render import diff_markdown
+
+    shown = diff_markdown(diff_versions("2025-01", "2025-10", backend="python"))
+    shown = shown.replace("# 2025-01 → 2025-10\n\n", "", 1).replace("## ", "#### ")
+    assert shown in README.read_text()

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from engine.backends.base import RulesBackend
-from engine.conditions import AllOf, Always, AnyOf, Compare, Condition
+from engine.conditions import AllOf, Always, AnyOf, Compare, Condition, simplify
 from engine.facts import FactRow
 from engine.program import Program
 
 Predicate = Callable[[FactRow], bool]
 
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": operator.eq,
-    "neq": operator.ne,
-    "lt": operator.lt,
-    "lte": operator.le,
-    "gt": operator.gt,
-    "gte": operator.ge,
-}
+
+def _compare(op: str, field: str, constant: Any) -> Predicate:
+    # One closure per operator: a call through operator.* costs a frame more on the hot path.
+    if op == "eq":
+        return lambda row: bool(row[field] == constant)
+    if op == "neq":
+        return lambda row: bool(row[field] != constant)
+    if op == "lt":
+        return lambda row: bool(row[field] < constant)
+    if op == "lte":
+        return lambda row: bool(row[field] <= constant)
+    if op == "gt":
+        return lambda row: bool(row[field] > constant)
+    return lambda row: bool(row[field] >= constant)
 
 
 def compile_predicate(condition: Condition) -> Predicate:
@@ -29,13 +34,33 @@ def compile_predicate(condition: Condition) -> Predicate:
         value = condition.value
         return lambda row: value
     if isinstance(condition, Compare):
-        op, field, constant = _OPS[condition.op], condition.field, condition.value
-        return lambda row: op(row[field], constant)
+        return _compare(condition.op, condition.field, condition.value)
     parts = tuple(compile_predicate(p) for p in condition.parts)
-    if isinstance(condition, AllOf):
+    both = isinstance(condition, AllOf)
+    assert both or isinstance(condition, AnyOf)
+    if len(parts) == 2:
+        a, b = parts
+        return (lambda row: a(row) and b(row)) if both else (lambda row: a(row) or b(row))
+    if len(parts) == 3:
+        a, b, c = parts
+        if both:
+            return lambda row: a(row) and b(row) and c(row)
+        return lambda row: a(row) or b(row) or c(row)
+    if both:
         return lambda row: all(p(row) for p in parts)
-    assert isinstance(condition, AnyOf)
     return lambda row: any(p(row) for p in parts)
+
+
+def _without_action_guard(condition: Condition) -> Condition:
+    """A decision rule's condition less its ``action == X`` guard (rules are indexed by action)."""
+    if isinstance(condition, Compare) and condition.field == "action":
+        return Always(True)
+    if isinstance(condition, AllOf):
+        rest = tuple(
+            p for p in condition.parts if not (isinstance(p, Compare) and p.field == "action")
+        )
+        return simplify(AllOf(rest, condition.path))
+    return condition
 
 
 class PythonBackend(RulesBackend):
@@ -49,7 +74,20 @@ class PythonBackend(RulesBackend):
             tuple((i, compile_predicate(program.rules[i].condition)) for i in indices)
             for indices in program.stage_rules
         )
+        by_action: dict[str, list[tuple[int, Predicate]]] = {}
+        for i in program.stage_rules[program.decision_stage]:
+            rule = program.rules[i]
+            predicate = compile_predicate(_without_action_guard(rule.condition))
+            by_action.setdefault(rule.rule.target, []).append((i, predicate))
+        self._decisions = {action: tuple(rules) for action, rules in by_action.items()}
+        self._decision_stage = program.decision_stage
 
     def match(self, stage: int, rows: Sequence[FactRow]) -> list[tuple[int, ...]]:
+        if stage == self._decision_stage:
+            decisions = self._decisions
+            return [
+                tuple(i for i, holds in decisions.get(str(row.get("action")), ()) if holds(row))
+                for row in rows
+            ]
         rules = self._stages[stage]
         return [tuple(i for i, holds in rules if holds(row)) for row in rows]

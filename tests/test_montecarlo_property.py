@@ -1,0 +1,257 @@
+"""The vectorised backend agrees with the scalar ones: rule by rule on rows, and run by run in Monte Carlo.
+
+For random assumptions and seeds, sampled runs are replayed as scenario events with ``Contract`` on the
+python backend; every term and the phase at every sample date, and each term's lapse day (the first
+day it is out of force, from the contract's own timeline), must equal the population's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine import available_versions, load_agreement, load_rulebook
+from engine.backends.python import PythonBackend
+from engine.backends.vectorised import VectorisedBackend
+from engine.contract import Contract
+from engine.montecarlo import ChunkTask, Population, parse_assumptions
+from engine.montecarlo.histories import NEVER
+
+START = dt.date(2025, 10, 28)
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+BACKSTOPS = st.sampled_from(["null", "2029-06-30", "2032-12-31", "2035-01-01"])
+PARAMETERS: dict[str, dict[str, st.SearchStrategy[str]]] = {
+    "2025-01": {"declaration_ends_exclusivities": st.sampled_from(["true", "false"])},
+    "2025-10": {
+        "agi_trigger": st.sampled_from(["verified", "declared"]),
+        "compute_cap_lifts_on": st.sampled_from(["declared_not_rejected", "declared", "verified"]),
+        "api_exclusivity_backstop": BACKSTOPS,
+        "revenue_share_backstop": BACKSTOPS,
+    },
+}
+"""The parameters that move terms, per version (a version not listed is run on its defaults)."""
+
+
+@st.composite
+def assumptions_texts(draw: st.DrawFn) -> str:
+    version = draw(st.sampled_from(available_versions()))
+    start = load_rulebook(version).effective
+    horizon = draw(st.dates(start + dt.timedelta(days=120), dt.date(2041, 6, 30)))
+    first = draw(st.dates(start, horizon))
+    spread = draw(st.sampled_from([0, 400, 6000]))
+    last = draw(st.dates(first, min(horizon, first + dt.timedelta(days=spread))))
+    probability = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0))
+    low = draw(st.integers(1, 500))
+    review = (low, draw(st.integers(low, low + draw(st.sampled_from([0, 30, 700])))))
+    low = draw(st.integers(1, 900))
+    after = (low, draw(st.integers(low, low + 900)))
+    if horizon >= dt.date(start.year, 12, 31) and draw(st.booleans()):
+        sample = "yearly"
+    else:
+        days = draw(st.lists(st.dates(start, horizon), min_size=1, max_size=6, unique=True))
+        sample = "[" + ", ".join(d.isoformat() for d in days) + "]"
+    parameters = {k: draw(v) for k, v in PARAMETERS.get(version, {}).items()}
+    return (
+        f'agreement: "{version}"\nhorizon: {horizon}\nsample: {sample}\n'
+        f"declaration: {{probability: {draw(probability)!r}, between: [{first}, {last}]}}\n"
+        f"panel: {{verify_probability: {draw(probability)!r}, review_days: [{review[0]}, {review[1]}]}}\n"
+        f"redeclaration: {{probability: {draw(probability)!r}, after_days: [{after[0]}, {after[1]}]}}\n"
+        "parameters: {" + ", ".join(f"{k}: {v}" for k, v in parameters.items()) + "}\n"
+    )
+
+
+def lapse_day(contract: Contract, term: str) -> dt.date | None:
+    """The first day ``term`` is out of force (end of day), from the contract's timeline."""
+    if not contract.start_terms[term]:
+        return contract.start_date
+    for step in contract.steps:
+        ended = any(c.term == term and not c.in_force for c in step.changes)
+        if ended and not contract.terms(on=step.date).terms[term].in_force:
+            return step.date
+    return None
+
+
+@PROPERTY
+@given(text=assumptions_texts(), seed=st.integers(0, 2**32 - 1), index=st.integers(0, 3))
+def test_vectorised_population_equals_contract_replay_run_by_run(
+    text: str, seed: int, index: int
+) -> None:
+    assumptions = parse_assumptions(text)
+    population = Population(assumptions)
+    histories = ChunkTask(assumptions, {}, seed, index, 40).histories()
+    outcome = population.evaluate(histories)
+    # The runs that declare at least once are the interesting ones; check them all, and a few others.
+    declaring = set(histories.cycles[0].runs.tolist()) if histories.cycles else set()
+    runs = sorted(declaring)[:10] + [r for r in range(histories.size) if r not in declaring][:3]
+    with load_agreement(
+        assumptions.agreement, assumptions.parameters, backend="python"
+    ) as agreement:
+        for run in runs:
+            events = histories.events_of(run)
+            contract = agreement.start().apply_all(events).advance_to(assumptions.horizon)
+            for k, day in enumerate(assumptions.sample_dates()):
+                report = contract.terms(on=day)
+                assert population.phases[outcome.phase[run, k]] == report.phase, (run, day, events)
+                for term, in_force in report.in_force().items():
+                    assert bool(outcome.in_force[term][run, k]) == in_force, (
+                        run,
+                        day,
+                        term,
+                        events,
+                    )
+            for term in population.terms:
+                expected = lapse_day(contract, term)
+                found = int(outcome.lapse[term][run])
+                assert (None if found == NEVER else dt.date.fromordinal(found)) == expected, (
+                    run, term, events,
+                )  # fmt: skip
+
+
+@PROPERTY
+@given(text=assumptions_texts(), seed=st.integers(0, 2**32 - 1))
+def test_sampled_histories_respect_the_assumptions(text: str, seed: int) -> None:
+    assumptions = parse_assumptions(text)
+    histories = ChunkTask(assumptions, {}, seed, 0, 60).histories()
+    low, high = assumptions.declaration.between
+    review = assumptions.panel.review_days
+    after = assumptions.redeclaration.after_days
+    for run in range(histories.size):
+        events = histories.events_of(run)
+        days = [e["date"] for e in events]
+        assert all(d <= assumptions.horizon for d in days)
+        assert days == sorted(set(days))
+        if events:
+            assert low <= events[0]["date"] <= high
+        for declared, verdict in itertools.pairwise(events):
+            if declared["type"] == "agi_declared":
+                assert review[0] <= (verdict["date"] - declared["date"]).days <= review[1]
+            else:
+                assert declared["type"] == "panel_rejected"
+                assert after[0] <= (verdict["date"] - declared["date"]).days <= after[1]
+        if any(e["type"] == "panel_verified" for e in events):
+            assert events[-1]["type"] == "panel_verified"
+
+
+# ---------------------------------------------------------------- rule by rule on fact rows
+
+
+def _rows(program: Any) -> list[dict[str, Any]]:
+    """State rows over the facts' values, with and without each action's facts."""
+    rows: list[dict[str, Any]] = []
+    phases = program.facts["phase"].choices
+    days = [
+        START,
+        dt.date(2030, 12, 31),
+        dt.date(2031, 1, 1),
+        dt.date(2032, 12, 31),
+        dt.date(2033, 1, 1),
+    ]
+    for day, phase, verified, pending, ever in itertools.product(
+        days, phases, (False, True), (False, True), (False, True)
+    ):
+        rows.append({
+            "day": day.toordinal(), "phase": phase, "verified": verified,
+            "declaration_pending": pending, "declaration_live": pending or verified,
+            "declared_ever": ever, "azure_purchased_usd": 3e11 if ever else 0.0,
+        })  # fmt: skip
+    return rows
+
+
+def _actions() -> list[dict[str, Any]]:
+    return [
+        {"action": "product_launch", "kind": k, "cloud": c, "customer": u, "has_partner": p}
+        for k, c, u, p in itertools.product(
+            ("api", "non_api", "consumer_hardware"), ("azure", "aws"), ("commercial", "us_national_security"),
+            (False, True),
+        )
+    ] + [
+        {"action": "open_weights_release", "bio_chem": b, "cyber": c, "self_improvement": s}
+        for b, c, s in itertools.product(range(4), (0, 3), (1, 2))
+    ] + [
+        {"action": "ms_ip_use", "asset": a, "asset_post_agi": p, "asset_after_declaration": p}
+        for a, p in itertools.product(("model", "product", "research", "consumer_hardware"), (False, True))
+    ] + [
+        {"action": "ms_agi_training", "uses_openai_ip": u, "training_flop": f}
+        for u, f in itertools.product((False, True), (1e26, 5e27, 1e28))
+    ] + [
+        {"action": "compute_contract", "provider_is_microsoft": m, "rofr_offered": o}
+        for m, o in itertools.product((False, True), (False, True))
+    ] + [{"action": "azure_purchase", "amount_usd": 1e9}]  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    parameters=st.fixed_dictionaries(
+        {
+            "agi_trigger": st.sampled_from(["verified", "declared"]),
+            "compute_cap_lifts_on": st.sampled_from(
+                ["declared_not_rejected", "declared", "verified"]
+            ),
+            "api_exclusivity_backstop": st.sampled_from([None, "2029-06-30", "2032-12-31"]),
+            "open_weights_max_level": st.sampled_from(["low", "medium", "high", "critical"]),
+            "compute_threshold_flop": st.sampled_from([1e26, 5e27, 1e30]),
+        }
+    )
+)
+def test_vectorised_match_equals_python_match_on_every_stage(parameters: dict[str, Any]) -> None:
+    with load_agreement("2025-10", parameters, backend="python") as agreement:
+        compiled = agreement.compiled("2025-10")
+        program = compiled.program
+        rows = _rows(program)
+        for row in rows:
+            compiled.terms(row)  # adds every term, which later stages and decisions test
+    python, vectorised = PythonBackend(program), VectorisedBackend(program)
+    for stage in range(program.decision_stage):
+        assert vectorised.match(stage, rows) == python.match(stage, rows)
+    decision_rows = [{**row, **action} for row in rows[::7] for action in _actions()]
+    decided = vectorised.match(program.decision_stage, decision_rows)
+    assert decided == python.match(program.decision_stage, decision_rows)
+    assert all(decided)  # every action row is decided by some rule
+
+
+def test_terms_columns_equal_compiled_terms_row_by_row() -> None:
+    with load_agreement("2025-10", backend="python") as agreement:
+        compiled = agreement.compiled("2025-10")
+        vectorised = VectorisedBackend(compiled.program)
+        rows = _rows(compiled.program)
+        columns: dict[str, Any] = {
+            name: np.array([vectorised.encode(name, row[name]) for row in rows]) for name in rows[0]
+        }
+        in_force = vectorised.terms_columns(columns)
+        for r, row in enumerate(rows):
+            expected = compiled.terms(dict(row))[0]
+            assert {
+                t: bool(np.broadcast_to(m, (len(rows),))[r]) for t, m in in_force.items()
+            } == expected
+
+
+def test_python_backend_tests_decision_rows_against_every_rule_that_can_hold() -> None:
+    # The python backend looks up a decision row's rules by its action type; the answer must equal
+    # evaluating every rule of the stage on the row.
+    from engine.conditions import evaluate
+
+    with load_agreement("2025-10", backend="python") as agreement:
+        compiled = agreement.compiled("2025-10")
+        program = compiled.program
+        rows = _rows(program)[::11]
+        for row in rows:
+            compiled.terms(row)
+    decision_rows = [{**row, **action} for row in rows for action in _actions()]
+    stage = program.decision_stage
+    expected = [
+        tuple(
+            i
+            for i in program.stage_rules[stage]
+            if evaluate(program.rules[i].condition, row.__getitem__)
+        )
+        for row in decision_rows
+    ]
+    assert PythonBackend(program).match(stage, decision_rows) == expected
+    assert sum(map(len, expected)) > len(decision_rows)

@@ -1,0 +1,41 @@
+"""The vectorised backend behind ``Contract``: every shipped scenario gives its golden timeline.
+
+Monte Carlo uses the backend over columns; here the same compiled programs answer one row at a time
+(terms, checkpoints and every decision with its citations), as the python and durable backends do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.agreement import Agreement, CompiledVersion
+from engine.backends.vectorised import VectorisedBackend
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "simulations" / "scenarios").glob("*.yaml"))
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+class VectorisedAgreement(Agreement):
+    """An agreement whose versions evaluate their rules on the vectorised backend."""
+
+    def compiled(self, version: str) -> CompiledVersion:
+        found = super().compiled(version)
+        if not isinstance(found.backend, VectorisedBackend):
+            found = dataclasses.replace(found, backend=VectorisedBackend(found.program))
+            self._versions[version] = found
+        return found
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_vectorised_backend_matches_golden(path: Path) -> None:
+    scenario = engine.load_scenario(path)
+    agreement = VectorisedAgreement(scenario.agreement, scenario.parameters, backend="python")
+    assert isinstance(agreement.compiled(agreement.version).backend, VectorisedBackend)
+    result = engine.simulate(scenario, agreement=agreement)
+    assert result.to_json() == json.loads((GOLDEN / f"{path.stem}.json").read_text())

@@ -1,0 +1,302 @@
+"""Versions side by side: explanations, rulebook checks, diffs, diagrams, and the reference commands."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import engine
+from engine.check import check_rulebook
+from engine.cli import main
+from engine.diff import diff_versions
+from engine.rulebook import load_rulebook_from
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "simulations" / "scenarios"
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+# ---------------------------------------------------------------- explanations
+
+
+@pytest.fixture(scope="module")
+def verified_2027() -> Iterator[engine.Contract]:
+    with engine.load_agreement(backend="python") as agreement:
+        yield agreement.start().apply_all(
+            [
+                {"date": "2027-01-01", "type": "agi_declared"},
+                {"date": "2027-06-01", "type": "panel_verified"},
+            ]
+        )
+
+
+@pytest.mark.parametrize("version", ["2025-01", "2025-10", "2026-04"])
+def test_every_term_is_explained_consistently_with_its_status(version: str) -> None:
+    with engine.load_agreement(version, backend="python") as agreement:
+        contract = agreement.start()
+        for day in ("2026-06-01", "2031-06-01", "2033-06-01"):
+            report = contract.terms(on=day)
+            for term, status in report.terms.items():
+                explanation = contract.explain(day, term=term, detail="full")
+                assert explanation.outcome == status.in_force, (term, day)
+                assert explanation.kind == "term"
+                assert explanation.subject == term
+                assert [r.rule for r in explanation.decided_by] == [
+                    c.rule for c in status.because
+                ] or (status.reason == "not_granted" and not explanation.decided_by)
+                explained = {r.rule for r in (*explanation.decided_by, *explanation.not_holding,
+                                              *explanation.other_rules)}  # fmt: skip
+                assert explained == {
+                    r.id for t in agreement.rulebook.terms if t.id == term for r in t.rules
+                }
+
+
+def test_why_not_names_the_first_failing_condition_and_the_actual_value(
+    verified_2027: engine.Contract,
+) -> None:
+    explanation = verified_2027.explain("2031-06-01", term="ms_research_ip")
+    assert not explanation.outcome
+    # Both the verification and the calendar end it; the end rule decides, the grant rule fails on day.
+    assert [r.rule for r in explanation.decided_by] == ["research_ip_ends_at_verification"]
+    full = verified_2027.explain("2031-06-01", term="ms_research_ip", detail="full")
+    (grant,) = full.other_rules
+    assert grant.rule == "research_ip_through_2030"
+    assert grant.failed is not None
+    assert (grant.failed.fact, grant.failed.test, grant.failed.actual) == (
+        "day",
+        "<= 2030-12-31",
+        "2031-06-01",
+    )
+    assert full.facts["day"] == "2031-06-01"
+
+
+def test_a_term_out_of_force_without_an_end_rule_lists_its_grant_rules() -> None:
+    with engine.load_agreement(backend="python") as agreement:
+        explanation = agreement.start().explain("2031-06-01", term="ms_research_ip")
+    assert explanation.summary.startswith("ms_research_ip is not in force: no grant rule holds")
+    (grant,) = explanation.not_holding
+    assert grant.failed is not None
+    assert grant.failed.actual == "2031-06-01"
+
+
+ACTIONS: list[dict[str, Any]] = [
+    {"type": "product_launch", "kind": "api", "cloud": "aws", "partner": "Amazon"},
+    {"type": "open_weights_release", "capability": {"bio_chem": "low", "cyber": "high", "self_improvement": "low"}},
+    {"type": "ms_ip_use", "asset": "model"},
+    {"type": "ms_agi_training", "uses_openai_ip": True, "training_flop": 6e27},
+    {"type": "compute_contract", "provider": "Oracle"},
+    {"type": "azure_purchase", "amount_usd": 1e9},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("day", ["2026-03-01", "2027-03-01", "2033-03-01"])
+@pytest.mark.parametrize("action", ACTIONS, ids=[a["type"] for a in ACTIONS])
+def test_every_action_kind_is_explained_as_decided(
+    verified_2027: engine.Contract, action: dict[str, Any], day: str
+) -> None:
+    event = {"date": day, **action}
+    decision = verified_2027.decide(event)
+    explanation = verified_2027.explain(action=event, detail="full")
+    assert explanation.outcome == decision.allowed
+    assert explanation.obligations == decision.obligations
+    assert {r.rule for r in explanation.decided_by} == {c.rule for c in decision.because}
+    for rule in explanation.not_holding:
+        assert not rule.holds
+        assert rule.failed is not None
+
+
+def test_explanations_round_trip_through_json(verified_2027: engine.Contract) -> None:
+    explanation = verified_2027.explain("2027-06-01", term="revenue_share", detail="full")
+    data = json.loads(json.dumps(explanation.to_json()))
+    assert list(data) == ["date", "version", "phase", "kind", "subject", "outcome", "summary",
+                          "obligations", "decided_by", "not_holding", "other_rules", "facts"]  # fmt: skip
+    assert engine.explain.Explanation.model_validate(data) == explanation
+
+
+def test_explain_command_text_and_json() -> None:
+    path = str(SCENARIOS / "api-launches.yaml")
+    code, out, _ = cli("explain", path, "--step", "1")
+    assert code == 0
+    assert "denied by api_launch_off_azure_denied (N8, N9)" in out
+    code, out, _ = cli("explain", path, "--on", "2029-08-02", "--term", "azure_api_exclusivity",
+                       "--format", "json", "--detail", "full")  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert data["outcome"] is False
+    assert data["decided_by"][0]["rule"] == "api_exclusivity_ends_at_verified_agi"
+    code, out, _ = cli("explain", path, "--step", "7", "--format", "json")
+    assert code == 0
+    assert {e["subject"] for e in json.loads(out)["explanations"]} == {
+        "ms_ip_exclusivity",
+        "ms_research_ip",
+        "azure_api_exclusivity",
+        "revenue_share",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--term", "ms_research_ip"], "--term needs --on DATE"),
+        (["--on", "2027-01-01"], "exactly one of --term"),
+        (["--on", "2027-01-01", "--term", "nope"], "'nope' is not a term"),
+        (["--step", "99"], "there is no step 99"),
+        (["--on", "2020-01-01", "--term", "ms_research_ip"], "before the agreement's start date"),
+    ],
+)
+def test_explain_command_refuses_bad_requests(args: list[str], words: str) -> None:
+    code, _, err = cli("explain", str(SCENARIOS / "api-launches.yaml"), *args)
+    assert code == 2
+    assert words in err
+    assert len(err.splitlines()) == 1
+
+
+# ---------------------------------------------------------------- rulebook checks
+
+
+@pytest.mark.parametrize("version", engine.available_versions())
+def test_shipped_versions_pass_the_check(version: str) -> None:
+    assert check_rulebook(engine.load_rulebook(version)) == []
+    code, out, _ = cli("check", version)
+    assert code == 0
+    assert "ok" in out
+
+
+def planted(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    folder = tmp_path / "2025-10"
+    shutil.copytree(ROOT / "rules" / "2025-10", folder)
+    text = (folder / file).read_text()
+    assert old in text
+    (folder / file).write_text(text.replace(old, new, 1))
+    return folder
+
+
+def test_check_catches_an_unreachable_phase(tmp_path: Path) -> None:
+    folder = planted(tmp_path, "lifecycle.yaml", "phases:\n",
+                     "phases:\n  - id: limbo\n    meaning: nowhere\n    source: E5\n")  # fmt: skip
+    findings = check_rulebook(load_rulebook_from(folder))
+    assert [f.kind for f in findings] == ["unreachable"]
+    assert "phase limbo cannot be reached from pre_agi" in findings[0].message
+
+
+def test_check_catches_an_undecided_action(tmp_path: Path) -> None:
+    folder = planted(tmp_path, "decisions.yaml",
+                     "      - id: non_api_launch_any_cloud\n        effect: allow\n",
+                     "      - id: non_api_launch_any_cloud\n        effect: cite\n")  # fmt: skip
+    findings = check_rulebook(load_rulebook_from(folder))
+    assert findings
+    assert {f.kind for f in findings} == {"undecided"}
+    assert "no rule decides product_launch" in findings[0].message
+    assert "kind=non_api" in findings[0].message
+
+
+def test_check_catches_conflicting_rules(tmp_path: Path) -> None:
+    folder = planted(tmp_path, "decisions.yaml",
+                     "      - id: api_launch_on_azure\n        effect: allow\n        when: {$and: [{kind: api}, {cloud: azure}]}",
+                     "      - id: api_launch_on_azure\n        effect: allow\n        when: {kind: api}")  # fmt: skip
+    findings = check_rulebook(load_rulebook_from(folder))
+    assert findings
+    assert {f.kind for f in findings} == {"conflict"}
+    assert (
+        "api_launch_on_azure (allow) and api_launch_off_azure_denied (deny) both hold"
+        in findings[0].message
+    )
+
+
+def test_check_command_reports_defects_with_exit_1(tmp_path: Path) -> None:
+    folder = planted(tmp_path, "terms.yaml", "        source: N6\n", "")
+    code, out, _ = cli("check", str(folder))
+    assert code == 1
+    assert out.startswith("defect: ")
+    assert "required key is missing" in out
+    folder2 = planted(tmp_path / "b", "lifecycle.yaml", "phases:\n",
+                      "phases:\n  - id: limbo\n    meaning: nowhere\n    source: E5\n")  # fmt: skip
+    code, out, _ = cli("check", str(folder2))
+    assert code == 1
+    assert "unreachable" in out
+
+
+def test_check_command_refuses_an_unknown_version() -> None:
+    code, _, err = cli("check", "1999-01")
+    assert code == 2
+    assert "unknown agreement version" in err
+
+
+# ---------------------------------------------------------------- diffs
+
+
+def test_diff_2025_01_to_2025_10_reports_what_the_agreement_changed() -> None:
+    diff = diff_versions("2025-01", "2025-10", backend="python")
+    phases = {s["id"]: s["phase"] for s in diff["situations"]}
+    assert phases["declared"] == {"a": "post_agi", "b": "panel_review"}  # the panel
+    changed = {(r["term"], r["situation"]): (r["a"], r["b"]) for r in diff["terms"]}
+    assert changed[("ms_model_product_ip", "late_no_agi")] == (False, True)  # 2030 -> 2032
+    assert changed[("post_agi_models_covered", "verified")] == (False, True)
+    assert changed[("ms_compute_rofr", "before_agi")] == (True, False)
+    for term in ("openai_open_weights", "openai_third_party_products", "openai_natsec_any_cloud",
+                 "consumer_hardware_carveout", "ms_independent_agi"):  # fmt: skip
+        assert changed[(term, "before_agi")] == (False, True), term
+    actions = {(r["action"], r["situation"]) for r in diff["actions"]}
+    assert ("Microsoft uses consumer hardware", "before_agi") in actions
+    assert ("compute from Oracle, no first refusal offered", "before_agi") in actions
+    assert "azure_commitment" in diff["only_in_b"]
+
+
+def test_diff_command_formats() -> None:
+    code, out, _ = cli("diff", "2025-10", "2026-04", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["a"] == "2025-10"
+    assert "azure_first_ship" in data["only_in_b"]
+    code, out, _ = cli("diff", "2025-01", "2025-10", "--format", "markdown")
+    assert code == 0
+    assert "| `ms_compute_rofr` | yes → no" in out
+
+
+def test_diff_with_a_scenario_shows_where_the_timelines_part() -> None:
+    code, out, _ = cli("diff", "2025-10", "2026-04", "--scenario",
+                       str(SCENARIOS / "verified-before-2030.yaml"), "--format", "json")  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    verified = next(e for e in data["events"] if e["type"] == "panel_verified")
+    assert {c["term"] for c in verified["a"]["changes"]} >= {"ms_research_ip", "revenue_share"}
+    assert verified["b"]["changes"] == []
+    assert any(d["date"] == "2028-09-01" for d in data["differences"])
+
+
+# ---------------------------------------------------------------- diagrams and reference
+
+
+@pytest.mark.parametrize("version", engine.available_versions())
+def test_diagram_is_mermaid_with_every_phase(version: str) -> None:
+    code, out, _ = cli("diagram", version)
+    assert code == 0
+    assert "stateDiagram-v2" in out
+    for phase in engine.load_rulebook(version).lifecycle.phase_ids:
+        assert f'state "{phase}" as {phase}' in out
+    assert "[*] --> pre_agi" in out
+
+
+def test_terms_and_parameters_commands_list_everything_with_sources() -> None:
+    code, out, _ = cli("terms", "2026-04", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [t["term"] for t in data["terms"]] == list(engine.load_rulebook("2026-04").term_ids)
+    assert all(t["source"] for t in data["terms"])
+    code, out, _ = cli("parameters", "2026-04", "--format", "json")
+    cap = next(p for p in json.loads(out)["parameters"] if p["name"] == "revenue_share_cap_usd")
+    assert cap["default"] == 3.8e10
+    assert cap["reported"] is True
+    code, out, _ = cli("parameters", "2025-10", "--format", "markdown")
+    assert "`api_exclusivity_backstop`" in out
+    assert "Q5" in out
