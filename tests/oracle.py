@@ -257,10 +257,11 @@ class Oracle:
             elif cap and float(action["training_flop"]) > p.threshold_flop:
                 allowed, clauses = False, {"N14"}
             else:
-                clauses = {"N13", "N4"}
+                # Allowed under the licence, within the cap or with the cap lifted: either way the
+                # compute-cap clause (N14) is part of what decides it.
+                clauses = {"N13", "N4", "N14"}
                 if cap:
                     obligations.append("stay_within_compute_threshold")
-                    clauses.add("N14")
         elif kind == "compute_contract":
             clauses = {"N17"}
         elif kind == "azure_purchase":

@@ -289,3 +289,15 @@ def test_a_contract_given_a_bad_event_is_unchanged(
 def test_huge_numbers_deep_nesting_and_complex_keys_are_input_errors(text: str) -> None:
     with pytest.raises(engine.InputError):
         engine.simulate(engine.parse_scenario(text), backend="python")
+
+
+def test_a_json_scenario_with_a_character_beyond_the_bmp_reads() -> None:
+    """JSON writers escape such characters as surrogate pairs, which libyaml refuses."""
+    text = json.dumps({"name": "Launch \U0001f680", "events": []})
+    assert "\\ud83d\\ude80" in text
+    assert engine.parse_scenario(text).name == "Launch \U0001f680"
+
+
+def test_half_a_surrogate_pair_is_an_input_error() -> None:
+    with pytest.raises(engine.InputError, match="surrogate"):
+        engine.parse_scenario('{"name": "\\ud83d alone", "events": []}')
