@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules" / "2025-10"
 sys.path.insert(0, str(ROOT / "tests"))
 
-from differential import ACTIONS, T0, check_pinned, compare  # noqa: E402
+from differential import ACTIONS, T0, check_pinned, check_placement, compare  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -81,6 +81,10 @@ EQUIVALENT: dict[str, str] = {
     "decisions.yaml rule research_use_under_research_ip: drop $and[1]": _DENY_IS_COMPLEMENT,
     "decisions.yaml rule agi_training_with_openai_ip_under_licence: drop $and[1]": (
         _DENY_IS_COMPLEMENT
+    ),
+    "decisions.yaml rule agi_training_with_openai_ip_under_licence: drop $and[2]": (
+        "equivalent: agi_training_above_compute_threshold denies exactly the trainings the part"
+        " keeps out (cap in force and above the threshold), and a denial cites only deny rules"
     ),
     "decisions.yaml rule post_agi_asset_guardrails: drop $and[0]": (
         "equivalent: obligations attach only to allowed actions, and the other assets are never"
@@ -257,6 +261,17 @@ def mutants() -> list[Mutant]:
         else:
             found += _swap(file, ["transitions", i, "from"], sources, phases, f"{where} from")
 
+    for i, place in enumerate(lifecycle.get("placement", [])):
+        where = f"{file} placement {i} ({place['phase']})"
+        path = ["placement", i]
+        found.append(Mutant(f"{where}: remove", file, _deleter(path)))
+        found += _swap(file, [*path, "phase"], place["phase"], phases, f"{where} phase")
+        if place.get("when") is not None:
+            found.append(
+                Mutant(f"{where}: drop the whole condition", file, _deleter([*path, "when"]))
+            )
+            found += _condition(file, [*path, "when"], place["when"], where, choices)
+
     params = _load("parameters.yaml")
     file = "parameters.yaml"
     levels = [level.name for level in engine.Level]
@@ -343,6 +358,10 @@ def _verdict(run: _Run, cases: list[Case], examples: int) -> str | None:
         check_pinned(run.agreement({}))
     except (AssertionError, AgiTermsError) as exc:
         return f"pinned decisions: {type(exc).__name__}"
+    try:
+        check_placement(run.agreement({}), {})
+    except (AssertionError, AgiTermsError) as exc:
+        return f"placement on amendment: {type(exc).__name__}"
     for index, case in enumerate(cases):
         try:
             run.check(case)

@@ -126,3 +126,31 @@ def check_pinned(agreement: engine.Agreement) -> None:
         decision = contract.decide(action)
         assert decision.allowed == allowed, action
         assert {c.rule for c in decision.because} == rules, (action, decision.because)
+
+
+# AGI histories under 2026-04 (where AGI events change no term) before the contract comes back to
+# 2025-10 by amendment: SPEC §9 places it in the phase that history gives under 2025-10.
+HISTORIES: tuple[tuple[dict[str, Any], ...], ...] = (
+    (),
+    ({"date": "2027-01-01", "type": "agi_declared"},),
+    ({"date": "2027-01-01", "type": "agi_declared"}, {"date": "2027-03-01", "type": "panel_verified"}),
+    ({"date": "2027-01-01", "type": "agi_declared"}, {"date": "2027-03-01", "type": "panel_rejected"}),
+)  # fmt: skip
+RETURN_DAYS = ("2027-06-01", "2030-12-31", "2031-01-01", "2032-12-31", "2033-01-01", "2034-06-01")
+
+
+def check_placement(agreement: engine.Agreement, overrides: dict[str, object]) -> None:
+    """Away to 2026-04 and back: the phase and terms on return are the oracle's for that history."""
+    for history in HISTORIES:
+        for back in RETURN_DAYS:
+            contract = agreement.start().apply_all(
+                [
+                    {"date": "2026-05-01", "type": "amendment", "to": "2026-04"},
+                    *history,
+                    {"date": back, "type": "amendment", "to": "2025-10"},
+                ]
+            )
+            oracle = Oracle(overrides)
+            oracle.log = [(dt.date.fromisoformat(e["date"]), dict(e)) for e in history]
+            assert contract.phase == oracle.phase(back), (history, back)
+            assert contract.terms().in_force() == oracle.terms(back), (history, back)

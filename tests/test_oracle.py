@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BACKENDS, AgreementCache
-from differential import ACTIONS, T0, compare, step_json
+from differential import ACTIONS, T0, check_placement, compare, step_json
 from hypothesis import given
 from hypothesis import strategies as st
 from oracle import Oracle
@@ -89,3 +89,11 @@ def test_the_oracle_notices_a_rule_folder_that_misreads_the_research_ip(tmp_path
         compare(changed, {}, story, [], [])
     with engine.load_agreement(backend="python") as shipped:
         compare(shipped, {}, story, [], [])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@given(overrides=parameter_overrides())
+def test_an_amendment_back_to_2025_10_places_the_contract_as_the_oracle_does(
+    agreements: AgreementCache, backend: str, overrides: dict[str, object]
+) -> None:
+    check_placement(agreements.get(overrides, backend), overrides)
