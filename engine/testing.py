@@ -295,6 +295,8 @@ def _parameter_values(param: Parameter, version: str) -> st.SearchStrategy[objec
         return st.sampled_from(param.choices)
     if param.type == "level":
         return st.sampled_from([level.name for level in Level])
+    if param.type == "bool":
+        return st.booleans()
     if param.type == "date":
         dates = _days(version).map(lambda d: d.isoformat())
         return (st.none() | dates) if param.nullable else dates

@@ -16,6 +16,7 @@ from hypothesis.errors import InvalidArgument
 
 import engine
 from engine.events import EVENT_TYPES
+from engine.rulebook import available_versions
 from engine.scenario import scenario_from_data
 from engine.testing import (
     HORIZON,
@@ -65,6 +66,29 @@ def test_sequences_are_accepted_in_order(sequence: list[engine.Event]) -> None:
     contract = AGREEMENT.start().apply_all(sequence)
     assert len(contract.events) == len(sequence)
     assert [e.date for e in sequence] == sorted(e.date for e in sequence)
+
+
+@pytest.mark.parametrize("version", available_versions())
+@settings(max_examples=30)
+@given(data=st.data())
+def test_every_version_gets_sequences_and_scenarios_it_accepts(
+    version: str, data: st.DataObject
+) -> None:
+    with engine.load_agreement(version, backend="python") as agreement:
+        sequence = data.draw(event_sequences(version, max_size=15), label="sequence")
+        assert len(agreement.start().apply_all(sequence).events) == len(sequence)
+    scenario = data.draw(scenarios(version), label="scenario")
+    result = engine.simulate(engine.parse_scenario(json.dumps(scenario)), backend="python")
+    assert result.agreement == version
+
+
+class _Prior(ContractStateMachine):
+    version = "2025-01"
+    backend = "python"
+
+
+Test2025_01Machine = _Prior.TestCase
+Test2025_01Machine.settings = settings(max_examples=15, stateful_step_count=15)
 
 
 @given(event_sequences(min_size=3, max_size=3))
