@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import BACKENDS, AgreementCache
+from conftest import BACKENDS, CI, AgreementCache
 from differential import ACTIONS, T0, check_placement, compare, step_json
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import Oracle
 
@@ -92,6 +92,7 @@ def test_the_oracle_notices_a_rule_folder_that_misreads_the_research_ip(tmp_path
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=60 if CI else 15)  # each example replays 24 amendment stories
 @given(overrides=parameter_overrides())
 def test_an_amendment_back_to_2025_10_places_the_contract_as_the_oracle_does(
     agreements: AgreementCache, backend: str, overrides: dict[str, object]
