@@ -43,6 +43,14 @@ from engine.events import (
 from engine.results import Change, Checkpoint, Citation, Decision, Step, TermsReport, TermStatus
 from engine.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
 from engine.scenario import Scenario, Simulation, load_scenario, parse_scenario, simulate
+from engine.store import (
+    ContractExistsError,
+    ContractStore,
+    StoreError,
+    UnknownContractError,
+    VersionConflictError,
+    open_store,
+)
 
 __version__ = "0.1.0"
 
@@ -60,7 +68,9 @@ __all__ = [
     "Citation",
     "ComputeContract",
     "Contract",
+    "ContractExistsError",
     "ContractState",
+    "ContractStore",
     "Decision",
     "Event",
     "EventOrderError",
@@ -78,10 +88,13 @@ __all__ = [
     "Scenario",
     "Simulation",
     "Step",
+    "StoreError",
     "TermStatus",
     "TermsReport",
+    "UnknownContractError",
     "UnknownParameterError",
     "UnknownVersionError",
+    "VersionConflictError",
     "__version__",
     "available_versions",
     "default_backend",
@@ -90,6 +103,7 @@ __all__ = [
     "load_rulebook",
     "load_rulebook_from",
     "load_scenario",
+    "open_store",
     "parse_event",
     "parse_scenario",
     "simulate",

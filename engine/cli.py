@@ -336,8 +336,10 @@ def explain(
 def _register_optional_commands() -> None:
     """Commands that live in their own modules (imported lazily to keep start-up fast)."""
     from engine.montecarlo_cli import montecarlo
+    from engine.service import serve  # light: FastAPI is imported only when serving
 
     main.add_command(montecarlo)
+    main.add_command(serve)
 
 
 _register_optional_commands()

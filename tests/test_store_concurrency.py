@@ -1,0 +1,171 @@
+"""Many writers on one store: 8 threads and 4 processes, on one contract and on their own contracts.
+
+No event is lost or duplicated, versions are dense and in order, every batch is contiguous, losers
+of a race on ``expected_version`` get a conflict, and the stored contract equals an in-memory replay.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import store_workers as workers
+
+import engine
+from engine.store import ContractStore, open_store
+
+THREADS = 8
+PROCESSES = 4
+ROUNDS = 25
+BATCH = 3
+
+
+def replay(events: list[dict[str, Any]]) -> engine.Contract:
+    with engine.load_agreement(backend="python") as agreement:
+        return agreement.start().apply_all(events)
+
+
+def stored_versions(path: Path, contract_id: str) -> list[int]:
+    with sqlite3.connect(path) as con:
+        rows = con.execute(
+            "SELECT version FROM events WHERE contract_id = ? ORDER BY version", (contract_id,)
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def check_interleaved(
+    store: ContractStore, path: Path, cid: str, writers: int, acked: dict[int, list[int]]
+) -> None:
+    """Every batch stored once, contiguous and in each writer's order; versions 1..N; replay equal."""
+    events = store.events(cid)
+    total = writers * ROUNDS * BATCH
+    assert len(events) == total
+    assert stored_versions(path, cid) == list(range(1, total + 1))
+    names = [e["name"] for e in events]
+    assert len(set(names)) == total
+    for version, event in zip(range(1, total + 1), events, strict=True):
+        worker, round_, index = (int(p[1:]) for p in event["name"].split("-"))
+        # The batch acknowledged with version v holds versions v-BATCH+1 .. v, in order.
+        assert acked[worker][round_] == version - index + BATCH - 1
+    for versions in acked.values():
+        assert versions == sorted(versions)
+    assert store.load(cid) == replay(events)
+
+
+def run_threads(count: int, target: Callable[[int], Any]) -> dict[int, Any]:
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = {w: pool.submit(target, w) for w in range(count)}
+        return {w: f.result() for w, f in futures.items()}
+
+
+def run_processes(
+    count: int, kind: str, path: Path, contract_ids: list[str], args: tuple[Any, ...]
+) -> dict[int, Any]:
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    barrier = ctx.Barrier(count, timeout=120)
+    procs = [
+        ctx.Process(
+            target=workers.process_main,
+            args=(kind, str(path), contract_ids[w], w, args, barrier, results),
+        )
+        for w in range(count)
+    ]
+    for proc in procs:
+        proc.start()
+    reports = [results.get(timeout=300) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    failures = [r for r in reports if r[1] != "ok"]
+    assert not failures
+    assert all(proc.exitcode == 0 for proc in procs)
+    return {worker: result for worker, _, result in reports}
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "contracts.db"
+
+
+def test_threads_appending_to_one_contract_lose_and_duplicate_nothing(path: Path) -> None:
+    with open_store(path, snapshot_every=7) as store:
+        cid = store.create()
+        acked = run_threads(THREADS, lambda w: workers.append_rounds(store, cid, w, ROUNDS, BATCH))
+        check_interleaved(store, path, cid, THREADS, acked)
+    with open_store(path) as reopened:
+        assert reopened.load(cid) == replay(reopened.events(cid))
+
+
+def test_threads_racing_on_expected_version_have_one_winner_per_round(path: Path) -> None:
+    with open_store(path) as store:
+        cid = store.create()
+        barrier = threading.Barrier(THREADS, timeout=120)
+        won = run_threads(THREADS, lambda w: workers.contend_rounds(store, cid, w, ROUNDS, barrier))
+        per_round = [sum(won[w][r] for w in won) for r in range(ROUNDS)]
+        assert per_round == [1] * ROUNDS
+        assert sum(not x for results in won.values() for x in results) == (THREADS - 1) * ROUNDS
+        events = store.events(cid)
+        winners = [f"w{w}-r{r}-e0" for r in range(ROUNDS) for w in won if won[w][r]]
+        assert [e["name"] for e in events] == winners
+        assert stored_versions(path, cid) == list(range(1, ROUNDS + 1))
+        assert store.load(cid) == replay(events)
+
+
+def test_threads_on_their_own_contracts_with_and_without_expected_versions(path: Path) -> None:
+    length = 40
+    with open_store(path, snapshot_every=9) as store:
+        ids = [store.create() for _ in range(THREADS)]
+        versions = run_threads(THREADS, lambda w: workers.append_own(store, ids[w], w, length, 3))
+        assert versions == dict.fromkeys(range(THREADS), length)
+    with open_store(path, cache_size=0) as reopened:
+        for w, cid in enumerate(ids):
+            assert reopened.events(cid) == [
+                engine.events.event_to_json(engine.parse_event(e))
+                for e in workers.own_story(w, length)
+            ]
+            assert reopened.load(cid) == replay(workers.own_story(w, length))
+            assert stored_versions(path, cid) == list(range(1, length + 1))
+
+
+def test_processes_appending_to_one_contract_lose_and_duplicate_nothing(path: Path) -> None:
+    with open_store(path) as store:
+        cid = store.create()
+    acked = run_processes(PROCESSES, "append", path, [cid] * PROCESSES, (ROUNDS, BATCH))
+    with open_store(path) as store:
+        check_interleaved(store, path, cid, PROCESSES, acked)
+
+
+def test_processes_racing_on_expected_version_have_one_winner_per_round(path: Path) -> None:
+    with open_store(path) as store:
+        cid = store.create()
+    won = run_processes(PROCESSES, "contend", path, [cid] * PROCESSES, (ROUNDS,))
+    assert [sum(won[w][r] for w in won) for r in range(ROUNDS)] == [1] * ROUNDS
+    with open_store(path) as store:
+        assert store.version(cid) == ROUNDS
+        assert stored_versions(path, cid) == list(range(1, ROUNDS + 1))
+        assert store.load(cid) == replay(store.events(cid))
+
+
+def test_processes_on_their_own_contracts_with_and_without_expected_versions(path: Path) -> None:
+    length = 30
+    with open_store(path) as store:
+        ids = [store.create() for _ in range(PROCESSES)]
+    versions = run_processes(PROCESSES, "own", path, ids, (length, 4))
+    assert versions == dict.fromkeys(range(PROCESSES), length)
+    with open_store(path) as store:
+        for w, cid in enumerate(ids):
+            assert store.load(cid) == replay(workers.own_story(w, length))
+            assert stored_versions(path, cid) == list(range(1, length + 1))
+
+
+def test_processes_opening_a_new_file_at_once_create_one_schema(path: Path) -> None:
+    acked = run_processes(PROCESSES, "open", path, ["-"] * PROCESSES, ())
+    assert acked == dict.fromkeys(range(PROCESSES), 0)
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
