@@ -301,3 +301,11 @@ def test_a_json_scenario_with_a_character_beyond_the_bmp_reads() -> None:
 def test_half_a_surrogate_pair_is_an_input_error() -> None:
     with pytest.raises(engine.InputError, match="surrogate"):
         engine.parse_scenario('{"name": "\\ud83d alone", "events": []}')
+
+
+def test_a_backstop_on_the_last_day_of_the_calendar_is_accepted() -> None:
+    """Its gate (the day after) would be year 10000: no gate, and the term runs on."""
+    text = '{"parameters": {"api_exclusivity_backstop": "9999-12-31"}, "events": [],'
+    text += ' "checkpoints": ["2036-12-31"]}'
+    result = engine.simulate(engine.parse_scenario(text), backend="python")
+    assert result.checkpoints[0].terms["azure_api_exclusivity"] is True
