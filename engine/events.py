@@ -56,7 +56,10 @@ def _positive_number(value: object) -> float:
     # bool is an int subclass; a YAML ``true`` must not pass as the number 1.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"expected a number, got {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        raise ValueError("expected a finite number") from None
     if number != number or number in (float("inf"), float("-inf")):
         raise ValueError("expected a finite number")
     if number <= 0:

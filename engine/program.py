@@ -183,4 +183,6 @@ def _gates(rules: tuple[CompiledRule, ...], start: dt.date) -> tuple[dt.date, ..
             else:
                 days.update((cmp.value, cmp.value + 1))
     first = start.toordinal()
-    return tuple(dt.date.fromordinal(d) for d in sorted(days) if d > first)
+    # The day after a rule's 9999-12-31 is past the calendar: no event can reach it.
+    last = dt.date.max.toordinal()
+    return tuple(dt.date.fromordinal(d) for d in sorted(days) if first < d <= last)

@@ -217,7 +217,10 @@ class Parameter:
             raise ValueError(f"{self.name} is one of {', '.join(options)}, got {value!r}")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{self.name} is a number, got {value!r}")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int too large for a float
+            raise ValueError(f"{self.name} is a finite number") from None
         if number != number or number in (float("inf"), float("-inf")):
             raise ValueError(f"{self.name} is a finite number, got {value!r}")
         if self.minimum is not None and number < self.minimum:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -35,7 +35,12 @@ class Document:
     def position(self, path: Path_) -> tuple[int, int] | None:
         """1-based (line, column) of the value at ``path``, or of the nearest enclosing node."""
         if self._raw is None:
-            self._raw = _round_trip().load(self._text)
+            try:
+                self._raw = _round_trip().load(self._text)
+            except (RecursionError, YAMLError):
+                # Text the fast loader read but the round-trip one refuses (deep nesting, a tab
+                # inside a key): the message goes without a position.
+                return None
         node = self._raw
         found: tuple[int, int] | None = _own_position(node)
         for part in path:
@@ -125,16 +130,28 @@ def _fast() -> YAML:
 def parse_yaml(text: str, name: str) -> Document:
     """Parse one YAML 1.2 document; a syntax error is an ``InputError`` placed at its line and column."""
     try:
-        data = _fast().load(text)
-    except YAMLError:
-        # The round-trip parser words syntax errors with their positions; let it say what is wrong.
-        _raise_syntax_error(text, name)
-    return Document(data, name, text)
+        try:
+            data = _fast().load(text)
+        except YAMLError:
+            # The round-trip parser words syntax errors with their positions; let it say what is
+            # wrong, or read what libyaml refuses but YAML 1.2 allows (the surrogate-pair escapes
+            # that JSON writers use for characters beyond U+FFFF, "\ud83d\ude80").
+            data = _read_or_raise_syntax_error(text, name)
+        return Document(data, name, text)
+    except RecursionError:
+        # ruamel's constructor recurses a few frames per level: a few hundred levels exhaust it.
+        raise InputError("YAML: the document is nested too deeply", file=name) from None
+    except ValueError as exc:
+        # Python refuses to convert integers of more than 4300 digits (CVE-2020-10735).
+        raise InputError(f"YAML: {exc}", file=name) from None
+    except TypeError:
+        # ruamel hashes a complex key (``? {a: [1]}``) to check for duplicates, and fails.
+        raise InputError("YAML: a mapping key must be a plain value", file=name) from None
 
 
-def _raise_syntax_error(text: str, name: str) -> NoReturn:
+def _read_or_raise_syntax_error(text: str, name: str) -> Any:
     try:
-        _round_trip().load(text)
+        data = _round_trip().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -144,7 +161,23 @@ def _raise_syntax_error(text: str, name: str) -> NoReturn:
         raise InputError(f"YAML syntax: {problem}", place=place, file=name) from None
     except YAMLError as exc:
         raise InputError(f"YAML syntax: {exc}", file=name) from None
-    raise InputError("YAML syntax: the document cannot be read", file=name)
+    return _join_surrogates(data, name)
+
+
+def _join_surrogates(node: Any, name: str) -> Any:
+    """Strings with their surrogate-pair escapes joined into one character (ruamel keeps halves)."""
+    if isinstance(node, dict):
+        return {_join_surrogates(k, name): _join_surrogates(v, name) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_join_surrogates(v, name) for v in node]
+    if isinstance(node, str) and any("\ud800" <= c <= "\udfff" for c in node):
+        try:
+            return node.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(
+                "YAML: a \\u escape names half of a surrogate pair", file=name
+            ) from None
+    return node
 
 
 def read_yaml(path: str | Path) -> Document:

@@ -179,8 +179,11 @@ class DurableBackend(RulesBackend):
             durable_rules_engine.delete_ruleset(ruleset._handle)
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):
+        # Not contextlib.suppress: at interpreter exit the module's globals may already be None.
+        try:  # noqa: SIM105
             self.close()
+        except Exception:
+            pass
 
     def definition(self) -> str:
         """The ruleset as durable_rules holds it (JSON), for inspection."""

@@ -1,0 +1,156 @@
+"""The differential check: one engine agreement against tests/oracle.py on a sequence of events.
+
+Shared by the property tests (tests/test_oracle.py) and the rule mutation run
+(simulations/mutate_rules.py). ``compare`` raises ``AssertionError`` at the first disagreement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from oracle import PHASES, T0, TERMS, Oracle, parameters_json
+
+import engine
+from engine.events import ACTION_TYPES, event_to_json
+from engine.testing import HORIZON, events
+
+EDGE_DAYS = [
+    T0,
+    dt.date(2030, 12, 31),
+    dt.date(2031, 1, 1),
+    dt.date(2032, 12, 31),
+    dt.date(2033, 1, 1),
+    HORIZON,
+]
+ACTIONS = events().filter(lambda e: e.type in ACTION_TYPES)
+
+
+def step_json(step: engine.Step) -> dict[str, Any]:
+    """A step's JSON as the oracle gives it: changes as a set, decisions without ``because``."""
+    data = step.to_json()
+    data["changes"] = {(c["term"], c["in_force"]) for c in data["changes"]}
+    if data["decision"] is not None:
+        data["decision"] = {k: data["decision"][k] for k in ("allowed", "obligations")}
+    return data
+
+
+def cited_clauses(decision: engine.Decision) -> set[str]:
+    """The term-sheet clauses (N-keys) a decision cites; open questions (Q) and others aside."""
+    parts = {part.strip() for c in decision.because for part in c.source.split(",")}
+    return {p for p in parts if p.startswith("N")}
+
+
+def assert_decision(decision: engine.Decision, expected: dict[str, Any], what: object) -> None:
+    assert decision.allowed == expected["allowed"], what
+    assert list(decision.obligations) == expected["obligations"], what
+    assert decision.because, f"{what}: a decision without a citation"
+    assert cited_clauses(decision) == expected["clauses"], (what, decision.because)
+
+
+def compare(
+    agreement: engine.Agreement,
+    overrides: dict[str, object],
+    sequence: list[engine.Event],
+    probes: list[dt.date],
+    actions: list[engine.Event],
+) -> None:
+    """The engine and the oracle agree on the timeline, on every probe date and every decision."""
+    assert agreement.start_date == T0
+    data = [event_to_json(e) for e in sequence]
+    contract = agreement.start().apply_all(sequence)
+    oracle = Oracle(overrides).apply_all(data)
+    end = max([contract.state.date, *probes])
+    contract = contract.advance_to(end)
+    oracle.advance_to(end)
+
+    assert agreement.parameters_json() == parameters_json(overrides)
+    assert [step_json(s) for s in contract.steps] == oracle.steps
+    days = sorted(
+        {
+            *probes,
+            *EDGE_DAYS,
+            *(e.date for e in sequence),
+            *(e.date - dt.timedelta(days=1) for e in sequence if e.date > T0),
+        }
+    )
+    for day in days:
+        report = contract.terms(on=day)
+        assert report.phase in PHASES
+        assert report.phase == oracle.phase(day), day
+        assert tuple(report.terms) == TERMS
+        assert report.in_force() == oracle.terms(day), day
+    for action in actions:
+        assert_decision(contract.decide(action), oracle.decide(event_to_json(action)), action)
+    for event, (_, logged) in zip(sequence, oracle.log, strict=True):
+        if event.type in ACTION_TYPES:
+            # The recorded decision must cite what SPEC's decision rests on, too.
+            index = oracle.log.index((event.date, logged))
+            step = next(s for s in contract.steps if s.event is event)
+            assert step.decision is not None
+            assert_decision(step.decision, oracle.decide(logged, before=index), event)
+
+
+# Worked decisions whose citations are pinned to rule ids: the clauses alone cannot tell a decision
+# that cites a rule which does not apply to it (the rule for training without OpenAI IP, say).
+PINNED: tuple[tuple[dict[str, Any], bool, set[str]], ...] = (
+    (
+        {"date": "2026-06-01", "type": "ms_agi_training", "uses_openai_ip": True,
+         "training_flop": 1e26},
+        True,
+        {"agi_training_with_openai_ip_under_licence", "agi_training_within_compute_threshold"},
+    ),
+    (
+        {"date": "2026-06-01", "type": "ms_agi_training", "uses_openai_ip": False,
+         "training_flop": 1e29},
+        True,
+        {"agi_training_without_openai_ip"},
+    ),
+    (
+        {"date": "2026-06-01", "type": "product_launch", "kind": "non_api", "cloud": "aws"},
+        True,
+        {"non_api_launch_any_cloud"},
+    ),
+    (
+        {"date": "2034-01-01", "type": "ms_ip_use", "asset": "model"},
+        False,
+        {"model_product_use_without_licence"},
+    ),
+)  # fmt: skip
+
+
+def check_pinned(agreement: engine.Agreement) -> None:
+    """The pinned decisions on a new contract with default parameters."""
+    contract = agreement.start()
+    for action, allowed, rules in PINNED:
+        decision = contract.decide(action)
+        assert decision.allowed == allowed, action
+        assert {c.rule for c in decision.because} == rules, (action, decision.because)
+
+
+# AGI histories under 2026-04 (where AGI events change no term) before the contract comes back to
+# 2025-10 by amendment: SPEC §9 places it in the phase that history gives under 2025-10.
+HISTORIES: tuple[tuple[dict[str, Any], ...], ...] = (
+    (),
+    ({"date": "2027-01-01", "type": "agi_declared"},),
+    ({"date": "2027-01-01", "type": "agi_declared"}, {"date": "2027-03-01", "type": "panel_verified"}),
+    ({"date": "2027-01-01", "type": "agi_declared"}, {"date": "2027-03-01", "type": "panel_rejected"}),
+)  # fmt: skip
+RETURN_DAYS = ("2027-06-01", "2030-12-31", "2031-01-01", "2032-12-31", "2033-01-01", "2034-06-01")
+
+
+def check_placement(agreement: engine.Agreement, overrides: dict[str, object]) -> None:
+    """Away to 2026-04 and back: the phase and terms on return are the oracle's for that history."""
+    for history in HISTORIES:
+        for back in RETURN_DAYS:
+            contract = agreement.start().apply_all(
+                [
+                    {"date": "2026-05-01", "type": "amendment", "to": "2026-04"},
+                    *history,
+                    {"date": back, "type": "amendment", "to": "2025-10"},
+                ]
+            )
+            oracle = Oracle(overrides)
+            oracle.log = [(dt.date.fromisoformat(e["date"]), dict(e)) for e in history]
+            assert contract.phase == oracle.phase(back), (history, back)
+            assert contract.terms().in_force() == oracle.terms(back), (history, back)
