@@ -44,7 +44,7 @@ from engine.facts import (
     FactSpec,
     FactType,
 )
-from engine.yaml_source import Document, parse_yaml
+from engine.yaml_source import Document, parse_yaml, split_place
 
 FILES = ("agreement.yaml", "lifecycle.yaml", "parameters.yaml", "terms.yaml", "decisions.yaml")
 TRANSITION_CONDITIONS: Mapping[str, str] = {
@@ -761,12 +761,12 @@ class _Loader:
         try:
             condition = parse_condition(entry.when)
         except ConditionSyntaxError as exc:
-            raise self.fail(file, [*path, *_split(exc.path)], str(exc), entry.id) from None
+            raise self.fail(file, [*path, *split_place(exc.path)], str(exc), entry.id) from None
         for cmp in comparisons(condition):
             try:
                 _check_comparison(cmp, facts, params)
             except ValueError as exc:
-                raise self.fail(file, [*path, *_split(cmp.path)], str(exc), entry.id) from None
+                raise self.fail(file, [*path, *split_place(cmp.path)], str(exc), entry.id) from None
         return condition
 
     def placement(
@@ -815,14 +815,6 @@ class _Loader:
 def term_dependencies(term: Term, term_ids: set[str]) -> set[str]:
     """The terms that ``term``'s rules test."""
     return {c.field for r in term.rules for c in comparisons(r.condition) if c.field in term_ids}
-
-
-def _split(path: str) -> list[int | str]:
-    """``when.$and[1].$lte`` -> ["when", "$and", 1, "$lte"] (for positions in the YAML)."""
-    parts: list[int | str] = []
-    for token in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        parts.append(int(token[1:-1]) if token.startswith("[") else token)
-    return parts
 
 
 _ORDERED: frozenset[FactType] = frozenset({"date", "number", "level"})

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,14 @@ from engine.errors import AgiTermsError, InputError, UnknownParameterError
 from engine.events import CalendarDate, input_error_from, parse_calendar_date, parse_event
 from engine.results import Checkpoint, Step
 from engine.rulebook import available_versions, load_rulebook
-from engine.yaml_source import Document, parse_yaml, read_yaml
+from engine.yaml_source import (
+    Document,
+    parse_document,
+    parse_yaml,
+    placed,
+    read_document,
+    split_place,
+)
 
 
 class Scenario(BaseModel):
@@ -91,59 +98,31 @@ def scenario_from_data(data: object, document: Document | None = None) -> Scenar
     """Validate scenario data; errors are ``InputError``s placed at ``events[3].cloud`` (0-based)."""
     if not isinstance(data, Mapping):
         raise InputError(
-            "a scenario is a mapping with at least 'events'", place=_line(document, [])
+            "a scenario is a mapping with at least 'events'",
+            place=document.where([]) if document is not None else "",
         )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         error = input_error_from(exc)
-        raise _with_line(error, document, exc.errors()[0]["loc"]) from None
+        raise placed(error, document, exc.errors()[0]["loc"]) from None
     for index, event in enumerate(scenario.events):
         try:
             parse_event(event)
         except AgiTermsError as exc:
             exc.at(f"events[{index}]")
-            raise _with_line(exc, document, _path(exc.place)) from None
+            raise placed(exc, document, split_place(exc.place)) from None
     return scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (YAML 1.2)."""
-    document = read_yaml(path)
-    try:
-        return scenario_from_data(document.data, document)
-    except AgiTermsError as exc:
-        raise exc.in_file(str(path)) from None
+    return read_document(path, scenario_from_data)
 
 
 def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
     """Parse and validate scenario text."""
-    document = parse_yaml(text, name)
-    try:
-        return scenario_from_data(document.data, document)
-    except AgiTermsError as exc:
-        raise exc.in_file(name) from None
-
-
-def _path(place: str) -> list[int | str]:
-    import re
-
-    return [
-        int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"[^.\[\]]+|\[\d+\]", place)
-    ]
-
-
-def _line(document: Document | None, path: Sequence[int | str]) -> str:
-    return document.where(path) if document is not None else ""
-
-
-def _with_line(
-    error: AgiTermsError, document: Document | None, loc: Sequence[int | str]
-) -> AgiTermsError:
-    where = _line(document, list(loc))
-    if where and "line " not in error.message:
-        error.message = f"{error.message} ({where})"
-    return error
+    return parse_document(text, name, scenario_from_data)
 
 
 def simulate(

@@ -9,18 +9,20 @@ parse, made only when an error message needs one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from engine.errors import InputError
+from engine.errors import AgiTermsError, InputError
 
 Path_ = Sequence[int | str]
+T = TypeVar("T")
 
 
 class Document:
@@ -195,3 +197,36 @@ def read_yaml(path: str | Path) -> Document:
             f"not UTF-8 text (byte {exc.start})", place=f"line {line}", file=name
         ) from None
     return parse_yaml(text, name)
+
+
+def split_place(place: str) -> list[int | str]:
+    """A place such as ``events[3].cloud`` as a path: ``["events", 3, "cloud"]``."""
+    return [
+        int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"[^.\[\]]+|\[\d+\]", place)
+    ]
+
+
+def placed(error: AgiTermsError, document: Document | None, path: Path_) -> AgiTermsError:
+    """``error`` with the line and column of ``path`` added to its message, when known."""
+    where = document.where(list(path)) if document is not None else ""
+    if where and "line " not in error.message:
+        error.message = f"{error.message} ({where})"
+    return error
+
+
+def read_document(path: str | Path, build: Callable[[Any, Document], T]) -> T:
+    """``build(data, document)`` for the YAML file at ``path``; its errors name the file."""
+    document = read_yaml(path)
+    try:
+        return build(document.data, document)
+    except AgiTermsError as exc:
+        raise exc.in_file(str(path)) from None
+
+
+def parse_document(text: str, name: str, build: Callable[[Any, Document], T]) -> T:
+    """``build(data, document)`` for YAML ``text``; its errors name ``name``."""
+    document = parse_yaml(text, name)
+    try:
+        return build(document.data, document)
+    except AgiTermsError as exc:
+        raise exc.in_file(name) from None

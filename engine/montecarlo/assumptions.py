@@ -7,7 +7,7 @@ placed at the field (``panel.review_days``) with the line and column where it st
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from engine.errors import AgiTermsError, InputError
 from engine.events import CalendarDate, input_error_from
 from engine.rulebook import load_rulebook
-from engine.yaml_source import Document, parse_yaml, read_yaml
+from engine.yaml_source import Document, parse_document, placed, read_document, split_place
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
 WholeDays = Annotated[int, Field(ge=1, le=100_000, strict=True)]
@@ -98,16 +98,16 @@ class Assumptions(_Section):
 def assumptions_from_data(data: object, document: Document | None = None) -> Assumptions:
     """Validate assumptions data; errors are ``InputError``s placed at the field."""
     if not isinstance(data, Mapping):
-        raise _placed(InputError("an assumptions file is a mapping (see SPEC §10)"), document, [])
+        raise placed(InputError("an assumptions file is a mapping (see SPEC §10)"), document, [])
     try:
         assumptions = Assumptions.model_validate(data)
     except ValidationError as exc:
         loc = list(exc.errors()[0]["loc"])
-        raise _placed(input_error_from(exc), document, loc) from None
+        raise placed(input_error_from(exc), document, loc) from None
     try:
         _check(assumptions)
     except AgiTermsError as exc:
-        raise _placed(exc, document, _split(exc.place)) from None
+        raise placed(exc, document, split_place(exc.place)) from None
     return assumptions
 
 
@@ -159,35 +159,9 @@ def _check(a: Assumptions) -> None:
 
 def load_assumptions(path: str | Path) -> Assumptions:
     """Read and validate an assumptions file (YAML 1.2)."""
-    document = read_yaml(path)
-    try:
-        return assumptions_from_data(document.data, document)
-    except AgiTermsError as exc:
-        raise exc.in_file(str(path)) from None
+    return read_document(path, assumptions_from_data)
 
 
 def parse_assumptions(text: str, name: str = "<assumptions>") -> Assumptions:
     """Parse and validate assumptions text."""
-    document = parse_yaml(text, name)
-    try:
-        return assumptions_from_data(document.data, document)
-    except AgiTermsError as exc:
-        raise exc.in_file(name) from None
-
-
-def _split(place: str) -> list[int | str]:
-    import re
-
-    return [
-        int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"[^.\[\]]+|\[\d+\]", place)
-    ]
-
-
-def _placed(
-    error: AgiTermsError, document: Document | None, loc: Sequence[int | str]
-) -> AgiTermsError:
-    """``error`` with the line and column of ``loc`` added to its message, when known."""
-    where = document.where(list(loc)) if document is not None else ""
-    if where and "line " not in error.message:
-        error.message = f"{error.message} ({where})"
-    return error
+    return parse_document(text, name, assumptions_from_data)
