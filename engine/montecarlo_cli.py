@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import click
 
-from engine.cli import FORMATS, guarded, parse_sets, set_option
+from engine.cli import format_option, guarded, parse_sets, set_option
 from engine.errors import AgiTermsError
 
 
@@ -23,14 +23,7 @@ from engine.errors import AgiTermsError
     show_default=True,
     help="Worker processes evaluating the chunks.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option
 @click.option(
     "--plot",
     "plot",
