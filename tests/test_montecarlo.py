@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import engine
 from engine.cli import main
 from engine.errors import InputError
 from engine.montecarlo import (
@@ -209,6 +210,34 @@ def test_rejections_and_redeclarations_return_to_review() -> None:
     # Never verified: research IP runs to its calendar end, well before the 2040 horizon.
     assert result.lapse["ms_research_ip"].never == 0.0
     assert result.lapse["ms_research_ip"].median == dt.date(2031, 1, 1)
+
+
+def test_hundreds_of_declarations_per_run_are_counted_exactly() -> None:
+    # Always rejected, always declared again 10 days later: about 900 declarations by 2150, more
+    # events than the narrow encoding of a run's event number holds.
+    text = assumptions_text(
+        horizon="2150-12-31",
+        declaration="{probability: 1, between: [2026-01-01, 2026-01-01]}",
+        panel="{verify_probability: 0, review_days: [40, 40]}",
+        redeclaration="{probability: 1, after_days: [10, 10]}",
+        sample="[2026-02-05, 2026-02-15, 2100-06-01, 2100-06-20]",
+        parameters="{api_exclusivity_backstop: null, agi_trigger: declared}",
+    )
+    result = run_text(text, runs=20)
+    # The same story replayed by a contract: declared every 50 days, rejected 40 days later.
+    events: list[dict[str, Any]] = []
+    day = dt.date(2026, 1, 1)
+    while day <= dt.date(2100, 6, 20):
+        events.append({"date": day, "type": "agi_declared"})
+        events.append({"date": day + dt.timedelta(days=40), "type": "panel_rejected"})
+        day += dt.timedelta(days=50)
+    params = {"api_exclusivity_backstop": None, "agi_trigger": "declared"}
+    with engine.load_agreement("2025-10", params, backend="python") as agreement:
+        contract = agreement.start().apply_all(events)
+        for i, sample in enumerate(result.dates):
+            expected = contract.terms(on=sample).in_force()["azure_api_exclusivity"]
+            assert result.terms["azure_api_exclusivity"][i] == (1.0 if expected else 0.0), sample
+    assert result.terms["azure_api_exclusivity"][2:] != [1.0, 1.0]  # the story is not trivial
 
 
 def test_parameter_overrides_from_the_file_and_from_set() -> None:
