@@ -26,7 +26,7 @@ from engine.events import (
 from engine.explain import DETAILS, Detail, Explanation, explain_action, explain_term
 from engine.facts import AgiHistory, FactRow, action_row, state_row
 from engine.results import Change, Decision, Step, TermsReport
-from engine.rulebook import available_versions
+from engine.rulebook import available_versions, load_rulebook
 
 if TYPE_CHECKING:
     from engine.agreement import Agreement, CompiledVersion
@@ -176,7 +176,13 @@ class Contract:
         compiled.machine.check_known(event.type)
         if event.type == "agi_declared":
             if agi.pending:
-                raise LifecycleError("a declaration is already pending", place="type")
+                has_panel = compiled.machine.knows("panel_verified")
+                raise LifecycleError(
+                    "a declaration is already pending"
+                    if has_panel
+                    else "AGI has already been declared (the board's declaration is final)",
+                    place="type",
+                )
             if agi.live:
                 raise LifecycleError(
                     "AGI has already been verified; there is nothing to declare", place="type"
@@ -311,6 +317,15 @@ class Contract:
         state = self.state_on(day)
         compiled = self.agreement.compiled(state.version)
         assert term is not None
+        if term not in compiled.rulebook.term_ids and any(
+            term in load_rulebook(v).term_ids for v in available_versions()
+        ):
+            # A term the version in force lacks counts as not in force (SPEC §9).
+            return Explanation(
+                date=day.isoformat(), version=state.version, phase=state.phase, kind="term",
+                subject=term, outcome=False,
+                summary=f"{term} is not in force: agreement {state.version} has no such term",
+            )  # fmt: skip
         if term not in compiled.rulebook.term_ids:
             known = ", ".join(compiled.rulebook.term_ids)
             raise InputError(

@@ -69,6 +69,10 @@ class PhaseMachine:
         """Some transition for ``trigger`` leaves ``phase`` (conditions aside)."""
         return any(trigger == t.trigger and phase in t.sources for t in self.lifecycle.transitions)
 
+    def knows(self, trigger: str) -> bool:
+        """Some transition of this version has ``trigger``."""
+        return trigger in self._known
+
     def check_known(self, trigger: str) -> None:
         """``LifecycleError`` unless some transition of this version has ``trigger``."""
         if trigger not in self._known:

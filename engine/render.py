@@ -25,6 +25,11 @@ def _decision(step: Step) -> str:
     return f"{text}: {rules}" if rules else text
 
 
+def _checkpoint_terms(result: Simulation) -> list[str]:
+    """Every term any checkpoint lists (versions differ after an amendment), first seen first."""
+    return list(dict.fromkeys(t for cp in result.checkpoints for t in cp.terms))
+
+
 def _title(result: Simulation) -> str:
     name = f"{result.name} — " if result.name else ""
     return f"{name}agreement {result.agreement}"
@@ -74,7 +79,7 @@ def simulation_table(result: Simulation) -> None:
     table.add_column("term", no_wrap=True)
     for cp in result.checkpoints:
         table.add_column(f"{cp.date.isoformat()}\n{cp.phase}", justify="center")
-    for term in result.checkpoints[0].terms:
+    for term in _checkpoint_terms(result):
         table.add_row(term, *("Y" if cp.terms.get(term) else "-" for cp in result.checkpoints))
     console.print(table)
 
@@ -97,7 +102,7 @@ def simulation_markdown(result: Simulation) -> str:
         header = ["term", *(f"{c.date.isoformat()} ({c.phase})" for c in result.checkpoints)]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
-        for term in result.checkpoints[0].terms:
+        for term in _checkpoint_terms(result):
             marks = ["yes" if cp.terms.get(term) else "no" for cp in result.checkpoints]
             lines.append(f"| `{term}` | " + " | ".join(marks) + " |")
     return "\n".join(lines)

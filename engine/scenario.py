@@ -97,10 +97,22 @@ class Simulation:
 def scenario_from_data(data: object, document: Document | None = None) -> Scenario:
     """Validate scenario data; errors are ``InputError``s placed at ``events[3].cloud`` (0-based)."""
     if not isinstance(data, Mapping):
+        where = document.where([]) if document is not None else ""
         raise InputError(
-            "a scenario is a mapping with at least 'events'",
-            place=document.where([]) if document is not None else "",
+            "a scenario is a mapping with at least 'events'", place=where or "line 1, column 1"
         )
+    events = data.get("events")
+    if isinstance(events, list):
+        for index, item in enumerate(events):
+            if not isinstance(item, Mapping):
+                raise placed(
+                    InputError(
+                        f"an event is a mapping with date and type, got {item!r}",
+                        place=f"events[{index}]",
+                    ),
+                    document,
+                    ["events", index],
+                )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -163,7 +175,7 @@ def simulate(
         return Simulation(
             name=scenario.name,
             agreement=agreement.version,
-            parameters=agreement.parameters_json(),
+            parameters=_parameters_in_force(agreement, contract),
             steps=contract.steps,
             checkpoints=tuple(checkpoints),
             contract=contract,
@@ -173,6 +185,18 @@ def simulate(
         if own:
             agreement.close()
         raise
+
+
+def _parameters_in_force(agreement: Agreement, contract: Contract) -> dict[str, Any]:
+    """Every parameter's value: the starting version's, then those of the versions amended to."""
+    values = agreement.parameters_json()
+    for step in contract.steps:
+        if step.type == "amendment" and step.event is not None:
+            compiled = agreement.compiled(step.event.to)  # type: ignore[union-attr]
+            params = compiled.rulebook.parameter_by_name
+            for name, value in compiled.parameters.items():
+                values.setdefault(name, params[name].to_json(value))
+    return values
 
 
 def scenario_agreement(
@@ -191,7 +215,10 @@ def scenario_agreement(
 def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object]) -> None:
     """A scenario may set the parameters of its version and of every version it amends to."""
     if scenario.agreement not in available_versions():
-        load_rulebook(scenario.agreement)  # raises UnknownVersionError with the shipped list
+        try:
+            load_rulebook(scenario.agreement)
+        except AgiTermsError as exc:  # UnknownVersionError, with the shipped list
+            raise exc.at("agreement") from None
     versions = [scenario.agreement] + [
         str(e["to"])
         for e in scenario.events

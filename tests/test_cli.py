@@ -137,7 +137,7 @@ BAD_INPUTS = [
     (
         "unknown version",
         'agreement: "2031-01"\nevents: []\n',
-        "",
+        "agreement",
         "unknown agreement version '2031-01'",
     ),
     (
@@ -147,7 +147,9 @@ BAD_INPUTS = [
         "unknown parameter 'api_backstop'",
     ),
     ("missing events", "name: nothing\n", "events", "required field is missing"),
-    ("not a mapping", "- 1\n- 2\n", "", "a scenario is a mapping"),
+    ("not a mapping", "- 1\n- 2\n", "line 1, column 1", "a scenario is a mapping"),
+    ("empty file", "", "line 1, column 1", "a scenario is a mapping"),
+    ("event not a mapping", "events: [[1, 2]]\n", "events[0]", "an event is a mapping"),
     (
         "event before the start",
         "events:\n  - {date: 2025-10-27, type: agi_declared}\n",
@@ -277,3 +279,18 @@ def test_usage_errors_are_one_line_with_exit_2(args: list[str], words: str) -> N
     assert proc.stderr.count("\n") == 1
     assert proc.stderr.startswith("error: ")
     assert words in proc.stderr
+
+
+def test_checkpoint_tables_list_the_terms_of_every_version(tmp_path: Path) -> None:
+    story = write(
+        tmp_path,
+        "events:\n  - {date: 2028-01-01, type: amendment, to: '2025-01'}\n"
+        "  - {date: 2028-02-01, type: amendment, to: '2025-10'}\n"
+        "checkpoints: [2028-01-01, 2028-02-01]\n",
+    )
+    for fmt in ("table", "markdown"):
+        code, out, _ = run("simulate", story, "--format", fmt)
+        assert code == 0
+        # 2025-01 has no compute cap and no Azure commitment; 2025-10 has both.
+        assert "ms_compute_cap" in out
+        assert "azure_commitment" in out

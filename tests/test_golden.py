@@ -54,3 +54,10 @@ def test_every_scenario_explains_itself() -> None:
     for path in SCENARIOS:
         first = path.read_text().splitlines()[0]
         assert first.startswith("# "), f"{path.name} starts with a comment saying what it shows"
+
+
+def test_parameters_list_those_of_every_version_amended_to() -> None:
+    result = engine.simulate(engine.load_scenario(ROOT / "simulations/scenarios/real-history.yaml"))
+    names = set(result.to_json()["parameters"])
+    for version in ("2025-01", "2025-10", "2026-04"):
+        assert {p.name for p in engine.load_rulebook(version).parameters} <= names, version

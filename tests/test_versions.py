@@ -300,3 +300,17 @@ def test_terms_and_parameters_commands_list_everything_with_sources() -> None:
     code, out, _ = cli("parameters", "2025-10", "--format", "markdown")
     assert "`api_exclusivity_backstop`" in out
     assert "Q5" in out
+
+
+def test_a_term_the_version_lacks_is_explained_as_not_in_force() -> None:
+    with engine.load_agreement("2025-01", backend="python") as agreement:
+        explanation = agreement.start().explain("2026-01-01", term="ms_compute_cap")
+    assert explanation.outcome is False
+    assert "agreement 2025-01 has no such term" in explanation.summary
+
+
+def test_a_second_board_declaration_is_refused_as_final() -> None:
+    with engine.load_agreement("2025-01", backend="python") as agreement:
+        contract = agreement.start().apply({"date": "2025-07-01", "type": "agi_declared"})
+        with pytest.raises(engine.LifecycleError, match="the board's declaration is final"):
+            contract.apply({"date": "2025-08-01", "type": "agi_declared"})

@@ -169,11 +169,11 @@ class Population:
         for j, slot in enumerate(slots, start=1):
             first = np.searchsorted(query, slot.day, side="left")
             seen = first < query.size
-            # Computed in the marks' own width: slot codes are int16, and j << 6 outgrows it
-            # from 512 events on.
-            marks[first[seen], slot.runs[seen]] = (width(j) << _CODE_BITS) | slot.code[seen].astype(
-                width
-            )
+            # Computed in 64 bits: slot codes are int16, and j << 6 outgrows it from 512 events on
+            # (when the marks are int64 too; below that every mark fits the int16 marks).
+            marks[first[seen], slot.runs[seen]] = (np.int64(j) << _CODE_BITS) | slot.code[
+                seen
+            ].astype(np.int64)
         np.maximum.accumulate(marks, axis=0, out=marks)
         codes = (marks & ((1 << _CODE_BITS) - 1)).astype(np.int16)
         latest = marks >> _CODE_BITS
