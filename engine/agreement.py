@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import operator
 import threading
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.backends import RulesBackend, make_backend
-from engine.conditions import Condition, evaluate
+from engine.conditions import Condition, comparisons, evaluate
 from engine.errors import InputError, UnknownParameterError, UnknownVersionError
 from engine.facts import PHASE_FACT_NAME, STATE_FACTS, FactRow
 from engine.lifecycle import PhaseMachine
@@ -83,6 +84,15 @@ class CompiledVersion:
     _decisions_cache: dict[tuple[int, ...], Decision] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @functools.cached_property
+    def counts_purchases(self) -> bool:
+        """Some rule of this version tests the Azure purchases (it has a purchase commitment)."""
+        return any(
+            c.field == "azure_purchased_usd"
+            for r in self.rulebook.rules
+            for c in comparisons(r.condition)
+        )
 
     def gates_between(self, after: dt.date, until: dt.date) -> tuple[dt.date, ...]:
         """The gates in (after, until], in order."""

@@ -160,7 +160,9 @@ class Contract:
             state = self._amendment(event)
         else:
             decision = _decide(compiled, state, event)
-            if isinstance(event, AzurePurchase):
+            # Purchases count toward a commitment only under a version that has one: the
+            # October 2025 commitment counts purchases "since T0", not those made before it.
+            if isinstance(event, AzurePurchase) and compiled.counts_purchases:
                 state = replace(
                     state, azure_purchased_usd=state.azure_purchased_usd + event.amount_usd
                 )

@@ -520,3 +520,20 @@ def test_a_scenario_may_set_parameters_of_the_versions_it_amends_to() -> None:
     )
     with pytest.raises(UnknownParameterError, match="declaration_ends_exclusivities"):
         engine.simulate(plain, backend="python")
+
+
+def test_purchases_before_the_commitment_do_not_count_toward_it() -> None:
+    # The October 2025 commitment counts Azure purchases since T0 (N16), not those made under
+    # the January 2025 terms.
+    with engine.load_agreement("2025-01", backend="python") as agreement:
+        contract = agreement.start().apply_all(
+            [
+                {"date": "2025-05-01", "type": "azure_purchase", "amount_usd": 3.0e11},
+                {"date": "2025-10-28", "type": "amendment", "to": "2025-10"},
+                {"date": "2026-01-01", "type": "azure_purchase", "amount_usd": 2.0e11},
+            ]
+        )
+        assert contract.terms(on="2025-10-28").in_force()["azure_commitment"]
+        assert contract.terms(on="2026-01-01").in_force()["azure_commitment"]
+        done = contract.apply({"date": "2026-02-01", "type": "azure_purchase", "amount_usd": 5e10})
+        assert not done.terms(on="2026-02-01").in_force()["azure_commitment"]
