@@ -324,6 +324,8 @@ def load_agreement(
 
     ``backend`` is ``"durable"``, ``"python"`` or ``None`` (durable where it imports). ``rules`` is a
     rule folder to use instead of the shipped version (its ``agreement.yaml`` names the version).
+    ``parameters`` may also name parameters of other shipped versions: they apply when a contract is
+    amended to such a version (a scenario, which knows its amendments, refuses the others).
     Raises ``UnknownVersionError``, ``UnknownParameterError``, ``RulebookError`` or ``InputError``.
     """
     if rules is not None:

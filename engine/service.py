@@ -154,7 +154,10 @@ def validation_error_json(errors: Sequence[Any], body: bytes) -> dict[str, Any]:
     if kind in {"union_tag_invalid", "union_tag_not_found"}:
         loc = (*loc, "type")
     if not loc and kind in {"missing", "model_attributes_type", "dict_type", "model_type"}:
-        return error_json("", "the request body must be a JSON object")
+        return error_json(
+            "",
+            "the request body must be a JSON object, sent with Content-Type: application/json",
+        )
     return error_json(place_of(loc, union_tags=True), _message_of(first))
 
 

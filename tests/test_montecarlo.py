@@ -421,3 +421,10 @@ def test_under_2026_04_a_verification_changes_no_term() -> None:
     calendar = run_text("agreement: '2026-04'\n" + never, runs=100)
     assert verified.terms == calendar.terms
     assert verified.phases["post_agi"][verified.dates.index(dt.date(2027, 12, 31))] == 1.0
+
+
+def test_a_parameter_of_another_version_is_refused() -> None:
+    # A population never amends, so only its own version's parameters can mean anything.
+    text = assumptions_text(parameters="{declaration_ends_exclusivities: true}")
+    with pytest.raises(InputError, match="unknown parameter 'declaration_ends_exclusivities'"):
+        run_text(text, runs=10)

@@ -16,7 +16,12 @@ def test_the_readme_has_python_examples() -> None:
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_python_block_runs(block: str) -> None:
+def test_python_block_runs(block: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Examples may write files (a store); keep them out of the checkout. Paths in the examples
+    # are relative to the checkout, so link the folders they read.
+    for name in ("simulations", "rules"):
+        (tmp_path / name).symlink_to(README.parent / name)
+    monkeypatch.chdir(tmp_path)
     exec(compile(block, str(README), "exec"), {"__name__": "readme_example"})
 
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from engine.agreement import load_agreement
+from engine.agreement import load_agreement, resolve_parameters
 from engine.backends.vectorised import Column, Mask, VectorisedBackend
 from engine.conditions import comparisons
 from engine.errors import InputError
 from engine.facts import PHASE_FACT_NAME, STATE_FACTS
 from engine.montecarlo.assumptions import Assumptions
 from engine.montecarlo.histories import NEVER, Days, Histories, Runs
-from engine.rulebook import Lifecycle
+from engine.rulebook import Lifecycle, load_rulebook
 
 Codes = npt.NDArray[np.int16]
 
@@ -61,6 +61,8 @@ class Population:
         self, assumptions: Assumptions, overrides: Mapping[str, object] | None = None
     ) -> None:
         parameters = {**assumptions.parameters, **(overrides or {})}
+        # A population never amends: only its own version's parameters mean anything here.
+        resolve_parameters(load_rulebook(assumptions.agreement), parameters)
         with load_agreement(assumptions.agreement, parameters, backend="python") as agreement:
             compiled = agreement.compiled(agreement.version)
         self.assumptions = assumptions
