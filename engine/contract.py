@@ -93,146 +93,30 @@ class Contract:
         Raises ``InputError`` (bad event), ``EventOrderError`` (dated before the previous event or
         the start) or ``LifecycleError`` (not allowed in the current phase); ``self`` is unchanged.
         """
-        parsed = parse_event(event)
-        self._check_date(parsed.date)
-        contract = self._advance(parsed.date)
-        return contract._step(parsed)
+        timeline = _Timeline(self)
+        timeline.apply(parse_event(event))
+        return timeline.contract()
 
     def apply_all(self, events: Iterable[Event | Mapping[str, Any]]) -> Contract:
         """The contract after every event in order; on a bad event nothing is applied.
 
         An error's place is prefixed with the event's index (``[3].cloud``).
         """
-        contract = self
+        timeline = _Timeline(self)
         for index, event in enumerate(events):
             try:
-                contract = contract.apply(event)
+                timeline.apply(parse_event(event))
             except AgiTermsError as exc:
                 raise exc.at(f"[{index}]") from None
-        return contract
+        return timeline.contract()
 
     def advance_to(self, day: dt.date | str) -> Contract:
         """The contract with every calendar gate up to ``day`` recorded in its timeline."""
         target = _date_arg(day)
-        self._check_date(target)
-        return self._advance(target)
-
-    def _check_date(self, day: dt.date) -> None:
-        if day < self.start_date:
-            raise EventOrderError(
-                f"{day.isoformat()} is before the agreement's start date"
-                f" {self.start_date.isoformat()}",
-                place="date",
-            )
-        if day < self.state.date:
-            raise EventOrderError(
-                f"{day.isoformat()} is before the previous event or gate"
-                f" ({self.state.date.isoformat()}); events must be in chronological order",
-                place="date",
-            )
-
-    def _advance(self, day: dt.date) -> Contract:
-        contract = self
-        for gate in contract.agreement.compiled(contract.version).gates_between(
-            contract.state.date, day
-        ):
-            contract = contract._gate(gate)
-        if contract.state.date < day:
-            contract = replace(contract, state=replace(contract.state, date=day))
-        return contract
-
-    def _gate(self, gate: dt.date) -> Contract:
-        compiled = self.agreement.compiled(self.version)
-        phase = self.state.phase
-        for cal in compiled.rulebook.lifecycle.calendar:
-            if cal.date == gate:
-                phase = compiled.machine.calendar_trigger(phase, cal.trigger, self.state.agi)
-        state = replace(self.state, date=gate, phase=phase)
-        return self._record(Step(date=gate, type="calendar", phase=phase), state)
-
-    def _step(self, event: Event) -> Contract:
-        compiled = self.agreement.compiled(self.version)
-        state = self.state
-        decision: Decision | None = None
-        if event.type in AGI_TYPES:
-            state = self._agi_event(compiled, event)
-        elif isinstance(event, Amendment):
-            state = self._amendment(event)
-        else:
-            decision = _decide(compiled, state, event)
-            # Purchases count toward a commitment only under a version that has one: the
-            # October 2025 commitment counts purchases "since T0", not those made before it.
-            if isinstance(event, AzurePurchase) and compiled.counts_purchases:
-                state = replace(
-                    state, azure_purchased_usd=state.azure_purchased_usd + event.amount_usd
-                )
-        state = replace(state, date=event.date)
-        step = Step(
-            date=event.date, type=event.type, phase=state.phase, decision=decision, event=event
-        )
-        recorded = self._record(step, state)
-        return replace(recorded, events=(*self.events, event))
-
-    def _agi_event(self, compiled: CompiledVersion, event: Event) -> ContractState:
-        agi = self.state.agi
-        compiled.machine.check_known(event.type)
-        if event.type == "agi_declared":
-            if agi.pending:
-                has_panel = compiled.machine.knows("panel_verified")
-                raise LifecycleError(
-                    "a declaration is already pending"
-                    if has_panel
-                    else "AGI has already been declared (the board's declaration is final)",
-                    place="type",
-                )
-            if agi.live:
-                raise LifecycleError(
-                    "AGI has already been verified; there is nothing to declare", place="type"
-                )
-            new_agi = agi.declare(event.date)
-        else:
-            if not agi.pending:
-                raise LifecycleError(f"{event.type}: no declaration is pending", place="type")
-            new_agi = agi.verify(event.date) if event.type == "panel_verified" else agi.reject()
-        phase = compiled.machine.fire(self.state.phase, event.type, agi)
-        return replace(self.state, phase=phase, agi=new_agi)
-
-    def _amendment(self, event: Amendment) -> ContractState:
-        versions = available_versions()
-        if event.to not in versions:
-            raise InputError(
-                f"unknown agreement version {event.to!r}; shipped: {', '.join(versions)}",
-                place="to",
-            )
-        if event.to == self.version:
-            raise InputError(f"the contract is already under version {event.to}", place="to")
-        target = self.agreement.compiled(event.to)
-        if event.date < target.rulebook.effective:
-            raise InputError(
-                f"version {event.to} takes effect on {target.rulebook.effective.isoformat()};"
-                f" an amendment to it cannot be dated {event.date.isoformat()}",
-                place="date",
-            )
-        # The AGI history carries over; the new version's placement rules say which phase it gives.
-        phase = target.place(_row(self.state, event.date))
-        return replace(self.state, version=event.to, phase=phase)
-
-    def _record(self, step: Step, state: ContractState) -> Contract:
-        compiled = self.agreement.compiled(state.version)
-        terms = _evaluate(compiled, state, step.date)[0]
-        before = self.current_terms
-        changes = tuple(
-            Change(term=t, in_force=v) for t, v in terms.items() if before.get(t, False) != v
-        ) + tuple(Change(term=t, in_force=False) for t, v in before.items() if v and t not in terms)
-        step = step.model_copy(update={"changes": changes})
-        return replace(
-            self,
-            state=state,
-            steps=(*self.steps, step),
-            history=(*self.history, state),
-            step_dates=(*self.step_dates, step.date),
-            current_terms=terms,
-        )
+        timeline = _Timeline(self)
+        timeline.check_date(target)
+        timeline.advance(target)
+        return timeline.contract()
 
     # ------------------------------------------------------------ questions
 
@@ -425,6 +309,148 @@ class Contract:
 
     def __hash__(self) -> int:
         return hash((self.agreement.version, self.state, len(self.steps)))
+
+
+class _Timeline:
+    """A contract being extended: its steps are gathered in lists and frozen into a new contract
+    once, so that applying n events costs O(n), not O(n²) tuple copies. Discarded on an error, so a
+    refused event leaves the original contract as it was."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.base = contract
+        self.agreement = contract.agreement
+        self.state = contract.state
+        self.current_terms = contract.current_terms
+        self.events = list(contract.events)
+        self.steps = list(contract.steps)
+        self.history = list(contract.history)
+        self.step_dates = list(contract.step_dates)
+
+    def contract(self) -> Contract:
+        return replace(
+            self.base,
+            state=self.state,
+            current_terms=self.current_terms,
+            events=tuple(self.events),
+            steps=tuple(self.steps),
+            history=tuple(self.history),
+            step_dates=tuple(self.step_dates),
+        )
+
+    def apply(self, event: Event) -> None:
+        self.check_date(event.date)
+        self.advance(event.date)
+        self.step(event)
+
+    def check_date(self, day: dt.date) -> None:
+        start = self.agreement.start_date
+        if day < start:
+            raise EventOrderError(
+                f"{day.isoformat()} is before the agreement's start date {start.isoformat()}",
+                place="date",
+            )
+        if day < self.state.date:
+            raise EventOrderError(
+                f"{day.isoformat()} is before the previous event or gate"
+                f" ({self.state.date.isoformat()}); events must be in chronological order",
+                place="date",
+            )
+
+    def advance(self, day: dt.date) -> None:
+        compiled = self.agreement.compiled(self.state.version)
+        for gate in compiled.gates_between(self.state.date, day):
+            self.gate(gate)
+        if self.state.date < day:
+            self.state = replace(self.state, date=day)
+
+    def gate(self, gate: dt.date) -> None:
+        compiled = self.agreement.compiled(self.state.version)
+        phase = self.state.phase
+        for cal in compiled.rulebook.lifecycle.calendar:
+            if cal.date == gate:
+                phase = compiled.machine.calendar_trigger(phase, cal.trigger, self.state.agi)
+        state = replace(self.state, date=gate, phase=phase)
+        self.record(Step(date=gate, type="calendar", phase=phase), state)
+
+    def step(self, event: Event) -> None:
+        compiled = self.agreement.compiled(self.state.version)
+        state = self.state
+        decision: Decision | None = None
+        if event.type in AGI_TYPES:
+            state = self.agi_event(compiled, event)
+        elif isinstance(event, Amendment):
+            state = self.amendment(event)
+        else:
+            decision = _decide(compiled, state, event)
+            # Purchases count toward a commitment only under a version that has one: the
+            # October 2025 commitment counts purchases "since T0", not those made before it.
+            if isinstance(event, AzurePurchase) and compiled.counts_purchases:
+                state = replace(
+                    state, azure_purchased_usd=state.azure_purchased_usd + event.amount_usd
+                )
+        state = replace(state, date=event.date)
+        step = Step(
+            date=event.date, type=event.type, phase=state.phase, decision=decision, event=event
+        )
+        self.record(step, state)
+        self.events.append(event)
+
+    def agi_event(self, compiled: CompiledVersion, event: Event) -> ContractState:
+        agi = self.state.agi
+        compiled.machine.check_known(event.type)
+        if event.type == "agi_declared":
+            if agi.pending:
+                has_panel = compiled.machine.knows("panel_verified")
+                raise LifecycleError(
+                    "a declaration is already pending"
+                    if has_panel
+                    else "AGI has already been declared (the board's declaration is final)",
+                    place="type",
+                )
+            if agi.live:
+                raise LifecycleError(
+                    "AGI has already been verified; there is nothing to declare", place="type"
+                )
+            new_agi = agi.declare(event.date)
+        else:
+            if not agi.pending:
+                raise LifecycleError(f"{event.type}: no declaration is pending", place="type")
+            new_agi = agi.verify(event.date) if event.type == "panel_verified" else agi.reject()
+        phase = compiled.machine.fire(self.state.phase, event.type, agi)
+        return replace(self.state, phase=phase, agi=new_agi)
+
+    def amendment(self, event: Amendment) -> ContractState:
+        versions = available_versions()
+        if event.to not in versions:
+            raise InputError(
+                f"unknown agreement version {event.to!r}; shipped: {', '.join(versions)}",
+                place="to",
+            )
+        if event.to == self.state.version:
+            raise InputError(f"the contract is already under version {event.to}", place="to")
+        target = self.agreement.compiled(event.to)
+        if event.date < target.rulebook.effective:
+            raise InputError(
+                f"version {event.to} takes effect on {target.rulebook.effective.isoformat()};"
+                f" an amendment to it cannot be dated {event.date.isoformat()}",
+                place="date",
+            )
+        # The AGI history carries over; the new version's placement rules say which phase it gives.
+        phase = target.place(_row(self.state, event.date))
+        return replace(self.state, version=event.to, phase=phase)
+
+    def record(self, step: Step, state: ContractState) -> None:
+        compiled = self.agreement.compiled(state.version)
+        terms = _evaluate(compiled, state, step.date)[0]
+        before = self.current_terms
+        changes = tuple(
+            Change(term=t, in_force=v) for t, v in terms.items() if before.get(t, False) != v
+        ) + tuple(Change(term=t, in_force=False) for t, v in before.items() if v and t not in terms)
+        self.steps.append(step.model_copy(update={"changes": changes}))
+        self.history.append(state)
+        self.step_dates.append(step.date)
+        self.state = state
+        self.current_terms = terms
 
 
 def _date_arg(value: dt.date | str) -> dt.date:

@@ -157,12 +157,10 @@ def simulate(
     if agreement is None:
         agreement = scenario_agreement(scenario, overrides, backend, rules)
     try:
-        contract = agreement.start()
-        for index, event in enumerate(scenario.events):
-            try:
-                contract = contract.apply(event)
-            except AgiTermsError as exc:
-                raise exc.at(f"events[{index}]") from None
+        try:
+            contract = agreement.start().apply_all(scenario.events)
+        except AgiTermsError as exc:
+            raise exc.at("events") from None
         if scenario.checkpoints:
             contract = contract.advance_to(max(max(scenario.checkpoints), contract.state.date))
         checkpoints = []

@@ -537,3 +537,21 @@ def test_purchases_before_the_commitment_do_not_count_toward_it() -> None:
         assert contract.terms(on="2026-01-01").in_force()["azure_commitment"]
         done = contract.apply({"date": "2026-02-01", "type": "azure_purchase", "amount_usd": 5e10})
         assert not done.terms(on="2026-02-01").in_force()["azure_commitment"]
+
+
+def test_a_long_history_is_applied_in_one_pass() -> None:
+    # 4,000 events through apply_all give the same timeline as one by one (the batch path gathers
+    # steps in lists and freezes them once).
+    events = [
+        {"date": f"{2026 + i // 400}-01-{1 + (i % 400) // 16:02d}", "type": "azure_purchase",
+         "amount_usd": 1e6}
+        for i in range(4000)
+    ]  # fmt: skip
+    with engine.load_agreement(backend="python") as agreement:
+        batch = agreement.start().apply_all(events)
+        single = agreement.start()
+        for event in events[:300]:
+            single = single.apply(event)
+        assert len(batch.events) == 4000
+        assert batch.steps[: len(single.steps)] == single.steps
+        assert batch.state.azure_purchased_usd == 4000 * 1e6
