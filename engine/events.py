@@ -52,6 +52,19 @@ CalendarDate = Annotated[
 """A calendar date (no time, no zone), read from ``YYYY-MM-DD`` and written back the same way."""
 
 
+def _version_id(value: object) -> str:
+    # An unquoted 2025-10 is the string "2025-10" in YAML 1.2; a number (2025) is not a version.
+    if not isinstance(value, str):
+        raise ValueError(
+            f'an agreement version is a quoted string such as "2025-10", got {value!r}'
+        )
+    return value
+
+
+VersionId = Annotated[str, BeforeValidator(_version_id)]
+"""An agreement version id as written in a scenario or assumptions file."""
+
+
 def _positive_number(value: object) -> float:
     # bool is an int subclass; a YAML ``true`` must not pass as the number 1.
     if isinstance(value, bool) or not isinstance(value, int | float):

@@ -17,7 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from engine.agreement import Agreement, load_agreement
 from engine.contract import Contract
 from engine.errors import AgiTermsError, InputError, UnknownParameterError
-from engine.events import CalendarDate, input_error_from, parse_calendar_date, parse_event
+from engine.events import (
+    CalendarDate,
+    VersionId,
+    input_error_from,
+    parse_calendar_date,
+    parse_event,
+)
 from engine.results import Checkpoint, Step
 from engine.rulebook import available_versions, load_rulebook
 from engine.yaml_source import (
@@ -36,19 +42,10 @@ class Scenario(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str | None = None
-    agreement: str = "2025-10"
+    agreement: VersionId = "2025-10"
     parameters: dict[str, Any] = Field(default_factory=dict)
     events: list[dict[str, Any]]
     checkpoints: list[CalendarDate] = Field(default_factory=list)
-
-    @field_validator("agreement", mode="before")
-    @classmethod
-    def _version(cls, value: object) -> object:
-        if not isinstance(value, str):
-            raise ValueError(
-                f'an agreement version is a quoted string such as "2025-10", got {value!r}'
-            )
-        return value
 
     @field_validator("events", mode="before")
     @classmethod

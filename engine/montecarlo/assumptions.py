@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.errors import AgiTermsError, InputError
-from engine.events import CalendarDate, input_error_from
+from engine.events import CalendarDate, VersionId, input_error_from
 from engine.rulebook import load_rulebook
 from engine.yaml_source import Document, parse_document, placed, read_document, split_place
 
@@ -51,7 +51,7 @@ class Redeclaration(_Section):
 class Assumptions(_Section):
     """A validated assumptions file. ``runs`` and ``seed`` may be left to the command line."""
 
-    agreement: str = "2025-10"
+    agreement: VersionId = "2025-10"
     runs: Annotated[int, Field(ge=1, strict=True)] | None = None
     seed: Annotated[int, Field(ge=0, strict=True)] | None = None
     horizon: CalendarDate
@@ -60,15 +60,6 @@ class Assumptions(_Section):
     panel: Panel
     redeclaration: Redeclaration
     parameters: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("agreement", mode="before")
-    @classmethod
-    def _version(cls, value: object) -> object:
-        if not isinstance(value, str):
-            raise ValueError(
-                f'an agreement version is a quoted string such as "2025-10", got {value!r}'
-            )
-        return value
 
     @field_validator("sample", mode="before")
     @classmethod
