@@ -734,19 +734,7 @@ class _Loader:
                 default = param.validate(p.default)
             except ValueError as exc:
                 raise self.fail(file, [*path, "default"], str(exc), p.name) from None
-            found.append(
-                Parameter(
-                    p.name,
-                    p.type,
-                    default,
-                    p.meaning,
-                    p.source,
-                    p.nullable,
-                    tuple(p.choices),
-                    p.minimum,
-                    p.reported,
-                )
-            )
+            found.append(replace(param, default=default))
         return tuple(found)
 
     def condition(

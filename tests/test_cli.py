@@ -52,30 +52,19 @@ def test_json_output_has_the_documented_keys(tmp_path: Path) -> None:
     assert data["parameters"]["api_exclusivity_backstop"] == "2032-12-31"
 
 
-def test_set_overrides_a_parameter(tmp_path: Path) -> None:
-    code, out, _ = run(
-        "simulate",
-        write(tmp_path, GOOD),
-        "--format",
-        "json",
-        "--set",
-        "api_exclusivity_backstop=null",
-    )
+@pytest.mark.parametrize(
+    ("option", "name", "expected"),
+    [
+        ("api_exclusivity_backstop=null", "api_exclusivity_backstop", None),
+        ("compute_threshold_flop=1e28", "compute_threshold_flop", 1e28),  # YAML 1.2 number
+    ],
+)
+def test_set_overrides_a_parameter(
+    tmp_path: Path, option: str, name: str, expected: object
+) -> None:
+    code, out, _ = run("simulate", write(tmp_path, GOOD), "--format", "json", "--set", option)
     assert code == 0
-    assert json.loads(out)["parameters"]["api_exclusivity_backstop"] is None
-
-
-def test_set_reads_numbers_in_yaml_1_2(tmp_path: Path) -> None:
-    code, out, _ = run(
-        "simulate",
-        write(tmp_path, GOOD),
-        "--format",
-        "json",
-        "--set",
-        "compute_threshold_flop=1e28",
-    )
-    assert code == 0
-    assert json.loads(out)["parameters"]["compute_threshold_flop"] == 1e28
+    assert json.loads(out)["parameters"][name] == expected
 
 
 @pytest.mark.parametrize("fmt", ["table", "markdown"])

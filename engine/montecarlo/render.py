@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from engine.montecarlo.runner import Lapse, MonteCarloResult
 
 
@@ -18,6 +21,21 @@ def _title(result: MonteCarloResult) -> str:
     return f"agreement {result.agreement}, {result.runs} runs, seed {result.seed}"
 
 
+def _share_table(
+    title: str, first: str, headers: list[str], rows: Mapping[str, list[float]]
+) -> Any:
+    """A rich table of shares as percentages, one row per term or phase."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column(first, no_wrap=True)
+    for header in headers:
+        table.add_column(header, justify="right")
+    for name, values in rows.items():
+        table.add_row(name, *(f"{100 * s:.1f}" for s in values))
+    return table
+
+
 def montecarlo_table(result: MonteCarloResult) -> None:
     """Print the share in force per term and date, the phase shares, and the lapse quantiles."""
     from rich.console import Console
@@ -27,22 +45,12 @@ def montecarlo_table(result: MonteCarloResult) -> None:
     if not console.is_terminal:
         console = Console(width=max(120, 40 + 8 * len(result.dates)))  # a file has no width
     headers = [f"{d.year}\n{d:%m-%d}" for d in result.dates]
-    shares = Table(
-        title=f"% of runs with the term in force: {_title(result)}", title_justify="left"
+    console.print(
+        _share_table(
+            f"% of runs with the term in force: {_title(result)}", "term", headers, result.terms
+        )
     )
-    shares.add_column("term", no_wrap=True)
-    for header in headers:
-        shares.add_column(header, justify="right")
-    for term, values in result.terms.items():
-        shares.add_row(term, *(f"{100 * s:.1f}" for s in values))
-    console.print(shares)
-    phases = Table(title="% of runs in each phase", title_justify="left")
-    phases.add_column("phase")
-    for header in headers:
-        phases.add_column(header, justify="right")
-    for phase, values in result.phases.items():
-        phases.add_row(phase, *(f"{100 * s:.1f}" for s in values))
-    console.print(phases)
+    console.print(_share_table("% of runs in each phase", "phase", headers, result.phases))
     lapse = Table(title="First day out of force (quantiles over runs)", title_justify="left")
     for column in ("term", "p10", "median", "p90", "never by the horizon"):
         lapse.add_column(column, justify="left" if column == "term" else "right")
