@@ -35,10 +35,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import load_agreement  # noqa: E402
-from engine.montecarlo import Counts, Histories, Population, load_assumptions  # noqa: E402
-from engine.montecarlo.histories import NEVER  # noqa: E402
-from engine.montecarlo.runner import chunk_tasks  # noqa: E402
+from agi_terms import load_agreement  # noqa: E402
+from agi_terms.analysis.montecarlo import Counts, Histories, Population, load_assumptions  # noqa: E402
+from agi_terms.analysis.montecarlo.histories import NEVER  # noqa: E402
+from agi_terms.analysis.montecarlo.runner import chunk_tasks  # noqa: E402
 
 ASSUMPTIONS = ROOT / "simulations" / "assumptions" / "default.yaml"
 START = dt.date(2025, 10, 28)
@@ -357,9 +357,9 @@ def decide_latency(backend: str, calls: int) -> tuple[float, float]:
 
 def decide_breakdown(calls: int) -> dict[str, float]:
     """Median µs of the parts of one ``Contract.decide`` on the python backend (where time goes)."""
-    from engine.contract import _row
-    from engine.events import parse_event
-    from engine.facts import action_row
+    from agi_terms.evaluation.contract import _row
+    from agi_terms.events import parse_event
+    from agi_terms.facts import action_row
 
     action = {"date": "2030-06-01", "type": "product_launch", "kind": "api", "cloud": "gcp"}
     with load_agreement("2025-10", backend="python") as agreement:
@@ -398,11 +398,11 @@ def decide_breakdown(calls: int) -> dict[str, float]:
 def cold_start_breakdown() -> str:
     """Where a cold ``simulate`` spends its time, measured in a fresh interpreter."""
     script = (
-        "import time; t0 = time.perf_counter(); import engine.cli, engine.scenario; "
-        "t1 = time.perf_counter(); from engine.rulebook import load_rulebook; "
+        "import time; t0 = time.perf_counter(); import agi_terms.interfaces.cli, agi_terms.analysis.scenario; "
+        "t1 = time.perf_counter(); from agi_terms.rulebook import load_rulebook; "
         "load_rulebook('2025-10'); t2 = time.perf_counter(); "
-        "s = engine.scenario.parse_scenario('events: [{date: 2029-03-01, type: agi_declared}]'); "
-        "engine.scenario.simulate(s); t3 = time.perf_counter(); "
+        "s = agi_terms.analysis.scenario.parse_scenario('events: [{date: 2029-03-01, type: agi_declared}]'); "
+        "agi_terms.analysis.scenario.simulate(s); t3 = time.perf_counter(); "
         "print(f'imports {1000*(t1-t0):.0f} ms, rule files {1000*(t2-t1):.0f} ms, "
         "simulate {1000*(t3-t2):.0f} ms')"
     )
@@ -432,7 +432,7 @@ def parallel_capacity() -> float:
 
 def cli_path() -> list[str]:
     script = Path(sys.executable).with_name("agi-terms")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "engine"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "agi_terms"]
 
 
 def cold_start(repeat: int) -> list[float]:

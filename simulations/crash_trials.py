@@ -79,7 +79,7 @@ def plan(seed: int) -> list[Operation]:
 
 def writer(db: str, seed: int, acks: str) -> None:
     """Carry out the plan, writing and fsyncing the index of each acknowledged operation."""
-    from engine.store import open_store
+    from agi_terms.store import open_store
 
     fd = os.open(acks, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     versions: dict[str, int] = {}
@@ -125,8 +125,8 @@ def check(db: Path, seed: int, acknowledged: int) -> TrialResult:
     """Reopen the store after a kill and compare it with the plan and the acknowledgements."""
     import sqlite3
 
-    import engine
-    from engine.store import open_store
+    import agi_terms
+    from agi_terms.store import open_store
 
     ops = plan(seed)
     problems: list[str] = []
@@ -134,7 +134,7 @@ def check(db: Path, seed: int, acknowledged: int) -> TrialResult:
     stored_ops: set[int] = set()
     try:
         store = open_store(db, snapshot_every=SNAPSHOT_EVERY)
-    except engine.AgiTermsError as exc:
+    except agi_terms.AgiTermsError as exc:
         return TrialResult(seed, acknowledged, 0, 0, 0, [f"does not open: {exc}"])
     with store:
         with sqlite3.connect(db) as con:
@@ -156,7 +156,7 @@ def check(db: Path, seed: int, acknowledged: int) -> TrialResult:
                 count += size
                 covered.append(i)
             planned = [
-                engine.events.event_to_json(engine.parse_event(e))
+                agi_terms.events.event_to_json(agi_terms.parse_event(e))
                 for i in covered
                 for e in ops[i].events
             ]
@@ -165,10 +165,10 @@ def check(db: Path, seed: int, acknowledged: int) -> TrialResult:
                 problems.append(f"{contract}: {len(stored)} events are not whole planned appends")
             stored_ops.update(covered)
             try:
-                with engine.load_agreement(backend="python") as agreement:
+                with agi_terms.load_agreement(backend="python") as agreement:
                     if store.load(contract) != agreement.start().apply_all(stored):
                         problems.append(f"{contract}: the loaded contract differs from a replay")
-            except engine.AgiTermsError as exc:
+            except agi_terms.AgiTermsError as exc:
                 problems.append(f"{contract}: does not load: {exc}")
         lost = sum(1 for i in range(acknowledged) if i not in stored_ops)
         # Operations run one at a time: the stored ones are the acknowledged ones, plus at most
@@ -183,7 +183,7 @@ def check(db: Path, seed: int, acknowledged: int) -> TrialResult:
             store.append(
                 probe, [{"date": "2026-01-01", "type": "agi_declared"}], expected_version=0
             )
-        except engine.AgiTermsError as exc:
+        except agi_terms.AgiTermsError as exc:
             problems.append(f"takes no new appends: {exc}")
     return TrialResult(seed, acknowledged, len(stored_ops), lost, partial, problems)
 

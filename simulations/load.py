@@ -181,7 +181,7 @@ def report(tally: Tally, elapsed: float, clients: int) -> None:
 
 def check_counts(db: Path, tally: Tally) -> bool:
     """The stored events of the contracts created here equal the events acknowledged."""
-    from engine.store import open_store
+    from agi_terms.store import open_store
 
     with open_store(db) as store:
         stored = {c.id: c.version for c in store.contracts()}
@@ -207,7 +207,7 @@ def start_server(db: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine", "serve", "--db", str(db), "--port", str(port)],
+        [sys.executable, "-m", "agi_terms", "serve", "--db", str(db), "--port", str(port)],
         stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60

@@ -36,14 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules" / "2025-10"
 sys.path.insert(0, str(ROOT / "tests"))
 
+import agi_terms  # noqa: E402
+from agi_terms.errors import AgiTermsError  # noqa: E402
+from agi_terms.rulebook import Rulebook, load_rulebook_from  # noqa: E402
+from agi_terms.testing import HORIZON, event_sequences, parameter_overrides  # noqa: E402
 from differential import ACTIONS, T0, check_pinned, check_placement, compare  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
-import engine  # noqa: E402
-from engine.errors import AgiTermsError  # noqa: E402
-from engine.rulebook import Rulebook, load_rulebook_from  # noqa: E402
-from engine.testing import HORIZON, event_sequences, parameter_overrides  # noqa: E402
 
 PathKey = list[int | str]
 
@@ -198,7 +197,7 @@ def _operand(
 
 def _choices() -> dict[str, list[Any]]:
     """The values each enum fact and choice parameter takes (what a swap may put instead)."""
-    rulebook = engine.load_rulebook("2025-10")
+    rulebook = agi_terms.load_rulebook("2025-10")
     found: dict[str, list[Any]] = {
         name: list(spec.choices) for name, spec in rulebook.facts.items() if spec.choices
     }
@@ -274,7 +273,7 @@ def mutants() -> list[Mutant]:
 
     params = _load("parameters.yaml")
     file = "parameters.yaml"
-    levels = [level.name for level in engine.Level]
+    levels = [level.name for level in agi_terms.Level]
     for i, param in enumerate(params["parameters"]):
         where = f"{file} parameter {param['name']} default"
         path: PathKey = ["parameters", i, "default"]
@@ -301,7 +300,7 @@ def mutants() -> list[Mutant]:
 
 # ---------------------------------------------------------------- checking one mutant
 
-Case = tuple[dict[str, object], list[engine.Event], list[dt.date], list[engine.Event]]
+Case = tuple[dict[str, object], list[agi_terms.Event], list[dt.date], list[agi_terms.Event]]
 CASES = st.tuples(
     parameter_overrides(),
     event_sequences(max_size=25),
@@ -337,12 +336,12 @@ class _Run:
 
     def __init__(self, rulebook: Rulebook) -> None:
         self.rulebook = rulebook
-        self.cache: dict[str, engine.Agreement] = {}
+        self.cache: dict[str, agi_terms.Agreement] = {}
 
-    def agreement(self, overrides: dict[str, object]) -> engine.Agreement:
+    def agreement(self, overrides: dict[str, object]) -> agi_terms.Agreement:
         key = repr(sorted(overrides.items()))
         if key not in self.cache:
-            self.cache[key] = engine.Agreement(
+            self.cache[key] = agi_terms.Agreement(
                 "2025-10", overrides, "python", rulebook=self.rulebook
             )
         return self.cache[key]

@@ -11,10 +11,9 @@ import os
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 
+import agi_terms
 import pytest
 from hypothesis import HealthCheck, settings
-
-import engine
 
 settings.register_profile(
     "dev",
@@ -47,13 +46,13 @@ class AgreementCache:
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
-        self._cache: OrderedDict[tuple[str, str], engine.Agreement] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], agi_terms.Agreement] = OrderedDict()
 
-    def get(self, parameters: Mapping[str, object], backend: str) -> engine.Agreement:
+    def get(self, parameters: Mapping[str, object], backend: str) -> agi_terms.Agreement:
         key = (json.dumps(dict(parameters), sort_keys=True, default=str), backend)
         found = self._cache.get(key)
         if found is None:
-            found = engine.load_agreement("2025-10", dict(parameters), backend)
+            found = agi_terms.load_agreement("2025-10", dict(parameters), backend)
             self._cache[key] = found
             while len(self._cache) > self.size:
                 self._cache.popitem(last=False)[1].close()

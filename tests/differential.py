@@ -9,11 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import agi_terms
+from agi_terms.events import ACTION_TYPES, event_to_json
+from agi_terms.testing import HORIZON, events
 from oracle import PHASES, T0, TERMS, Oracle, parameters_json
-
-import engine
-from engine.events import ACTION_TYPES, event_to_json
-from engine.testing import HORIZON, events
 
 EDGE_DAYS = [
     T0,
@@ -26,7 +25,7 @@ EDGE_DAYS = [
 ACTIONS = events().filter(lambda e: e.type in ACTION_TYPES)
 
 
-def step_json(step: engine.Step) -> dict[str, Any]:
+def step_json(step: agi_terms.Step) -> dict[str, Any]:
     """A step's JSON as the oracle gives it: changes as a set, decisions without ``because``."""
     data = step.to_json()
     data["changes"] = {(c["term"], c["in_force"]) for c in data["changes"]}
@@ -35,13 +34,13 @@ def step_json(step: engine.Step) -> dict[str, Any]:
     return data
 
 
-def cited_clauses(decision: engine.Decision) -> set[str]:
+def cited_clauses(decision: agi_terms.Decision) -> set[str]:
     """The term-sheet clauses (N-keys) a decision cites; open questions (Q) and others aside."""
     parts = {part.strip() for c in decision.because for part in c.source.split(",")}
     return {p for p in parts if p.startswith("N")}
 
 
-def assert_decision(decision: engine.Decision, expected: dict[str, Any], what: object) -> None:
+def assert_decision(decision: agi_terms.Decision, expected: dict[str, Any], what: object) -> None:
     assert decision.allowed == expected["allowed"], what
     assert list(decision.obligations) == expected["obligations"], what
     assert decision.because, f"{what}: a decision without a citation"
@@ -49,11 +48,11 @@ def assert_decision(decision: engine.Decision, expected: dict[str, Any], what: o
 
 
 def compare(
-    agreement: engine.Agreement,
+    agreement: agi_terms.Agreement,
     overrides: dict[str, object],
-    sequence: list[engine.Event],
+    sequence: list[agi_terms.Event],
     probes: list[dt.date],
-    actions: list[engine.Event],
+    actions: list[agi_terms.Event],
 ) -> None:
     """The engine and the oracle agree on the timeline, on every probe date and every decision."""
     assert agreement.start_date == T0
@@ -119,7 +118,7 @@ PINNED: tuple[tuple[dict[str, Any], bool, set[str]], ...] = (
 )  # fmt: skip
 
 
-def check_pinned(agreement: engine.Agreement) -> None:
+def check_pinned(agreement: agi_terms.Agreement) -> None:
     """The pinned decisions on a new contract with default parameters."""
     contract = agreement.start()
     for action, allowed, rules in PINNED:
@@ -139,7 +138,7 @@ HISTORIES: tuple[tuple[dict[str, Any], ...], ...] = (
 RETURN_DAYS = ("2027-06-01", "2030-12-31", "2031-01-01", "2032-12-31", "2033-01-01", "2034-06-01")
 
 
-def check_placement(agreement: engine.Agreement, overrides: dict[str, object]) -> None:
+def check_placement(agreement: agi_terms.Agreement, overrides: dict[str, object]) -> None:
     """Away to 2026-04 and back: the phase and terms on return are the oracle's for that history."""
     for history in HISTORIES:
         for back in RETURN_DAYS:

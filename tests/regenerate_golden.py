@@ -18,7 +18,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 def golden_text(scenario: Path) -> str:
     """The JSON output of ``agi-terms simulate`` for ``scenario``, as stored in the golden file."""
-    from engine.scenario import load_scenario, simulate
+    from agi_terms.analysis.scenario import load_scenario, simulate
 
     result = simulate(load_scenario(scenario), backend="python")
     return json.dumps(result.to_json(), indent=2) + "\n"

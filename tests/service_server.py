@@ -37,7 +37,7 @@ class Server:
             [
                 sys.executable,
                 "-m",
-                "engine",
+                "agi_terms",
                 "serve",
                 "--db",
                 str(self.db),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from engine.store import ContractStore, VersionConflictError, open_store
+from agi_terms.store import ContractStore, VersionConflictError, open_store
 
 LAUNCH_DAY = "2027-01-01"
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import agi_terms
 import pytest
-
-import engine
 
 
 def rulebooks_read_by(code: str) -> int:
-    script = f"import engine\n{code}\nprint(engine.rulebook.load_rulebook.cache_info().currsize)"
+    script = (
+        f"import agi_terms\n{code}\nprint(agi_terms.rulebook.load_rulebook.cache_info().currsize)"
+    )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
@@ -19,13 +20,15 @@ def rulebooks_read_by(code: str) -> int:
 
 
 def test_an_agreement_without_foreign_parameters_reads_only_its_own_version() -> None:
-    assert rulebooks_read_by("engine.load_agreement('2025-10', {'agi_trigger': 'declared'})") == 1
+    assert (
+        rulebooks_read_by("agi_terms.load_agreement('2025-10', {'agi_trigger': 'declared'})") == 1
+    )
 
 
 def test_another_versions_parameter_is_still_accepted_and_reads_them_all() -> None:
-    code = "engine.load_agreement('2025-10', {'declaration_ends_exclusivities': True})"
-    assert rulebooks_read_by(code) == len(engine.available_versions())
-    with engine.load_agreement("2025-10", {"declaration_ends_exclusivities": True}) as agreement:
+    code = "agi_terms.load_agreement('2025-10', {'declaration_ends_exclusivities': True})"
+    assert rulebooks_read_by(code) == len(agi_terms.available_versions())
+    with agi_terms.load_agreement("2025-10", {"declaration_ends_exclusivities": True}) as agreement:
         assert "declaration_ends_exclusivities" not in agreement.parameters
-    with pytest.raises(engine.UnknownParameterError):
-        engine.load_agreement("2025-10", {"no_such_parameter": 1})
+    with pytest.raises(agi_terms.UnknownParameterError):
+        agi_terms.load_agreement("2025-10", {"no_such_parameter": 1})

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from agi_terms.interfaces.cli import main
 from click.testing import CliRunner
-
-from engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "simulations" / "scenarios"
@@ -226,7 +225,7 @@ def test_unreadable_and_non_utf8_files_exit_2(tmp_path: Path) -> None:
 def test_the_installed_command_prints_no_traceback(tmp_path: Path) -> None:
     bad = write(tmp_path, "events:\n  - {date: 2029-03-01, type: panel_rejected}\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "engine", "simulate", bad],
+        [sys.executable, "-m", "agi_terms", "simulate", bad],
         capture_output=True,
         text=True,
         check=False,
@@ -258,7 +257,7 @@ def test_every_shipped_scenario_simulates_from_the_command_line() -> None:
 )
 def test_usage_errors_are_one_line_with_exit_2(args: list[str], words: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "engine", "simulate", *args],
+        [sys.executable, "-m", "agi_terms", "simulate", *args],
         capture_output=True,
         text=True,
         check=False,

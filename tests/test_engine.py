@@ -10,10 +10,9 @@ import threading
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+import agi_terms
 import pytest
-
-import engine
-from engine import (
+from agi_terms import (
     Agreement,
     Contract,
     EventOrderError,
@@ -362,7 +361,7 @@ class EngineBehaviour:
         assert restored == contract
         more = [declared("2029-01-01"), verified("2029-02-01")]
         assert restored.apply_all(more) == contract.apply_all(more)
-        loaded = engine.load_contract(contract.to_json(), backend=self.backend)
+        loaded = agi_terms.load_contract(contract.to_json(), backend=self.backend)
         assert [s.to_json() for s in loaded.steps] == [s.to_json() for s in contract.steps]
 
     def test_batching_does_not_change_the_result(self, agreement: Agreement) -> None:
@@ -495,37 +494,37 @@ def test_both_backends_agree_on_every_shipped_scenario() -> None:
     scenarios = sorted((Path(__file__).parent.parent / "simulations" / "scenarios").glob("*.yaml"))
     assert len(scenarios) >= 8
     for path in scenarios:
-        scenario = engine.load_scenario(path)
-        results = [engine.simulate(scenario, backend=b).to_json() for b in ("python", "durable")]
+        scenario = agi_terms.load_scenario(path)
+        results = [agi_terms.simulate(scenario, backend=b).to_json() for b in ("python", "durable")]
         assert results[0] == results[1], path.name
 
 
 def test_default_backend_is_durable_where_it_imports() -> None:
-    assert engine.default_backend() == "durable"
+    assert agi_terms.default_backend() == "durable"
     with load_agreement() as agreement:
         assert agreement.backend == "durable"
 
 
 def test_a_scenario_may_set_parameters_of_the_versions_it_amends_to() -> None:
-    amended = engine.parse_scenario(
+    amended = agi_terms.parse_scenario(
         "parameters: {declaration_ends_exclusivities: true}\n"
         "events:\n  - {date: 2026-01-01, type: amendment, to: '2025-01'}\n"
         "  - {date: 2026-02-01, type: agi_declared}\n"
         "checkpoints: [2026-02-01]\n"
     )
-    result = engine.simulate(amended, backend="python")
+    result = agi_terms.simulate(amended, backend="python")
     assert result.checkpoints[0].terms["azure_api_exclusivity"] is False
-    plain = engine.parse_scenario(
+    plain = agi_terms.parse_scenario(
         "parameters: {declaration_ends_exclusivities: true}\nevents: []\n"
     )
     with pytest.raises(UnknownParameterError, match="declaration_ends_exclusivities"):
-        engine.simulate(plain, backend="python")
+        agi_terms.simulate(plain, backend="python")
 
 
 def test_purchases_before_the_commitment_do_not_count_toward_it() -> None:
     # The October 2025 commitment counts Azure purchases since T0 (N16), not those made under
     # the January 2025 terms.
-    with engine.load_agreement("2025-01", backend="python") as agreement:
+    with agi_terms.load_agreement("2025-01", backend="python") as agreement:
         contract = agreement.start().apply_all(
             [
                 {"date": "2025-05-01", "type": "azure_purchase", "amount_usd": 3.0e11},
@@ -547,7 +546,7 @@ def test_a_long_history_is_applied_in_one_pass() -> None:
          "amount_usd": 1e6}
         for i in range(4000)
     ]  # fmt: skip
-    with engine.load_agreement(backend="python") as agreement:
+    with agi_terms.load_agreement(backend="python") as agreement:
         batch = agreement.start().apply_all(events)
         single = agreement.start()
         for event in events[:300]:

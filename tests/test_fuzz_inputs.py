@@ -16,15 +16,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import agi_terms
 import pytest
+from agi_terms.events import event_to_json
+from agi_terms.testing import event_sequences, events, scenarios
 from conftest import CI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
-
-import engine
-from engine.events import event_to_json
-from engine.testing import event_sequences, events, scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_EXAMPLES = 40 if CI else 10
@@ -187,8 +186,8 @@ def _simulate_file(raw: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenario.yaml"
         path.write_bytes(raw)
-        scenario = engine.load_scenario(path)
-        engine.simulate(scenario, backend="python")
+        scenario = agi_terms.load_scenario(path)
+        agi_terms.simulate(scenario, backend="python")
 
 
 @pytest.mark.parametrize("how", CORRUPTIONS)
@@ -199,10 +198,10 @@ def _simulate_file(raw: bytes) -> None:
 @given(data=st.data())
 def test_the_library_raises_only_its_own_errors_on_bad_files(how: str, data: st.DataObject) -> None:
     raw = data.draw(corrupted_files(how), label="file")
-    error: engine.AgiTermsError | None = None
+    error: agi_terms.AgiTermsError | None = None
     try:
         _simulate_file(raw)
-    except engine.AgiTermsError as exc:
+    except agi_terms.AgiTermsError as exc:
         error = exc
     if error is not None:
         assert error.message
@@ -216,7 +215,7 @@ def test_the_cli_exits_0_or_2_with_one_error_line(raw: bytes) -> None:
         path = Path(tmp) / "scenario.yaml"
         path.write_bytes(raw)
         proc = subprocess.run(
-            [sys.executable, "-m", "engine", "simulate", str(path), "--format", "json"],
+            [sys.executable, "-m", "agi_terms", "simulate", str(path), "--format", "json"],
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -233,7 +232,7 @@ def test_the_cli_exits_0_or_2_with_one_error_line(raw: bytes) -> None:
         assert set(json.loads(proc.stdout)) == {"agreement", "parameters", "steps", "checkpoints"}
 
 
-_agreement = engine.load_agreement("2025-10", backend="python")
+_agreement = agi_terms.load_agreement("2025-10", backend="python")
 
 
 @given(
@@ -242,7 +241,7 @@ _agreement = engine.load_agreement("2025-10", backend="python")
     corruption=st.data(),
 )
 def test_a_contract_given_a_bad_event_is_unchanged(
-    sequence: list[engine.Event], event: engine.Event, corruption: st.DataObject
+    sequence: list[agi_terms.Event], event: agi_terms.Event, corruption: st.DataObject
 ) -> None:
     contract = _agreement.start().apply_all(sequence)
     before = json.dumps(contract.to_json())
@@ -257,7 +256,7 @@ def test_a_contract_given_a_bad_event_is_unchanged(
         data = {**data, "name": nested} if isinstance(data, dict) else nested
     try:
         after = contract.apply(data)
-    except engine.AgiTermsError:
+    except agi_terms.AgiTermsError:
         assert contract.steps is steps
         assert json.dumps(contract.to_json()) == before
     else:
@@ -287,25 +286,25 @@ def test_a_contract_given_a_bad_event_is_unchanged(
     ],
 )
 def test_huge_numbers_deep_nesting_and_complex_keys_are_input_errors(text: str) -> None:
-    with pytest.raises(engine.InputError):
-        engine.simulate(engine.parse_scenario(text), backend="python")
+    with pytest.raises(agi_terms.InputError):
+        agi_terms.simulate(agi_terms.parse_scenario(text), backend="python")
 
 
 def test_a_json_scenario_with_a_character_beyond_the_bmp_reads() -> None:
     """JSON writers escape such characters as surrogate pairs, which libyaml refuses."""
     text = json.dumps({"name": "Launch \U0001f680", "events": []})
     assert "\\ud83d\\ude80" in text
-    assert engine.parse_scenario(text).name == "Launch \U0001f680"
+    assert agi_terms.parse_scenario(text).name == "Launch \U0001f680"
 
 
 def test_half_a_surrogate_pair_is_an_input_error() -> None:
-    with pytest.raises(engine.InputError, match="surrogate"):
-        engine.parse_scenario('{"name": "\\ud83d alone", "events": []}')
+    with pytest.raises(agi_terms.InputError, match="surrogate"):
+        agi_terms.parse_scenario('{"name": "\\ud83d alone", "events": []}')
 
 
 def test_a_backstop_on_the_last_day_of_the_calendar_is_accepted() -> None:
     """Its gate (the day after) would be year 10000: no gate, and the term runs on."""
     text = '{"parameters": {"api_exclusivity_backstop": "9999-12-31"}, "events": [],'
     text += ' "checkpoints": ["2036-12-31"]}'
-    result = engine.simulate(engine.parse_scenario(text), backend="python")
+    result = agi_terms.simulate(agi_terms.parse_scenario(text), backend="python")
     assert result.checkpoints[0].terms["azure_api_exclusivity"] is True

@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import agi_terms
 import pytest
+from agi_terms.interfaces.cli import main
 from click.testing import CliRunner
-
-import engine
-from engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "simulations" / "scenarios").glob("*.yaml"))
@@ -31,7 +30,7 @@ def test_every_scenario_has_a_golden_file_and_back() -> None:
 @pytest.mark.parametrize("backend", ["python", "durable"])
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_library_matches_golden(path: Path, backend: str) -> None:
-    result = engine.simulate(engine.load_scenario(path), backend=backend)
+    result = agi_terms.simulate(agi_terms.load_scenario(path), backend=backend)
     assert result.to_json() == golden(path)
 
 
@@ -44,10 +43,10 @@ def test_command_line_matches_golden(path: Path) -> None:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_checkpoints_list_every_term_of_the_version_in_force(path: Path) -> None:
-    result = engine.simulate(engine.load_scenario(path), backend="python")
+    result = agi_terms.simulate(agi_terms.load_scenario(path), backend="python")
     for checkpoint in result.checkpoints:
         version = result.contract.terms(on=checkpoint.date).version
-        assert list(checkpoint.terms) == list(engine.load_rulebook(version).term_ids)
+        assert list(checkpoint.terms) == list(agi_terms.load_rulebook(version).term_ids)
 
 
 def test_every_scenario_explains_itself() -> None:
@@ -57,7 +56,9 @@ def test_every_scenario_explains_itself() -> None:
 
 
 def test_parameters_list_those_of_every_version_amended_to() -> None:
-    result = engine.simulate(engine.load_scenario(ROOT / "simulations/scenarios/real-history.yaml"))
+    result = agi_terms.simulate(
+        agi_terms.load_scenario(ROOT / "simulations/scenarios/real-history.yaml")
+    )
     names = set(result.to_json()["parameters"])
     for version in ("2025-01", "2025-10", "2026-04"):
-        assert {p.name for p in engine.load_rulebook(version).parameters} <= names, version
+        assert {p.name for p in agi_terms.load_rulebook(version).parameters} <= names, version

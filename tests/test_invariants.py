@@ -14,17 +14,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+import agi_terms
 import jsonschema
 import pytest
+from agi_terms.analysis.scenario import scenario_from_data
+from agi_terms.evaluation.contract import Contract
+from agi_terms.testing import HORIZON, ContractStateMachine, event_sequences, scenarios
 from conftest import BACKENDS, AgreementCache
 from hypothesis import given, note
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule
-
-import engine
-from engine.contract import Contract
-from engine.scenario import scenario_from_data
-from engine.testing import HORIZON, ContractStateMachine, event_sequences, scenarios
 
 T0 = dt.date(2025, 10, 28)
 END_2030 = dt.date(2030, 12, 31)
@@ -68,7 +67,7 @@ CONFIGURATIONS: tuple[Mapping[str, object], ...] = (
 
 
 def replay(
-    start: Mapping[str, bool], steps: tuple[engine.Step, ...], day: dt.date
+    start: Mapping[str, bool], steps: tuple[agi_terms.Step, ...], day: dt.date
 ) -> dict[str, bool]:
     """The start terms with the ``changes`` of every step dated on or before ``day`` applied."""
     terms = dict(start)
@@ -80,14 +79,16 @@ def replay(
     return terms
 
 
-def fed_differently(agreement: engine.Agreement, contract: Contract, split: int) -> list[Contract]:
+def fed_differently(
+    agreement: agi_terms.Agreement, contract: Contract, split: int
+) -> list[Contract]:
     """The same events fed all at once, one by one, and through a JSON snapshot at ``split``."""
     events = list(contract.events)
     clock = contract.state.date
     at_once = agreement.start().apply_all(events).advance_to(clock)
     one_by_one = agreement.start()
     for event in events:
-        one_by_one = one_by_one.apply(engine.events.event_to_json(event))
+        one_by_one = one_by_one.apply(agi_terms.events.event_to_json(event))
     one_by_one = one_by_one.advance_to(clock)
     first = agreement.start().apply_all(events[:split])
     snapshot = json.loads(json.dumps(first.to_json()))
@@ -133,21 +134,21 @@ class InvariantMachine(ContractStateMachine):
         steps = contract.steps
         clock = contract.state.date
         bad: dict[str, Any]
-        expected: type[engine.AgiTermsError]
+        expected: type[agi_terms.AgiTermsError]
         if kind == "before_clock" and clock > T0:
             day = max(T0, clock - dt.timedelta(days=days))
             bad = {"date": day.isoformat(), "type": "azure_purchase", "amount_usd": 1.0}
-            expected = engine.EventOrderError
+            expected = agi_terms.EventOrderError
         elif kind == "before_clock":
-            bad, expected = {"date": "2025-13-01", "type": "agi_declared"}, engine.InputError
+            bad, expected = {"date": "2025-13-01", "type": "agi_declared"}, agi_terms.InputError
         elif kind == "before_start":
             day = T0 - dt.timedelta(days=days)
             bad = {"date": day.isoformat(), "type": "agi_declared"}
-            expected = engine.EventOrderError
+            expected = agi_terms.EventOrderError
         elif kind == "lifecycle":
             agi = contract.state.agi
             trigger = "agi_declared" if agi.live else "panel_verified"
-            bad, expected = {"date": clock.isoformat(), "type": trigger}, engine.LifecycleError
+            bad, expected = {"date": clock.isoformat(), "type": trigger}, agi_terms.LifecycleError
         else:
             bad, expected = (
                 {
@@ -157,7 +158,7 @@ class InvariantMachine(ContractStateMachine):
                     "cloud": "azure",
                     "colour": "blue",
                 },
-                engine.InputError,
+                agi_terms.InputError,
             )
         with pytest.raises(expected):
             contract.apply(bad)
@@ -203,7 +204,7 @@ class InvariantMachine(ContractStateMachine):
         self.checked_steps = len(contract.steps)
         note(f"{len(contract.steps)} steps, phase {contract.phase}")
 
-    def phase_moves_along_the_machine(self, before: str, step: engine.Step) -> None:
+    def phase_moves_along_the_machine(self, before: str, step: agi_terms.Step) -> None:
         if step.decision is not None:
             assert step.phase == before, step
         else:
@@ -215,22 +216,22 @@ class InvariantMachine(ContractStateMachine):
             assert set(phases[phases.index(FINAL) :]) == {FINAL}
             assert self.contract.phase == FINAL
 
-    def nothing_ended_for_good_comes_back(self, step: engine.Step) -> None:
+    def nothing_ended_for_good_comes_back(self, step: agi_terms.Step) -> None:
         """No term that ended at verification or at a calendar gate comes back."""
         for change in step.changes:
             assert not (change.in_force and change.term in self.ended_for_good), (step, change)
         if step.type in ("panel_verified", "calendar"):
             self.ended_for_good.update(c.term for c in step.changes if not c.in_force)
 
-    def decisions_hold(self, step: engine.Step, verified: bool) -> None:
+    def decisions_hold(self, step: agi_terms.Step, verified: bool) -> None:
         """Recorded decisions: no consumer-hardware use; by default no commercial API off Azure."""
         event = step.event
-        if isinstance(event, engine.MsIpUse) and event.asset == "consumer_hardware":
+        if isinstance(event, agi_terms.MsIpUse) and event.asset == "consumer_hardware":
             assert step.decision is not None
             assert not step.decision.allowed, step
         if (
             not self.overrides
-            and isinstance(event, engine.ProductLaunch)
+            and isinstance(event, agi_terms.ProductLaunch)
             and event.kind == "api"
             and event.cloud != "azure"
             and event.customer == "commercial"
@@ -249,7 +250,9 @@ class InvariantMachine(ContractStateMachine):
         assert not use.allowed
         if not self.overrides:
             agi = self.contract.state.agi
-            launch = self.contract.decide(engine.ProductLaunch(date=clock, kind="api", cloud="aws"))
+            launch = self.contract.decide(
+                agi_terms.ProductLaunch(date=clock, kind="api", cloud="aws")
+            )
             if agi.verified_on is None and clock <= END_2032:
                 assert not launch.allowed, clock
 
@@ -290,7 +293,7 @@ def test_simulate_json_matches_the_schema_and_the_replayed_changes(
 ) -> None:
     scenario = scenario_from_data(json.loads(json.dumps(data)))
     agreement = agreements.get(scenario.parameters, backend)
-    result = engine.simulate(scenario, agreement=agreement)
+    result = agi_terms.simulate(scenario, agreement=agreement)
     output = json.loads(json.dumps(result.to_json()))
     jsonschema.validate(output, SCHEMA)
     assert [c["date"] for c in output["checkpoints"]] == data.get("checkpoints", [])
@@ -304,12 +307,14 @@ def test_simulate_json_matches_the_schema_and_the_replayed_changes(
 
 
 @given(sequence=event_sequences(max_size=20), split=st.integers(min_value=0))
-def test_a_snapshot_loads_into_an_equal_contract(sequence: list[engine.Event], split: int) -> None:
-    """``engine.load_contract`` of ``to_json`` (through JSON text) continues like the original."""
+def test_a_snapshot_loads_into_an_equal_contract(
+    sequence: list[agi_terms.Event], split: int
+) -> None:
+    """``agi_terms.load_contract`` of ``to_json`` (through JSON text) continues like the original."""
     agreement = _agreements.get({}, "python")
     cut = split % (len(sequence) + 1)
     original = agreement.start().apply_all(sequence)
     snapshot = json.loads(json.dumps(agreement.start().apply_all(sequence[:cut]).to_json()))
-    resumed = engine.load_contract(snapshot, backend="python").apply_all(sequence[cut:])
+    resumed = agi_terms.load_contract(snapshot, backend="python").apply_all(sequence[cut:])
     assert resumed == original
     assert [s.to_json() for s in resumed.steps] == [s.to_json() for s in original.steps]

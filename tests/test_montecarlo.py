@@ -7,19 +7,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+import agi_terms
 import pytest
-from click.testing import CliRunner
-
-import engine
-from engine.cli import main
-from engine.errors import InputError
-from engine.montecarlo import (
+from agi_terms.analysis.montecarlo import (
     CHUNK_RUNS,
     MonteCarloResult,
     load_assumptions,
     parse_assumptions,
     run_montecarlo,
 )
+from agi_terms.errors import InputError
+from agi_terms.interfaces.cli import main
+from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "simulations" / "assumptions" / "default.yaml"
@@ -232,7 +231,7 @@ def test_hundreds_of_declarations_per_run_are_counted_exactly() -> None:
         events.append({"date": day + dt.timedelta(days=40), "type": "panel_rejected"})
         day += dt.timedelta(days=50)
     params = {"api_exclusivity_backstop": None, "agi_trigger": "declared"}
-    with engine.load_agreement("2025-10", params, backend="python") as agreement:
+    with agi_terms.load_agreement("2025-10", params, backend="python") as agreement:
         contract = agreement.start().apply_all(events)
         for i, sample in enumerate(result.dates):
             expected = contract.terms(on=sample).in_force()["azure_api_exclusivity"]
@@ -387,17 +386,17 @@ def test_the_package_exports_monte_carlo_without_loading_numpy_for_scenarios() -
     import sys
 
     code = (
-        "import sys, engine; loaded = 'numpy' in sys.modules; "
-        "engine.run_montecarlo; print(loaded, 'numpy' in sys.modules)"
+        "import sys, agi_terms; loaded = 'numpy' in sys.modules; "
+        "agi_terms.run_montecarlo; print(loaded, 'numpy' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
-    import engine
+    import agi_terms
 
-    assert engine.MonteCarloResult is MonteCarloResult
-    assert "run_montecarlo" in engine.__all__
+    assert agi_terms.MonteCarloResult is MonteCarloResult
+    assert "run_montecarlo" in agi_terms.__all__
     with pytest.raises(AttributeError):
-        _ = engine.no_such_name  # type: ignore[attr-defined]
+        _ = agi_terms.no_such_name  # type: ignore[attr-defined]
 
 
 def test_under_2025_01_the_boards_declaration_is_final_and_needs_no_panel() -> None:

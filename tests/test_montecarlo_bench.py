@@ -9,8 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
-
-from engine.montecarlo import ChunkTask, Population, load_assumptions
+from agi_terms.analysis.montecarlo import ChunkTask, Population, load_assumptions
 
 ROOT = Path(__file__).resolve().parent.parent
 

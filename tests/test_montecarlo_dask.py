@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from agi_terms.analysis.montecarlo import CHUNK_RUNS, load_assumptions, run_montecarlo
+from agi_terms.interfaces.cli import main
 from click.testing import CliRunner
 from distributed import LocalCluster
-
-from engine.cli import main
-from engine.montecarlo import CHUNK_RUNS, load_assumptions, run_montecarlo
 
 DEFAULT = Path(__file__).resolve().parent.parent / "simulations" / "assumptions" / "default.yaml"
 RUNS = 2 * CHUNK_RUNS + 77

@@ -12,15 +12,14 @@ import itertools
 from typing import Any
 
 import numpy as np
+from agi_terms import available_versions, load_agreement, load_rulebook
+from agi_terms.analysis.montecarlo import ChunkTask, Population, parse_assumptions
+from agi_terms.analysis.montecarlo.histories import NEVER
+from agi_terms.backends.python import PythonBackend
+from agi_terms.backends.vectorised import VectorisedBackend
+from agi_terms.evaluation.contract import Contract
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from engine import available_versions, load_agreement, load_rulebook
-from engine.backends.python import PythonBackend
-from engine.backends.vectorised import VectorisedBackend
-from engine.contract import Contract
-from engine.montecarlo import ChunkTask, Population, parse_assumptions
-from engine.montecarlo.histories import NEVER
 
 START = dt.date(2025, 10, 28)
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -235,7 +234,7 @@ def test_terms_columns_equal_compiled_terms_row_by_row() -> None:
 def test_python_backend_tests_decision_rows_against_every_rule_that_can_hold() -> None:
     # The python backend looks up a decision row's rules by its action type; the answer must equal
     # evaluating every rule of the stage on the row.
-    from engine.conditions import evaluate
+    from agi_terms.conditions import evaluate
 
     with load_agreement("2025-10", backend="python") as agreement:
         compiled = agreement.compiled("2025-10")

@@ -6,15 +6,14 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import agi_terms
 import pytest
+from agi_terms.testing import HORIZON, event_sequences, parameter_overrides
 from conftest import BACKENDS, CI, AgreementCache
 from differential import ACTIONS, T0, check_placement, compare, step_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import Oracle
-
-import engine
-from engine.testing import HORIZON, event_sequences, parameter_overrides
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -28,9 +27,9 @@ def test_engine_agrees_with_the_oracle(
     agreements: AgreementCache,
     backend: str,
     overrides: dict[str, object],
-    sequence: list[engine.Event],
+    sequence: list[agi_terms.Event],
     probes: list[dt.date],
-    actions: list[engine.Event],
+    actions: list[agi_terms.Event],
 ) -> None:
     compare(agreements.get(overrides, backend), overrides, sequence, probes, actions)
 
@@ -40,8 +39,8 @@ def test_engine_agrees_with_the_oracle(
 def test_engine_agrees_with_the_oracle_on_defaults(
     agreements: AgreementCache,
     backend: str,
-    sequence: list[engine.Event],
-    actions: list[engine.Event],
+    sequence: list[agi_terms.Event],
+    actions: list[agi_terms.Event],
 ) -> None:
     compare(agreements.get({}, backend), {}, sequence, [], actions)
 
@@ -76,18 +75,18 @@ def test_the_oracle_notices_a_rule_folder_that_misreads_the_research_ip(tmp_path
     """An agreement on a changed copy of the rules (research IP through 2031) disagrees; the copy
     loads through ``load_agreement(rules=...)``, the hook the mutation run uses."""
     folder = tmp_path / "2025-10"
-    shutil.copytree(Path(engine.rulebook.shipped_rules()) / "2025-10", folder)
+    shutil.copytree(Path(agi_terms.rulebook.shipped_rules()) / "2025-10", folder)
     terms = folder / "terms.yaml"
     text = terms.read_text(encoding="utf-8")
     assert "{$lte: {day: 2030-12-31}}" in text
     terms.write_text(text.replace("{$lte: {day: 2030-12-31}}", "{$lte: {day: 2031-12-31}}"))
-    story = [engine.AzurePurchase(date=dt.date(2031, 6, 1), amount_usd=1.0)]
+    story = [agi_terms.AzurePurchase(date=dt.date(2031, 6, 1), amount_usd=1.0)]
     with (
-        engine.load_agreement(rules=folder, backend="python") as changed,
+        agi_terms.load_agreement(rules=folder, backend="python") as changed,
         pytest.raises(AssertionError),
     ):
         compare(changed, {}, story, [], [])
-    with engine.load_agreement(backend="python") as shipped:
+    with agi_terms.load_agreement(backend="python") as shipped:
         compare(shipped, {}, story, [], [])
 
 

@@ -8,14 +8,14 @@ import sys
 import zipfile
 from pathlib import Path
 
-import engine
-from engine.rulebook import available_versions, shipped_rules
+import agi_terms
+from agi_terms.rulebook import available_versions, shipped_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_rules_load_from_any_working_directory(tmp_path: Path) -> None:
-    code = "import engine; print(engine.load_rulebook('2025-10').version)"
+    code = "import agi_terms; print(agi_terms.load_rulebook('2025-10').version)"
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
@@ -28,8 +28,8 @@ def test_shipped_versions_are_found() -> None:
 
 
 def test_an_installed_package_reads_rules_from_inside_itself() -> None:
-    package = Path(engine.__file__).resolve().parent
-    if package.parent == ROOT:
+    package = Path(agi_terms.__file__).resolve().parent
+    if package.parent.parent == ROOT:
         # Running from a checkout (editable install): the rules are the checkout's rules/ folder.
         assert Path(str(shipped_rules())) == ROOT / "rules"
     else:
@@ -52,5 +52,5 @@ def test_the_wheel_contains_every_rule_file(tmp_path: Path) -> None:
             "terms.yaml",
             "decisions.yaml",
         ):
-            assert f"engine/_rules/{version}/{file}" in names
-    assert "engine/py.typed" in names
+            assert f"agi_terms/_rules/{version}/{file}" in names
+    assert "agi_terms/py.typed" in names

@@ -34,19 +34,19 @@ def test_quick_start_commands_name_shipped_files() -> None:
 
 
 def test_the_readme_embeds_the_current_diagram_of_every_version() -> None:
-    import engine
-    from engine.diagram import mermaid
+    import agi_terms
+    from agi_terms.analysis.diagram import mermaid
 
     text = README.read_text()
-    for version in engine.available_versions():
-        assert f"```mermaid\n{mermaid(engine.load_rulebook(version)).rstrip()}\n```" in text, (
+    for version in agi_terms.available_versions():
+        assert f"```mermaid\n{mermaid(agi_terms.load_rulebook(version)).rstrip()}\n```" in text, (
             version
         )
 
 
 def test_the_readme_shows_the_current_headline_diff() -> None:
-    from engine.diff import diff_versions
-    from engine.render import diff_markdown
+    from agi_terms.analysis.diff import diff_versions
+    from agi_terms.interfaces.cli.render import diff_markdown
 
     shown = diff_markdown(diff_versions("2025-01", "2025-10", backend="python"))
     shown = shown.replace("# 2025-01 → 2025-10\n\n", "", 1).replace("## ", "#### ")

@@ -6,11 +6,11 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import agi_terms
 import pytest
-
-import engine
-from engine.errors import RulebookError
-from engine.rulebook import check_source, load_rulebook, load_rulebook_from
+from agi_terms.errors import RulebookError
+from agi_terms.rulebook import load_rulebook, load_rulebook_from
+from agi_terms.rulebook.citations import check_source
 
 RULES = Path(__file__).resolve().parent.parent / "rules" / "2025-10"
 
@@ -25,7 +25,7 @@ def test_the_shipped_version_loads_with_every_term_of_the_spec() -> None:
         "azure_commitment",
     }  # fmt: skip
     assert rulebook.effective.isoformat() == "2025-10-28"
-    assert set(rulebook.decisions) == set(engine.events.ACTION_TYPES)
+    assert set(rulebook.decisions) == set(agi_terms.events.ACTION_TYPES)
     assert [p.name for p in rulebook.parameters] == [
         "agi_trigger", "api_exclusivity_backstop", "revenue_share_backstop", "compute_cap_lifts_on",
         "compute_threshold_flop", "open_weights_max_level", "azure_commitment_usd",

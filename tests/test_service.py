@@ -1,6 +1,6 @@
 """SPEC §11 end to end: a real ``agi-terms serve`` process on loopback, driven with httpx.
 
-Scenarios replayed over HTTP give what ``engine.simulate`` gives; refusals are 404/409/422 with the
+Scenarios replayed over HTTP give what ``agi_terms.simulate`` gives; refusals are 404/409/422 with the
 error shape and store nothing; a restart (graceful or SIGKILL) keeps every contract; schemathesis
 finds no server error and no response outside the OpenAPI document.
 """
@@ -16,11 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import agi_terms
 import httpx
 import pytest
 from service_server import Server
-
-import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,10 +71,10 @@ def _json_ready(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda d: d.isoformat()))
 
 
-def _scenarios() -> list[tuple[str, engine.Scenario]]:
-    found = [(name, engine.parse_scenario(text, name)) for name, text in SCENARIOS.items()]
+def _scenarios() -> list[tuple[str, agi_terms.Scenario]]:
+    found = [(name, agi_terms.parse_scenario(text, name)) for name, text in SCENARIOS.items()]
     shipped = sorted((ROOT / "simulations" / "scenarios").glob("*.yaml"))
-    found += [(path.name, engine.load_scenario(path)) for path in shipped]
+    found += [(path.name, agi_terms.load_scenario(path)) for path in shipped]
     return found
 
 
@@ -111,15 +110,15 @@ def append(client: httpx.Client, cid: str, events: list[Any], **extra: Any) -> h
 
 @pytest.mark.parametrize(("name", "scenario"), _scenarios(), ids=[n for n, _ in _scenarios()])
 def test_a_scenario_over_http_gives_what_simulate_gives(
-    client: httpx.Client, name: str, scenario: engine.Scenario
+    client: httpx.Client, name: str, scenario: agi_terms.Scenario
 ) -> None:
     cid = create(
         client, {"agreement": scenario.agreement, "parameters": _json_ready(scenario.parameters)}
     )
-    refusal: engine.AgiTermsError | None = None
+    refusal: agi_terms.AgiTermsError | None = None
     try:
-        expected = engine.simulate(scenario, backend="python")
-    except engine.AgiTermsError as exc:
+        expected = agi_terms.simulate(scenario, backend="python")
+    except agi_terms.AgiTermsError as exc:
         refusal = exc
     if refusal is not None:
         # A scenario the engine refuses is refused over HTTP at the same place, storing nothing.
@@ -128,7 +127,9 @@ def test_a_scenario_over_http_gives_what_simulate_gives(
         assert response.json()["error"]["place"] == refusal.place
         assert timeline(client, cid) == []
         return
-    events_only = engine.simulate(scenario.model_copy(update={"checkpoints": []}), backend="python")
+    events_only = agi_terms.simulate(
+        scenario.model_copy(update={"checkpoints": []}), backend="python"
+    )
     steps: list[dict[str, Any]] = []
     version, start, sizes = 0, 0, [1, 2, 3]
     while start < len(scenario.events):
@@ -147,7 +148,7 @@ def test_a_scenario_over_http_gives_what_simulate_gives(
         assert response.json() == checkpoint
     contract = events_only.contract
     for event in scenario.events:
-        if event["type"] in engine.events.ACTION_TYPES:
+        if event["type"] in agi_terms.events.ACTION_TYPES:
             response = client.post(f"/contracts/{cid}/decide", json={"action": _json_ready(event)})
             assert response.status_code == 200
             assert response.json() == contract.decide(event).to_json()
@@ -391,7 +392,7 @@ def _check_restarts(start: Any, db: Path) -> None:
             assert server.stop() == 0
         else:
             server.kill()
-    with engine.open_store(db) as store:
+    with agi_terms.open_store(db) as store:
         assert {c.id: c.version for c in store.contracts()} == {
             cid: len(events) for cid, events in stories.items()
         }
@@ -473,7 +474,7 @@ def test_serve_refuses_a_file_that_is_not_a_store(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     other.write_bytes(b"not a database" * 200)
     result = subprocess.run(
-        [sys.executable, "-m", "engine", "serve", "--db", str(other), "--port", "1"],
+        [sys.executable, "-m", "agi_terms", "serve", "--db", str(other), "--port", "1"],
         capture_output=True,
         text=True,
         timeout=60,

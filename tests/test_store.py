@@ -5,10 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import agi_terms
 import pytest
-
-import engine
-from engine.store import SCHEMA_VERSION, ContractStore, open_store
+from agi_terms.store import SCHEMA_VERSION, ContractStore, open_store
 
 PARAMS = {"api_exclusivity_backstop": None, "revenue_share_backstop": "2030-12-31"}
 
@@ -31,8 +30,8 @@ STORY = [
 
 def replayed(
     events: list[dict[str, object]], parameters: dict[str, object] | None = None
-) -> engine.Contract:
-    with engine.load_agreement("2025-10", parameters, backend="python") as agreement:
+) -> agi_terms.Contract:
+    with agi_terms.load_agreement("2025-10", parameters, backend="python") as agreement:
         return agreement.start().apply_all(events)
 
 
@@ -52,7 +51,7 @@ def test_appended_events_load_as_the_in_memory_replay(store: ContractStore) -> N
     assert [s.to_json() for s in first.steps + second.steps] == [
         s.to_json() for s in expected.steps
     ]
-    assert store.events(cid) == [engine.events.event_to_json(e) for e in expected.events]
+    assert store.events(cid) == [agi_terms.events.event_to_json(e) for e in expected.events]
 
 
 def test_append_returns_only_the_new_steps_including_gates(store: ContractStore) -> None:
@@ -66,7 +65,7 @@ def test_append_returns_only_the_new_steps_including_gates(store: ContractStore)
 def test_a_stale_expected_version_is_a_conflict_and_writes_nothing(store: ContractStore) -> None:
     cid = store.create()
     store.append(cid, STORY[:1])
-    with pytest.raises(engine.VersionConflictError) as caught:
+    with pytest.raises(agi_terms.VersionConflictError) as caught:
         store.append(cid, STORY[1:3], expected_version=0)
     assert (caught.value.expected, caught.value.actual, caught.value.place) == (
         0,
@@ -81,14 +80,14 @@ def test_a_bad_event_in_a_batch_writes_none_of_the_batch(store: ContractStore) -
     cid = store.create()
     store.append(cid, STORY[:2])
     batch = [STORY[2], {**STORY[3], "amount_usd": -5}, STORY[4]]
-    with pytest.raises(engine.InputError) as caught:
+    with pytest.raises(agi_terms.InputError) as caught:
         store.append(cid, batch)
     assert caught.value.place == "[1].amount_usd"
     out_of_order = [STORY[2], {"date": "2026-01-01", "type": "agi_declared"}]
-    with pytest.raises(engine.EventOrderError) as caught_order:
+    with pytest.raises(agi_terms.EventOrderError) as caught_order:
         store.append(cid, out_of_order)
     assert caught_order.value.place == "[1].date"
-    with pytest.raises(engine.LifecycleError):
+    with pytest.raises(agi_terms.LifecycleError):
         store.append(cid, [STORY[2], {"date": "2029-07-01", "type": "panel_verified"}])
     assert store.version(cid) == 2
     assert store.load(cid) == replayed(STORY[:2])
@@ -97,7 +96,7 @@ def test_a_bad_event_in_a_batch_writes_none_of_the_batch(store: ContractStore) -
 def test_a_refused_first_event_does_not_disturb_the_cache(store: ContractStore) -> None:
     cid = store.create()
     store.append(cid, STORY[:3])
-    with pytest.raises(engine.LifecycleError):
+    with pytest.raises(agi_terms.LifecycleError):
         store.append(cid, [{"date": "2029-07-01", "type": "panel_verified"}])
     assert store.append(cid, STORY[3:4]).version == 4
     assert store.load(cid) == replayed(STORY[:4])
@@ -156,30 +155,30 @@ def test_another_writer_is_seen_through_the_cache(tmp_path: Path) -> None:
         assert two.load(cid) == replayed(STORY[:2])
         two.append(cid, STORY[2:4])
         assert one.load(cid) == replayed(STORY[:4])
-        with pytest.raises(engine.VersionConflictError):
+        with pytest.raises(agi_terms.VersionConflictError):
             one.append(cid, STORY[4:5], expected_version=2)
 
 
 def test_unknown_contract_bad_ids_and_bad_agreements_are_typed_errors(store: ContractStore) -> None:
-    with pytest.raises(engine.UnknownContractError):
+    with pytest.raises(agi_terms.UnknownContractError):
         store.load("nope")
-    with pytest.raises(engine.UnknownContractError):
+    with pytest.raises(agi_terms.UnknownContractError):
         store.append("../x", STORY[:1])
     cid = store.create(contract_id="a1")
-    with pytest.raises(engine.ContractExistsError):
+    with pytest.raises(agi_terms.ContractExistsError):
         store.create(contract_id=cid)
-    with pytest.raises(engine.InputError) as bad_id:
+    with pytest.raises(agi_terms.InputError) as bad_id:
         store.create(contract_id="has space")
     assert bad_id.value.place == "id"
-    with pytest.raises(engine.UnknownVersionError):
+    with pytest.raises(agi_terms.UnknownVersionError):
         store.create("1999-01")
-    with pytest.raises(engine.UnknownParameterError) as unknown:
+    with pytest.raises(agi_terms.UnknownParameterError) as unknown:
         store.create("2025-10", {"no_such": 1})
     assert unknown.value.place == "parameters.no_such"
-    with pytest.raises(engine.InputError) as bad_value:
+    with pytest.raises(agi_terms.InputError) as bad_value:
         store.create("2025-10", {"agi_trigger": "maybe"})
     assert bad_value.value.place == "parameters.agi_trigger"
-    with pytest.raises(engine.InputError) as bad_expected:
+    with pytest.raises(agi_terms.InputError) as bad_expected:
         store.append(cid, [], expected_version="0")  # type: ignore[arg-type]
     assert bad_expected.value.place == "expected_version"
     assert store.count() == (1, 0)
@@ -188,7 +187,7 @@ def test_unknown_contract_bad_ids_and_bad_agreements_are_typed_errors(store: Con
 def test_an_empty_append_checks_the_version_and_writes_nothing(store: ContractStore) -> None:
     cid = store.create()
     assert store.append(cid, [], expected_version=0).version == 0
-    with pytest.raises(engine.VersionConflictError):
+    with pytest.raises(agi_terms.VersionConflictError):
         store.append(cid, [], expected_version=1)
 
 
@@ -197,7 +196,7 @@ def test_a_store_of_a_newer_schema_is_refused_clearly(tmp_path: Path) -> None:
     open_store(path).close()
     with sqlite3.connect(path) as con:
         con.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
-    with pytest.raises(engine.StoreError) as caught:
+    with pytest.raises(agi_terms.StoreError) as caught:
         open_store(path)
     assert caught.value.place == "schema_version"
     assert "newer" in caught.value.message
@@ -208,18 +207,18 @@ def test_files_that_are_not_stores_are_refused(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as con:
         con.execute("CREATE TABLE t (x)")
-    with pytest.raises(engine.StoreError, match="not an agi-terms store"):
+    with pytest.raises(agi_terms.StoreError, match="not an agi-terms store"):
         open_store(other)
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"this is not a database at all" * 100)
-    with pytest.raises(engine.StoreError):
+    with pytest.raises(agi_terms.StoreError):
         open_store(garbage)
 
 
 def test_a_closed_store_refuses_use(tmp_path: Path) -> None:
     store = open_store(tmp_path / "s.db")
     store.close()
-    with pytest.raises(engine.StoreError, match="closed"):
+    with pytest.raises(agi_terms.StoreError, match="closed"):
         store.create()
 
 

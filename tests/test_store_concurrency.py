@@ -14,11 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import agi_terms
 import pytest
 import store_workers as workers
-
-import engine
-from engine.store import ContractStore, open_store
+from agi_terms.store import ContractStore, open_store
 
 THREADS = 8
 PROCESSES = 4
@@ -26,8 +25,8 @@ ROUNDS = 25
 BATCH = 3
 
 
-def replay(events: list[dict[str, Any]]) -> engine.Contract:
-    with engine.load_agreement(backend="python") as agreement:
+def replay(events: list[dict[str, Any]]) -> agi_terms.Contract:
+    with agi_terms.load_agreement(backend="python") as agreement:
         return agreement.start().apply_all(events)
 
 
@@ -126,7 +125,7 @@ def test_threads_on_their_own_contracts_with_and_without_expected_versions(path:
     with open_store(path, cache_size=0) as reopened:
         for w, cid in enumerate(ids):
             assert reopened.events(cid) == [
-                engine.events.event_to_json(engine.parse_event(e))
+                agi_terms.events.event_to_json(agi_terms.parse_event(e))
                 for e in workers.own_story(w, length)
             ]
             assert reopened.load(cid) == replay(workers.own_story(w, length))

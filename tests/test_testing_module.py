@@ -1,4 +1,4 @@
-"""``engine.testing``: strategies give what they promise, arguments are checked, the README example runs."""
+"""``agi_terms.testing``: strategies give what they promise, arguments are checked, the README example runs."""
 
 from __future__ import annotations
 
@@ -9,16 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import agi_terms
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
-
-import engine
-from engine.events import EVENT_TYPES
-from engine.rulebook import available_versions
-from engine.scenario import scenario_from_data
-from engine.testing import (
+from agi_terms.analysis.scenario import scenario_from_data
+from agi_terms.events import EVENT_TYPES
+from agi_terms.rulebook import available_versions
+from agi_terms.testing import (
     HORIZON,
     ContractStateMachine,
     event_sequences,
@@ -27,9 +23,12 @@ from engine.testing import (
     scenarios,
     strategy_for_type,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 ROOT = Path(__file__).resolve().parent.parent
-AGREEMENT = engine.load_agreement("2025-10", backend="python")
+AGREEMENT = agi_terms.load_agreement("2025-10", backend="python")
 T0 = dt.date(2025, 10, 28)
 GATE_DAYS = {dt.date(2030, 12, 31), dt.date(2031, 1, 1), dt.date(2032, 12, 31), dt.date(2033, 1, 1)}
 
@@ -40,15 +39,15 @@ GATE_DAYS = {dt.date(2030, 12, 31), dt.date(2031, 1, 1), dt.date(2032, 12, 31), 
 def test_from_type_gives_valid_events_of_every_type(cls: type, data: st.DataObject) -> None:
     event = data.draw(st.from_type(cls))
     assert type(event) is cls
-    assert engine.parse_event(engine.events.event_to_json(event)) == event
+    assert agi_terms.parse_event(agi_terms.events.event_to_json(event)) == event
     assert T0 <= event.date <= HORIZON
 
 
 def test_the_types_are_registered_through_the_entry_point() -> None:
     code = (
         "from hypothesis import strategies as st\n"
-        "import engine\n"
-        "print(type(st.from_type(engine.MsIpUse).example()).__name__)\n"
+        "import agi_terms\n"
+        "print(type(st.from_type(agi_terms.MsIpUse).example()).__name__)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
@@ -57,12 +56,12 @@ def test_the_types_are_registered_through_the_entry_point() -> None:
 
 
 @given(events())
-def test_events_are_valid_on_their_own(event: engine.Event) -> None:
-    assert engine.parse_event(engine.events.event_to_json(event)) == event
+def test_events_are_valid_on_their_own(event: agi_terms.Event) -> None:
+    assert agi_terms.parse_event(agi_terms.events.event_to_json(event)) == event
 
 
 @given(event_sequences())
-def test_sequences_are_accepted_in_order(sequence: list[engine.Event]) -> None:
+def test_sequences_are_accepted_in_order(sequence: list[agi_terms.Event]) -> None:
     contract = AGREEMENT.start().apply_all(sequence)
     assert len(contract.events) == len(sequence)
     assert [e.date for e in sequence] == sorted(e.date for e in sequence)
@@ -74,11 +73,11 @@ def test_sequences_are_accepted_in_order(sequence: list[engine.Event]) -> None:
 def test_every_version_gets_sequences_and_scenarios_it_accepts(
     version: str, data: st.DataObject
 ) -> None:
-    with engine.load_agreement(version, backend="python") as agreement:
+    with agi_terms.load_agreement(version, backend="python") as agreement:
         sequence = data.draw(event_sequences(version, max_size=15), label="sequence")
         assert len(agreement.start().apply_all(sequence).events) == len(sequence)
     scenario = data.draw(scenarios(version), label="scenario")
-    result = engine.simulate(engine.parse_scenario(json.dumps(scenario)), backend="python")
+    result = agi_terms.simulate(agi_terms.parse_scenario(json.dumps(scenario)), backend="python")
     assert result.agreement == version
 
 
@@ -92,7 +91,7 @@ Test2025_01Machine.settings = settings(max_examples=15, stateful_step_count=15)
 
 
 @given(event_sequences(min_size=3, max_size=3))
-def test_sequences_respect_their_size(sequence: list[engine.Event]) -> None:
+def test_sequences_respect_their_size(sequence: list[agi_terms.Event]) -> None:
     assert len(sequence) == 3
 
 
@@ -102,28 +101,28 @@ def test_sequences_reach_the_gate_days_and_every_event_type() -> None:
 
     @settings(max_examples=200, database=None)
     @given(event_sequences())
-    def collect(sequence: list[engine.Event]) -> None:
+    def collect(sequence: list[agi_terms.Event]) -> None:
         seen_days.update(e.date for e in sequence)
         seen_types.update(e.type for e in sequence)
 
     collect()
     assert seen_days >= GATE_DAYS
     assert seen_types >= {
-        "agi_declared", "panel_verified", "panel_rejected", *engine.events.ACTION_TYPES
+        "agi_declared", "panel_verified", "panel_rejected", *agi_terms.events.ACTION_TYPES
     }  # fmt: skip
 
 
 @given(parameter_overrides())
 def test_parameter_overrides_load(overrides: dict[str, object]) -> None:
     assert set(AGREEMENT.parameters) >= set(overrides)
-    with engine.load_agreement("2025-10", overrides, backend="python") as agreement:
+    with agi_terms.load_agreement("2025-10", overrides, backend="python") as agreement:
         assert set(agreement.parameters) == set(AGREEMENT.parameters)
 
 
 @given(scenarios())
 def test_scenarios_are_accepted_by_simulate(data: dict[str, object]) -> None:
     text = json.dumps(data)
-    result = engine.simulate(engine.parse_scenario(text), backend="python")
+    result = agi_terms.simulate(agi_terms.parse_scenario(text), backend="python")
     assert len(result.checkpoints) == len(data.get("checkpoints", []))  # type: ignore[arg-type]
     assert scenario_from_data(json.loads(text)).events == data["events"]
 
@@ -168,11 +167,11 @@ def test_the_state_machine_uses_its_backend_and_keeps_the_previous_contract() ->
     machine = _Counting()
     machine.start_contract()
     assert machine.agreement.backend == "durable"
-    machine.declare(engine.testing.Gap(30))
+    machine.declare(agi_terms.testing.Gap(30))
     assert machine.contract.phase == "panel_review"
     assert machine.previous.phase == "pre_agi"
     assert machine.last_event is not None
-    machine.advance(engine.testing.On(dt.date(2033, 1, 1)))
+    machine.advance(agi_terms.testing.On(dt.date(2033, 1, 1)))
     assert machine.contract.phase == "post_2032"
     assert machine.last_event is None
     machine.teardown()

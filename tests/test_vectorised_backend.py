@@ -10,11 +10,10 @@ import dataclasses
 import json
 from pathlib import Path
 
+import agi_terms
 import pytest
-
-import engine
-from engine.agreement import Agreement, CompiledVersion
-from engine.backends.vectorised import VectorisedBackend
+from agi_terms.backends.vectorised import VectorisedBackend
+from agi_terms.evaluation.agreement import Agreement, CompiledVersion
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "simulations" / "scenarios").glob("*.yaml"))
@@ -34,8 +33,8 @@ class VectorisedAgreement(Agreement):
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_vectorised_backend_matches_golden(path: Path) -> None:
-    scenario = engine.load_scenario(path)
+    scenario = agi_terms.load_scenario(path)
     agreement = VectorisedAgreement(scenario.agreement, scenario.parameters, backend="python")
     assert isinstance(agreement.compiled(agreement.version).backend, VectorisedBackend)
-    result = engine.simulate(scenario, agreement=agreement)
+    result = agi_terms.simulate(scenario, agreement=agreement)
     assert result.to_json() == json.loads((GOLDEN / f"{path.stem}.json").read_text())

@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import agi_terms
 import pytest
+from agi_terms.analysis.check import check_rulebook
+from agi_terms.analysis.diff import diff_versions
+from agi_terms.interfaces.cli import main
+from agi_terms.rulebook import load_rulebook_from
 from click.testing import CliRunner
-
-import engine
-from engine.check import check_rulebook
-from engine.cli import main
-from engine.diff import diff_versions
-from engine.rulebook import load_rulebook_from
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "simulations" / "scenarios"
@@ -30,8 +29,8 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def verified_2027() -> Iterator[engine.Contract]:
-    with engine.load_agreement(backend="python") as agreement:
+def verified_2027() -> Iterator[agi_terms.Contract]:
+    with agi_terms.load_agreement(backend="python") as agreement:
         yield agreement.start().apply_all(
             [
                 {"date": "2027-01-01", "type": "agi_declared"},
@@ -42,7 +41,7 @@ def verified_2027() -> Iterator[engine.Contract]:
 
 @pytest.mark.parametrize("version", ["2025-01", "2025-10", "2026-04"])
 def test_every_term_is_explained_consistently_with_its_status(version: str) -> None:
-    with engine.load_agreement(version, backend="python") as agreement:
+    with agi_terms.load_agreement(version, backend="python") as agreement:
         contract = agreement.start()
         for day in ("2026-06-01", "2031-06-01", "2033-06-01"):
             report = contract.terms(on=day)
@@ -62,7 +61,7 @@ def test_every_term_is_explained_consistently_with_its_status(version: str) -> N
 
 
 def test_why_not_names_the_first_failing_condition_and_the_actual_value(
-    verified_2027: engine.Contract,
+    verified_2027: agi_terms.Contract,
 ) -> None:
     explanation = verified_2027.explain("2031-06-01", term="ms_research_ip")
     assert not explanation.outcome
@@ -81,7 +80,7 @@ def test_why_not_names_the_first_failing_condition_and_the_actual_value(
 
 
 def test_a_term_out_of_force_without_an_end_rule_lists_its_grant_rules() -> None:
-    with engine.load_agreement(backend="python") as agreement:
+    with agi_terms.load_agreement(backend="python") as agreement:
         explanation = agreement.start().explain("2031-06-01", term="ms_research_ip")
     assert explanation.summary.startswith("ms_research_ip is not in force: no grant rule holds")
     (grant,) = explanation.not_holding
@@ -102,7 +101,7 @@ ACTIONS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("day", ["2026-03-01", "2027-03-01", "2033-03-01"])
 @pytest.mark.parametrize("action", ACTIONS, ids=[a["type"] for a in ACTIONS])
 def test_every_action_kind_is_explained_as_decided(
-    verified_2027: engine.Contract, action: dict[str, Any], day: str
+    verified_2027: agi_terms.Contract, action: dict[str, Any], day: str
 ) -> None:
     event = {"date": day, **action}
     decision = verified_2027.decide(event)
@@ -115,12 +114,12 @@ def test_every_action_kind_is_explained_as_decided(
         assert rule.failed is not None
 
 
-def test_explanations_round_trip_through_json(verified_2027: engine.Contract) -> None:
+def test_explanations_round_trip_through_json(verified_2027: agi_terms.Contract) -> None:
     explanation = verified_2027.explain("2027-06-01", term="revenue_share", detail="full")
     data = json.loads(json.dumps(explanation.to_json()))
     assert list(data) == ["date", "version", "phase", "kind", "subject", "outcome", "summary",
                           "obligations", "decided_by", "not_holding", "other_rules", "facts"]  # fmt: skip
-    assert engine.explain.Explanation.model_validate(data) == explanation
+    assert agi_terms.evaluation.explain.Explanation.model_validate(data) == explanation
 
 
 def test_explain_command_text_and_json() -> None:
@@ -164,9 +163,9 @@ def test_explain_command_refuses_bad_requests(args: list[str], words: str) -> No
 # ---------------------------------------------------------------- rulebook checks
 
 
-@pytest.mark.parametrize("version", engine.available_versions())
+@pytest.mark.parametrize("version", agi_terms.available_versions())
 def test_shipped_versions_pass_the_check(version: str) -> None:
-    assert check_rulebook(engine.load_rulebook(version)) == []
+    assert check_rulebook(agi_terms.load_rulebook(version)) == []
     code, out, _ = cli("check", version)
     assert code == 0
     assert "ok" in out
@@ -277,12 +276,12 @@ def test_diff_with_a_scenario_shows_where_the_timelines_part() -> None:
 # ---------------------------------------------------------------- diagrams and reference
 
 
-@pytest.mark.parametrize("version", engine.available_versions())
+@pytest.mark.parametrize("version", agi_terms.available_versions())
 def test_diagram_is_mermaid_with_every_phase(version: str) -> None:
     code, out, _ = cli("diagram", version)
     assert code == 0
     assert "stateDiagram-v2" in out
-    for phase in engine.load_rulebook(version).lifecycle.phase_ids:
+    for phase in agi_terms.load_rulebook(version).lifecycle.phase_ids:
         assert f'state "{phase}" as {phase}' in out
     assert "[*] --> pre_agi" in out
 
@@ -291,7 +290,7 @@ def test_terms_and_parameters_commands_list_everything_with_sources() -> None:
     code, out, _ = cli("terms", "2026-04", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert [t["term"] for t in data["terms"]] == list(engine.load_rulebook("2026-04").term_ids)
+    assert [t["term"] for t in data["terms"]] == list(agi_terms.load_rulebook("2026-04").term_ids)
     assert all(t["source"] for t in data["terms"])
     code, out, _ = cli("parameters", "2026-04", "--format", "json")
     cap = next(p for p in json.loads(out)["parameters"] if p["name"] == "revenue_share_cap_usd")
@@ -303,14 +302,14 @@ def test_terms_and_parameters_commands_list_everything_with_sources() -> None:
 
 
 def test_a_term_the_version_lacks_is_explained_as_not_in_force() -> None:
-    with engine.load_agreement("2025-01", backend="python") as agreement:
+    with agi_terms.load_agreement("2025-01", backend="python") as agreement:
         explanation = agreement.start().explain("2026-01-01", term="ms_compute_cap")
     assert explanation.outcome is False
     assert "agreement 2025-01 has no such term" in explanation.summary
 
 
 def test_a_second_board_declaration_is_refused_as_final() -> None:
-    with engine.load_agreement("2025-01", backend="python") as agreement:
+    with agi_terms.load_agreement("2025-01", backend="python") as agreement:
         contract = agreement.start().apply({"date": "2025-07-01", "type": "agi_declared"})
-        with pytest.raises(engine.LifecycleError, match="the board's declaration is final"):
+        with pytest.raises(agi_terms.LifecycleError, match="the board's declaration is final"):
             contract.apply({"date": "2025-08-01", "type": "agi_declared"})

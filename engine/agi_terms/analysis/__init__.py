@@ -1,0 +1,1 @@
+"""Analysis over the rules: scenarios, check, diff, diagrams and Monte Carlo."""

@@ -1,0 +1,227 @@
+"""Rulebook checks: what ``agi-terms check`` verifies beyond what loading refuses.
+
+- every rule and parameter cites a source;
+- every phase is reachable from the initial phase;
+- every action is decided (some allow or deny rule holds) for every combination of facts;
+- no two rules decide the same action in opposite ways (an allow and a deny both holding) for the
+  same facts.
+
+The fact space is finite once every number is reduced to its position around the constants the rules
+compare it with: the checks enumerate phases × calendar gates × AGI situations × action fields, for
+every combination of the version's choice and true/false parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from agi_terms.backends.python import PythonBackend
+from agi_terms.conditions import comparisons
+from agi_terms.facts import ACTION_FACTS, FactRow, FactSpec, RuleValue
+from agi_terms.rulebook import Rulebook
+from agi_terms.rulebook.citations import check_source
+from agi_terms.rulebook.program import Program, compile_program
+
+# (pending, live, declared_ever, verified): no declaration, pending, verified, rejected before.
+_AGI_SITUATIONS = ((False, False, False, False), (True, True, True, False),
+                   (False, True, True, True), (False, False, True, False))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One defect: its kind, a message naming rules and facts, and where to look."""
+
+    kind: str
+    message: str
+    place: str = ""
+
+    def line(self) -> str:
+        return f"{self.kind}: {self.place + ': ' if self.place else ''}{self.message}"
+
+
+def check_rulebook(rulebook: Rulebook, *, limit: int = 20) -> list[Finding]:
+    """Every defect found (at most ``limit`` per kind of check)."""
+    findings = [*_citations(rulebook), *_reachability(rulebook)]
+    for parameters in _parameter_variants(rulebook):
+        program = compile_program(rulebook, parameters)
+        found = _decisions(program, parameters, limit)
+        findings.extend(f for f in found if f not in findings)
+        if len(findings) >= limit:
+            break
+    return findings
+
+
+def _citations(rulebook: Rulebook) -> Iterator[Finding]:
+    cited = [*((r.id, r.source) for r in rulebook.rules),
+             *((p.name, p.source) for p in rulebook.parameters),
+             *((t.id, t.source) for t in rulebook.terms)]  # fmt: skip
+    for name, source in cited:
+        try:
+            check_source(source)
+        except ValueError as exc:
+            yield Finding("uncited", str(exc), name)
+
+
+def reachable_phases(rulebook: Rulebook) -> set[str]:
+    """The phases some sequence of events and calendar gates leads to (conditions aside)."""
+    lifecycle = rulebook.lifecycle
+    seen = {lifecycle.initial}
+    frontier = [lifecycle.initial]
+    while frontier:
+        phase = frontier.pop()
+        for t in lifecycle.transitions:
+            if phase in t.sources and t.dest not in seen:
+                seen.add(t.dest)
+                frontier.append(t.dest)
+    return seen
+
+
+def _reachability(rulebook: Rulebook) -> Iterator[Finding]:
+    reachable = reachable_phases(rulebook)
+    for phase in rulebook.lifecycle.phase_ids:
+        if phase not in reachable:
+            yield Finding(
+                "unreachable",
+                f"phase {phase} cannot be reached from {rulebook.lifecycle.initial}",
+                "lifecycle",
+            )
+
+
+def _parameter_variants(rulebook: Rulebook) -> Iterator[dict[str, object]]:
+    """Every combination of the choice and true/false parameters, the others at their defaults."""
+    names = [p.name for p in rulebook.parameters if p.type in ("choice", "bool")]
+    options = [
+        list(p.choices) if p.type == "choice" else [False, True]
+        for p in rulebook.parameters
+        if p.type in ("choice", "bool")
+    ]
+    for values in itertools.product(*options):
+        yield {**rulebook.defaults(), **dict(zip(names, values, strict=True))}
+
+
+def _number_points(program: Program, field: str) -> list[float]:
+    """Values of a number fact on every side of every constant the rules compare it with."""
+    constants = {
+        float(c.value)
+        for r in program.rules
+        for c in comparisons(r.condition)
+        if c.field == field and isinstance(c.value, int | float) and not isinstance(c.value, bool)
+    }
+    points = {1.0}
+    for c in constants:
+        points.update({math.nextafter(c, -math.inf), c, math.nextafter(c, math.inf)})
+    return sorted(p for p in points if p > 0) or [1.0]
+
+
+def _values(spec: FactSpec, program: Program) -> list[RuleValue]:
+    if spec.type == "bool":
+        return [False, True]
+    if spec.type == "choice":
+        return list(spec.choices)
+    if spec.type == "level":
+        return [0, 1, 2, 3]
+    return list(_number_points(program, spec.name))
+
+
+def _state_rows(program: Program) -> Iterator[FactRow]:
+    start = program.rulebook.effective.toordinal()
+    days = {start}
+    for gate in program.gates:
+        days.update({gate.toordinal() - 1, gate.toordinal()})
+    days.add(max(days) + 366)
+    purchased = [*_number_points(program, "azure_purchased_usd"), 0.0]
+    for day, phase, agi, bought in itertools.product(
+        sorted(days), program.rulebook.lifecycle.phase_ids, _AGI_SITUATIONS, sorted(set(purchased))
+    ):
+        pending, live, declared, verified = agi
+        yield {
+            "day": day, "phase": phase, "verified": verified, "declaration_pending": pending,
+            "declaration_live": live, "declared_ever": declared, "azure_purchased_usd": bought,
+        }  # fmt: skip
+
+
+def _decisions(program: Program, parameters: Mapping[str, object], limit: int) -> list[Finding]:
+    backend = PythonBackend(program)
+    rules = program.rules
+    found: list[Finding] = []
+    seen: set[tuple[str, ...]] = set()
+    variant = ", ".join(f"{k}={v}" for k, v in parameters.items() if isinstance(v, str | bool))
+    grants = {t: {r.index for r in program.rules_of_term(t) if r.rule.effect == "grant"}
+              for t in program.rulebook.term_ids}  # fmt: skip
+    ends = {t: {r.index for r in program.rules_of_term(t) if r.rule.effect == "end"}
+            for t in program.rulebook.term_ids}  # fmt: skip
+    # Decisions see only some facts: states that agree on those decide every action alike.
+    relevant = sorted(
+        {c.field for r in rules if r.rule.kind == "action" for c in comparisons(r.condition)}
+        - {"action"}
+    )
+    decided_states: set[tuple[object, ...]] = set()
+    for state in _state_rows(program):
+        row = dict(state)
+        for stage, term_ids in enumerate(program.term_stages):
+            matched = set(backend.match(stage, [row])[0])
+            for t in term_ids:
+                row[t] = bool(grants[t] & matched) and not (ends[t] & matched)
+        projection = tuple(row.get(f) for f in relevant)
+        if projection in decided_states:
+            continue
+        decided_states.add(projection)
+        for action, specs in ACTION_FACTS.items():
+            for values in itertools.product(*(_values(s, program) for s in specs)):
+                action_row: FactRow = {
+                    **row,
+                    "action": action,
+                    **dict(zip((s.name for s in specs), values, strict=True)),
+                }
+                held = backend.match(program.decision_stage, [action_row])[0]
+                allow = [rules[i].id for i in held if rules[i].rule.effect == "allow"]
+                deny = [rules[i].id for i in held if rules[i].rule.effect == "deny"]
+                key: tuple[str, ...]
+                if not allow and not deny:
+                    key = ("undecided", action)
+                    message = f"no rule decides {action} for {_facts(action_row, program)}"
+                elif allow and deny:
+                    key = ("conflict", action, *allow, *deny)
+                    message = (
+                        f"{', '.join(allow)} (allow) and {', '.join(deny)} (deny) both hold for"
+                        f" {_facts(action_row, program)}"
+                    )
+                else:
+                    continue
+                if key in seen:
+                    continue
+                seen.add(key)
+                found.append(
+                    Finding(key[0], f"{message} [parameters: {variant}]", f"action {action}")
+                )
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def _facts(row: FactRow, program: Program) -> str:
+    shown = []
+    for name, value in row.items():
+        spec = program.facts.get(name)
+        if spec is not None and spec.type == "date" and isinstance(value, int):
+            shown.append(f"{name}={dt.date.fromordinal(value).isoformat()}")
+        elif isinstance(value, float):
+            shown.append(f"{name}={value:g}")
+        else:
+            shown.append(f"{name}={value}")
+    return ", ".join(shown)
+
+
+def summarise(rulebook: Rulebook, findings: Sequence[Finding]) -> str:
+    """One line for a clean rulebook, or one line per finding."""
+    if not findings:
+        return (
+            f"{rulebook.location or rulebook.version}: ok — {len(rulebook.rules)} rules and"
+            f" {len(rulebook.parameters)} parameters cited, {len(reachable_phases(rulebook))}"
+            f" phases reachable, every action decided without conflict"
+        )
+    return "\n".join(f.line() for f in findings)

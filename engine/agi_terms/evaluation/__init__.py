@@ -1,0 +1,1 @@
+"""Evaluation: one evaluator of terms and decisions, agreements, contracts and their explanations."""

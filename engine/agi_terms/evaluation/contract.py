@@ -1,0 +1,477 @@
+"""Contracts: one instance of an agreement with its own clock and history. Values, not objects.
+
+``contract.apply(event)`` returns a new contract (the old one is unchanged, and a refused event changes
+nothing); ``terms(on=...)`` and ``decide(action)`` answer questions; ``to_json`` / ``load_contract``
+round-trip it. The timeline (``steps``) records every event and every calendar gate reached.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from agi_terms.errors import AgiTermsError, EventOrderError, InputError, LifecycleError
+from agi_terms.evaluation.explain import DETAILS, Detail, Explanation, explain_action, explain_term
+from agi_terms.evaluation.results import Change, Decision, Step, TermsReport
+from agi_terms.events import (
+    AGI_TYPES,
+    Amendment,
+    AzurePurchase,
+    Event,
+    event_to_json,
+    parse_calendar_date,
+    parse_event,
+)
+from agi_terms.facts import AgiHistory, FactRow, action_row, state_row
+from agi_terms.rulebook import available_versions, load_rulebook
+
+if TYPE_CHECKING:
+    from agi_terms.evaluation.agreement import Agreement, CompiledVersion
+
+CONTRACT_FORMAT = "agi-terms/contract@1"
+
+
+@dataclass(frozen=True)
+class ContractState:
+    """The contract's state after a step: the clock, version, phase, AGI history and purchases."""
+
+    date: dt.date
+    version: str
+    phase: str
+    agi: AgiHistory = field(default_factory=AgiHistory)
+    azure_purchased_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Contract:
+    """An agreement instance: its state, the events applied and the timeline they made."""
+
+    agreement: Agreement
+    state: ContractState
+    events: tuple[Event, ...] = ()
+    steps: tuple[Step, ...] = ()
+    history: tuple[ContractState, ...] = ()
+    """The state after each step (parallel to ``steps``)."""
+    start_terms: Mapping[str, bool] = field(default_factory=dict)
+    """The terms on the start date, which the first step's changes are measured against."""
+    current_terms: Mapping[str, bool] = field(default_factory=dict)
+    """The terms after the last step."""
+    step_dates: tuple[dt.date, ...] = ()
+    """The date of each step (parallel to ``steps``), for finding the state on a date."""
+
+    # ------------------------------------------------------------ construction
+
+    @classmethod
+    def started(cls, agreement: Agreement) -> Contract:
+        """A new contract on the agreement's effective date in its initial phase."""
+        rulebook = agreement.rulebook
+        state = ContractState(rulebook.effective, rulebook.version, rulebook.lifecycle.initial)
+        terms = _evaluate(agreement.compiled(state.version), state, state.date)[0]
+        return cls(agreement, state, start_terms=terms, current_terms=terms)
+
+    @property
+    def start_date(self) -> dt.date:
+        return self.agreement.start_date
+
+    @property
+    def phase(self) -> str:
+        return self.state.phase
+
+    @property
+    def version(self) -> str:
+        """The agreement version in force after the last step."""
+        return self.state.version
+
+    # ------------------------------------------------------------ events
+
+    def apply(self, event: Event | Mapping[str, Any]) -> Contract:
+        """The contract after ``event`` (gates reached on the way are recorded first).
+
+        Raises ``InputError`` (bad event), ``EventOrderError`` (dated before the previous event or
+        the start) or ``LifecycleError`` (not allowed in the current phase); ``self`` is unchanged.
+        """
+        timeline = _Timeline(self)
+        timeline.apply(parse_event(event))
+        return timeline.contract()
+
+    def apply_all(self, events: Iterable[Event | Mapping[str, Any]]) -> Contract:
+        """The contract after every event in order; on a bad event nothing is applied.
+
+        An error's place is prefixed with the event's index (``[3].cloud``).
+        """
+        timeline = _Timeline(self)
+        for index, event in enumerate(events):
+            try:
+                timeline.apply(parse_event(event))
+            except AgiTermsError as exc:
+                raise exc.at(f"[{index}]") from None
+        return timeline.contract()
+
+    def advance_to(self, day: dt.date | str) -> Contract:
+        """The contract with every calendar gate up to ``day`` recorded in its timeline."""
+        target = _date_arg(day)
+        timeline = _Timeline(self)
+        timeline.check_date(target)
+        timeline.advance(target)
+        return timeline.contract()
+
+    # ------------------------------------------------------------ questions
+
+    def state_on(self, day: dt.date | str) -> ContractState:
+        """The state on ``day``: after every event and gate dated on or before it."""
+        target = _date_arg(day)
+        state = self._state_at(target)
+        return state if state.date == target else replace(state, date=target)
+
+    def _state_at(self, target: dt.date) -> ContractState:
+        """The state on ``target`` with its phase, but dated by its last step (a cheaper copy)."""
+        if target < self.start_date:
+            raise InputError(
+                f"{target.isoformat()} is before the agreement's start date"
+                f" {self.start_date.isoformat()}",
+                place="date",
+            )
+        index = bisect.bisect_right(self.step_dates, target)
+        state = self.history[index - 1] if index else self._initial_state()
+        compiled = self.agreement.compiled(state.version)
+        phase = state.phase
+        for gate in compiled.gates_between(state.date, target):
+            for cal in compiled.rulebook.lifecycle.calendar:
+                if cal.date == gate:
+                    phase = compiled.machine.calendar_trigger(phase, cal.trigger, state.agi)
+        return state if phase == state.phase else replace(state, phase=phase)
+
+    def _initial_state(self) -> ContractState:
+        rulebook = self.agreement.rulebook
+        return ContractState(rulebook.effective, rulebook.version, rulebook.lifecycle.initial)
+
+    def terms(self, on: dt.date | str | None = None) -> TermsReport:
+        """Every term of the version in force on ``on`` (default: the contract's clock), with reasons."""
+        day = self.state.date if on is None else _date_arg(on)
+        state = self.state_on(day)
+        compiled = self.agreement.compiled(state.version)
+        in_force, held = _evaluate(compiled, state, day)
+        return TermsReport(
+            date=day,
+            version=state.version,
+            phase=state.phase,
+            terms={t: compiled.term_status(t, v, held[t]) for t, v in in_force.items()},
+        )
+
+    def decide(self, action: Event | Mapping[str, Any]) -> Decision:
+        """Decide an action event on its date without recording it (the contract is unchanged).
+
+        The action is decided on the state on its date given the events recorded so far.
+        """
+        parsed = parse_event(action)
+        if parsed.type in AGI_TYPES or isinstance(parsed, Amendment):
+            raise InputError(
+                f"{parsed.type} is a lifecycle event, not an action to decide", place="type"
+            )
+        state = self._state_at(parsed.date)
+        return _decide(self.agreement.compiled(state.version), state, parsed)
+
+    # ------------------------------------------------------------ explanations
+
+    def explain(
+        self,
+        on: dt.date | str | None = None,
+        *,
+        term: str | None = None,
+        action: Event | Mapping[str, Any] | None = None,
+        detail: Detail = "summary",
+    ) -> Explanation:
+        """Why ``term`` is (not) in force on ``on``, or why ``action`` is (not) allowed on its date.
+
+        Give exactly one of ``term`` and ``action``; ``detail`` is ``summary`` or ``full``.
+        """
+        if (term is None) == (action is None):
+            raise InputError("explain takes exactly one of term and action")
+        if detail not in DETAILS:
+            raise InputError(
+                f"detail is one of {', '.join(DETAILS)}, got {detail!r}", place="detail"
+            )
+        if action is not None:
+            parsed = parse_event(action)
+            if parsed.type in AGI_TYPES or isinstance(parsed, Amendment):
+                raise InputError(f"{parsed.type} is a lifecycle event, not an action", place="type")
+            return self._explain_action(self.state_on(parsed.date), parsed, detail)
+        day = self.state.date if on is None else _date_arg(on)
+        state = self.state_on(day)
+        compiled = self.agreement.compiled(state.version)
+        assert term is not None
+        if term not in compiled.rulebook.term_ids and any(
+            term in load_rulebook(v).term_ids for v in available_versions()
+        ):
+            # A term the version in force lacks counts as not in force (SPEC §9).
+            return Explanation(
+                date=day.isoformat(), version=state.version, phase=state.phase, kind="term",
+                subject=term, outcome=False,
+                summary=f"{term} is not in force: agreement {state.version} has no such term",
+            )  # fmt: skip
+        if term not in compiled.rulebook.term_ids:
+            known = ", ".join(compiled.rulebook.term_ids)
+            raise InputError(
+                f"{term!r} is not a term of agreement {state.version}; terms: {known}", place="term"
+            )
+        row = _row(state, day)
+        compiled.terms(row)
+        return explain_term(compiled.rulebook, compiled.parameters, row, term, date=day,
+                            phase=state.phase, detail=detail)  # fmt: skip
+
+    def explain_step(self, index: int, detail: Detail = "summary") -> tuple[Explanation, ...]:
+        """Why step ``index`` (0-based) came out as it did: its decision, or each term it changed."""
+        if not 0 <= index < len(self.steps):
+            raise InputError(
+                f"there is no step {index}; the timeline has {len(self.steps)} steps (0-based)",
+                place="step",
+            )
+        step = self.steps[index]
+        if step.decision is not None and step.event is not None:
+            before = self.history[index - 1] if index else self._initial_state()
+            return (self._explain_action(replace(before, date=step.date), step.event, detail),)
+        return tuple(
+            self.explain(step.date, term=change.term, detail=detail)
+            for change in step.changes
+            if change.term in self.agreement.compiled(self.history[index].version).rulebook.term_ids
+        )
+
+    def _explain_action(self, state: ContractState, action: Event, detail: Detail) -> Explanation:
+        compiled = self.agreement.compiled(state.version)
+        row = _row(state, action.date)
+        compiled.terms(row)
+        row.update(action_row(action, state.agi))
+        return explain_action(compiled.rulebook, compiled.parameters, row, action.type,
+                              date=action.date, phase=state.phase, detail=detail)  # fmt: skip
+
+    # ------------------------------------------------------------ persistence
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract as JSON-ready data: agreement, parameter overrides, events and clock."""
+        overrides = {}
+        params = self.agreement.rulebook.parameter_by_name
+        for name, value in self.agreement.overrides.items():
+            param = params.get(name)
+            overrides[name] = param.to_json(param.validate(value)) if param else value
+        return {
+            "format": CONTRACT_FORMAT,
+            "agreement": self.agreement.version,
+            "parameters": overrides,
+            "events": [event_to_json(e) for e in self.events],
+            "as_of": self.state.date.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], agreement: Agreement) -> Contract:
+        """Rebuild a contract saved by ``to_json`` by replaying its events on ``agreement``."""
+        if not isinstance(data, Mapping) or data.get("format") != CONTRACT_FORMAT:
+            raise InputError(
+                f"not a saved contract (expected format {CONTRACT_FORMAT!r})", place="format"
+            )
+        if data.get("agreement") != agreement.version:
+            raise InputError(
+                f"the contract is of agreement {data.get('agreement')!r}, not {agreement.version!r}",
+                place="agreement",
+            )
+        events = data.get("events")
+        if not isinstance(events, list):
+            raise InputError("events must be a list", place="events")
+        try:
+            contract = agreement.start().apply_all(events)
+        except AgiTermsError as exc:
+            raise exc.at("events") from None
+        as_of = data.get("as_of")
+        if as_of is not None:
+            try:
+                contract = contract.advance_to(parse_calendar_date(as_of))
+            except (ValueError, AgiTermsError) as exc:
+                raise InputError(str(exc), place="as_of") from None
+        return contract
+
+    def __repr__(self) -> str:
+        return (
+            f"Contract(agreement={self.agreement.version!r}, as_of={self.state.date.isoformat()},"
+            f" phase={self.phase!r}, events={len(self.events)})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Contract):
+            return NotImplemented
+        return (
+            self.agreement.version,
+            dict(self.agreement.parameters),
+            self.state,
+            self.steps,
+        ) == (other.agreement.version, dict(other.agreement.parameters), other.state, other.steps)
+
+    def __hash__(self) -> int:
+        return hash((self.agreement.version, self.state, len(self.steps)))
+
+
+class _Timeline:
+    """A contract being extended: its steps are gathered in lists and frozen into a new contract
+    once, so that applying n events costs O(n), not O(n²) tuple copies. Discarded on an error, so a
+    refused event leaves the original contract as it was."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.base = contract
+        self.agreement = contract.agreement
+        self.state = contract.state
+        self.current_terms = contract.current_terms
+        self.events = list(contract.events)
+        self.steps = list(contract.steps)
+        self.history = list(contract.history)
+        self.step_dates = list(contract.step_dates)
+
+    def contract(self) -> Contract:
+        return replace(
+            self.base,
+            state=self.state,
+            current_terms=self.current_terms,
+            events=tuple(self.events),
+            steps=tuple(self.steps),
+            history=tuple(self.history),
+            step_dates=tuple(self.step_dates),
+        )
+
+    def apply(self, event: Event) -> None:
+        self.check_date(event.date)
+        self.advance(event.date)
+        self.step(event)
+
+    def check_date(self, day: dt.date) -> None:
+        start = self.agreement.start_date
+        if day < start:
+            raise EventOrderError(
+                f"{day.isoformat()} is before the agreement's start date {start.isoformat()}",
+                place="date",
+            )
+        if day < self.state.date:
+            raise EventOrderError(
+                f"{day.isoformat()} is before the previous event or gate"
+                f" ({self.state.date.isoformat()}); events must be in chronological order",
+                place="date",
+            )
+
+    def advance(self, day: dt.date) -> None:
+        compiled = self.agreement.compiled(self.state.version)
+        for gate in compiled.gates_between(self.state.date, day):
+            self.gate(gate)
+        if self.state.date < day:
+            self.state = replace(self.state, date=day)
+
+    def gate(self, gate: dt.date) -> None:
+        compiled = self.agreement.compiled(self.state.version)
+        phase = self.state.phase
+        for cal in compiled.rulebook.lifecycle.calendar:
+            if cal.date == gate:
+                phase = compiled.machine.calendar_trigger(phase, cal.trigger, self.state.agi)
+        state = replace(self.state, date=gate, phase=phase)
+        self.record(Step(date=gate, type="calendar", phase=phase), state)
+
+    def step(self, event: Event) -> None:
+        compiled = self.agreement.compiled(self.state.version)
+        state = self.state
+        decision: Decision | None = None
+        if event.type in AGI_TYPES:
+            state = self.agi_event(compiled, event)
+        elif isinstance(event, Amendment):
+            state = self.amendment(event)
+        else:
+            decision = _decide(compiled, state, event)
+            # Purchases count toward a commitment only under a version that has one: the
+            # October 2025 commitment counts purchases "since T0", not those made before it.
+            if isinstance(event, AzurePurchase) and compiled.counts_purchases:
+                state = replace(
+                    state, azure_purchased_usd=state.azure_purchased_usd + event.amount_usd
+                )
+        state = replace(state, date=event.date)
+        step = Step(
+            date=event.date, type=event.type, phase=state.phase, decision=decision, event=event
+        )
+        self.record(step, state)
+        self.events.append(event)
+
+    def agi_event(self, compiled: CompiledVersion, event: Event) -> ContractState:
+        agi = self.state.agi
+        compiled.machine.check_known(event.type)
+        if event.type == "agi_declared":
+            if agi.pending:
+                has_panel = compiled.machine.knows("panel_verified")
+                raise LifecycleError(
+                    "a declaration is already pending"
+                    if has_panel
+                    else "AGI has already been declared (the board's declaration is final)",
+                    place="type",
+                )
+            if agi.live:
+                raise LifecycleError(
+                    "AGI has already been verified; there is nothing to declare", place="type"
+                )
+            new_agi = agi.declare(event.date)
+        else:
+            if not agi.pending:
+                raise LifecycleError(f"{event.type}: no declaration is pending", place="type")
+            new_agi = agi.verify(event.date) if event.type == "panel_verified" else agi.reject()
+        phase = compiled.machine.fire(self.state.phase, event.type, agi)
+        return replace(self.state, phase=phase, agi=new_agi)
+
+    def amendment(self, event: Amendment) -> ContractState:
+        versions = available_versions()
+        if event.to not in versions:
+            raise InputError(
+                f"unknown agreement version {event.to!r}; shipped: {', '.join(versions)}",
+                place="to",
+            )
+        if event.to == self.state.version:
+            raise InputError(f"the contract is already under version {event.to}", place="to")
+        target = self.agreement.compiled(event.to)
+        if event.date < target.rulebook.effective:
+            raise InputError(
+                f"version {event.to} takes effect on {target.rulebook.effective.isoformat()};"
+                f" an amendment to it cannot be dated {event.date.isoformat()}",
+                place="date",
+            )
+        # The AGI history carries over; the new version's placement rules say which phase it gives.
+        phase = target.place(_row(self.state, event.date))
+        return replace(self.state, version=event.to, phase=phase)
+
+    def record(self, step: Step, state: ContractState) -> None:
+        compiled = self.agreement.compiled(state.version)
+        terms = _evaluate(compiled, state, step.date)[0]
+        before = self.current_terms
+        changes = tuple(
+            Change(term=t, in_force=v) for t, v in terms.items() if before.get(t, False) != v
+        ) + tuple(Change(term=t, in_force=False) for t, v in before.items() if v and t not in terms)
+        self.steps.append(step.model_copy(update={"changes": changes}))
+        self.history.append(state)
+        self.step_dates.append(step.date)
+        self.state = state
+        self.current_terms = terms
+
+
+def _date_arg(value: dt.date | str) -> dt.date:
+    try:
+        return parse_calendar_date(value)
+    except ValueError as exc:
+        raise InputError(str(exc), place="date") from None
+
+
+def _row(state: ContractState, day: dt.date) -> FactRow:
+    return state_row(day, state.phase, state.agi, state.azure_purchased_usd)
+
+
+def _evaluate(
+    compiled: CompiledVersion, state: ContractState, day: dt.date
+) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
+    return compiled.terms(_row(state, day))
+
+
+def _decide(compiled: CompiledVersion, state: ContractState, action: Event) -> Decision:
+    row = _row(state, action.date)
+    compiled.terms(row)
+    row.update(action_row(action, state.agi))
+    return compiled.decide(row)

@@ -1,0 +1,342 @@
+"""Events: the typed input of the engine (SPEC §6), one frozen pydantic model per event type.
+
+Lifecycle events move the state machine; action events are decided by the rules and recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from enum import IntEnum
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictStr,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from agi_terms.errors import InputError
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_calendar_date(value: object) -> dt.date:
+    """A calendar date from a ``datetime.date`` or a ``YYYY-MM-DD`` string; nothing else."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a calendar date YYYY-MM-DD, got a date with a time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar date") from None
+    raise ValueError(f"expected a calendar date YYYY-MM-DD, got {value!r}")
+
+
+CalendarDate = Annotated[
+    dt.date,
+    BeforeValidator(parse_calendar_date),
+    PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json"),
+]
+"""A calendar date (no time, no zone), read from ``YYYY-MM-DD`` and written back the same way."""
+
+
+def _version_id(value: object) -> str:
+    # An unquoted 2025-10 is the string "2025-10" in YAML 1.2; a number (2025) is not a version.
+    if not isinstance(value, str):
+        raise ValueError(
+            f'an agreement version is a quoted string such as "2025-10", got {value!r}'
+        )
+    return value
+
+
+VersionId = Annotated[str, BeforeValidator(_version_id)]
+"""An agreement version id as written in a scenario or assumptions file."""
+
+
+def _positive_number(value: object) -> float:
+    # bool is an int subclass; a YAML ``true`` must not pass as the number 1.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, got {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        raise ValueError("expected a finite number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("expected a finite number")
+    if number <= 0:
+        raise ValueError(f"expected a number greater than 0, got {value!r}")
+    return number
+
+
+PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
+
+
+class Level(IntEnum):
+    """Preparedness level of a model in one tracked category, ordered low < medium < high < critical."""
+
+    low = 0
+    medium = 1
+    high = 2
+    critical = 3
+
+
+def _level(value: object) -> Level:
+    if isinstance(value, Level):
+        return value
+    if isinstance(value, str) and value in Level.__members__:
+        return Level[value]
+    raise ValueError(f"expected one of 'low', 'medium', 'high', 'critical', got {value!r}")
+
+
+LevelName = Annotated[
+    Level,
+    BeforeValidator(_level),
+    PlainSerializer(lambda level: level.name, return_type=str),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class _EventBase(_Model):
+    date: CalendarDate
+
+
+class AgiDeclared(_EventBase):
+    """OpenAI declares that it has achieved AGI (N1)."""
+
+    type: Literal["agi_declared"] = "agi_declared"
+
+
+class PanelVerified(_EventBase):
+    """The independent expert panel verifies the pending declaration (N2)."""
+
+    type: Literal["panel_verified"] = "panel_verified"
+
+
+class PanelRejected(_EventBase):
+    """The panel rejects the pending declaration; OpenAI may declare again (E6)."""
+
+    type: Literal["panel_rejected"] = "panel_rejected"
+
+
+class Amendment(_EventBase):
+    """The parties amend the agreement: version ``to`` applies from this date on (SPEC §9)."""
+
+    type: Literal["amendment"] = "amendment"
+    to: StrictStr
+
+
+class ProductLaunch(_EventBase):
+    """OpenAI launches a product on a cloud, possibly with a partner or for a national-security customer."""
+
+    type: Literal["product_launch"] = "product_launch"
+    kind: Literal["api", "non_api", "consumer_hardware"]
+    cloud: Literal["azure", "aws", "gcp", "oracle", "other"]
+    partner: StrictStr | None = None
+    customer: Literal["commercial", "us_national_security"] = "commercial"
+    name: StrictStr | None = None
+
+
+class Capability(_Model):
+    """The Preparedness levels of a model in each tracked category."""
+
+    bio_chem: LevelName
+    cyber: LevelName
+    self_improvement: LevelName
+
+
+class OpenWeightsRelease(_EventBase):
+    """OpenAI releases an open-weight model with the given capability levels (N12)."""
+
+    type: Literal["open_weights_release"] = "open_weights_release"
+    capability: Capability
+    name: StrictStr | None = None
+
+
+class MsIpUse(_EventBase):
+    """Microsoft uses an OpenAI asset; ``created_on`` defaults to the event's date."""
+
+    type: Literal["ms_ip_use"] = "ms_ip_use"
+    asset: Literal["model", "product", "research", "consumer_hardware"]
+    created_on: CalendarDate | None = None
+
+    @field_validator("created_on")
+    @classmethod
+    def _created_not_after_use(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        used_on = info.data.get("date")
+        if value is not None and isinstance(used_on, dt.date) and value > used_on:
+            raise ValueError(f"{value.isoformat()} is after the event's date {used_on.isoformat()}")
+        return value
+
+    @property
+    def created(self) -> dt.date:
+        """The asset's creation date: ``created_on``, or the date of use when it is not given."""
+        return self.created_on if self.created_on is not None else self.date
+
+
+class MsAgiTraining(_EventBase):
+    """Microsoft trains a model in pursuit of AGI, with or without OpenAI IP (N13, N14)."""
+
+    type: Literal["ms_agi_training"] = "ms_agi_training"
+    uses_openai_ip: StrictBool
+    training_flop: PositiveNumber
+
+
+def _non_empty(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a non-empty name")
+    return value
+
+
+class ComputeContract(_EventBase):
+    """OpenAI contracts compute from a provider (the right of first refusal in 2025-01, P12)."""
+
+    type: Literal["compute_contract"] = "compute_contract"
+    provider: Annotated[str, BeforeValidator(_non_empty)]
+    rofr_offered: StrictBool = False
+
+
+class AzurePurchase(_EventBase):
+    """OpenAI buys Azure services; the amount counts toward the Azure commitment (N16)."""
+
+    type: Literal["azure_purchase"] = "azure_purchase"
+    amount_usd: PositiveNumber
+
+
+LifecycleEvent: TypeAlias = AgiDeclared | PanelVerified | PanelRejected | Amendment
+ActionEvent: TypeAlias = (
+    ProductLaunch | OpenWeightsRelease | MsIpUse | MsAgiTraining | ComputeContract | AzurePurchase
+)
+
+Event = Annotated[
+    AgiDeclared
+    | PanelVerified
+    | PanelRejected
+    | Amendment
+    | ProductLaunch
+    | OpenWeightsRelease
+    | MsIpUse
+    | MsAgiTraining
+    | ComputeContract
+    | AzurePurchase,
+    Field(discriminator="type"),
+]
+"""Any event: a discriminated union on ``type``."""
+
+EVENT_TYPES: tuple[type[_EventBase], ...] = (
+    AgiDeclared,
+    PanelVerified,
+    PanelRejected,
+    Amendment,
+    ProductLaunch,
+    OpenWeightsRelease,
+    MsIpUse,
+    MsAgiTraining,
+    ComputeContract,
+    AzurePurchase,
+)
+LIFECYCLE_TYPES: frozenset[str] = frozenset(
+    {"agi_declared", "panel_verified", "panel_rejected", "amendment"}
+)
+ACTION_TYPES: tuple[str, ...] = (
+    "product_launch",
+    "open_weights_release",
+    "ms_ip_use",
+    "ms_agi_training",
+    "compute_contract",
+    "azure_purchase",
+)
+AGI_TYPES: frozenset[str] = frozenset({"agi_declared", "panel_verified", "panel_rejected"})
+
+_EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
+
+
+def place_of(loc: tuple[int | str, ...], *, union_tags: bool = False) -> str:
+    """A pydantic error location as a path: ``("events", 3, "cloud")`` -> ``events[3].cloud``.
+
+    With ``union_tags``, a location part that is an event type (pydantic names the member of the
+    discriminated union it tried) is left out: users never wrote that key.
+    """
+    tags = set(_tags()) if union_tags else set()
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part in tags:
+            continue
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _message_of(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    message = str(error.get("msg", "invalid value"))
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "union_tag_invalid":
+        tags = ", ".join(sorted(_tags()))
+        tag = (error.get("ctx") or {}).get("tag")
+        return f"unknown event type {tag!r}; expected one of {tags}"
+    if kind == "union_tag_not_found":
+        return "missing field 'type'"
+    if kind == "missing":
+        return "required field is missing"
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if kind == "literal_error" or kind.endswith("_type") or kind.endswith("_parsing"):
+        shown = repr(error.get("input"))
+        message = f"{message}, got {shown if len(shown) <= 60 else shown[:57] + '...'}"
+    return message
+
+
+def _tags() -> list[str]:
+    return [str(cls.model_fields["type"].default) for cls in EVENT_TYPES]
+
+
+def input_error_from(exc: ValidationError, prefix: str = "") -> InputError:
+    """The first error of a pydantic ``ValidationError`` as an ``InputError`` with a place."""
+    first = exc.errors()[0]
+    loc = tuple(first["loc"])
+    if first["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+        loc = (*loc, "type")
+    place = place_of(loc, union_tags=True)
+    error = InputError(_message_of(first), place=place)
+    error.at(prefix)
+    return error
+
+
+def parse_event(data: object) -> Event:
+    """Validate one event given as a mapping (or return it if it already is an event).
+
+    Raises ``InputError`` whose place is the path inside the event (``cloud``, ``capability.cyber``).
+    """
+    if isinstance(data, EVENT_TYPES):
+        return data  # type: ignore[return-value]  # EVENT_TYPES are exactly Event's members
+    if not isinstance(data, Mapping):
+        raise InputError(f"expected an event (a mapping with 'date' and 'type'), got {data!r}")
+    try:
+        event: Event = _EVENT_ADAPTER.validate_python(dict(data))
+    except ValidationError as exc:
+        raise input_error_from(exc) from None
+    return event
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    """An event as JSON-ready data (dates as ``YYYY-MM-DD``, levels by name, defaults included)."""
+    data: dict[str, Any] = event.model_dump(mode="json")
+    return data

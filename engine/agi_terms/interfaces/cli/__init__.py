@@ -1,0 +1,347 @@
+"""The ``agi-terms`` command line: simulate scenarios (and, through their modules, the other commands).
+
+Every refusal of input exits with status 2 and one line ``error: FILE: PLACE: message`` on stderr;
+an internal failure exits 1 with one line; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from agi_terms.errors import AgiTermsError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ("table", "json", "markdown")
+BACKENDS = ("durable", "python")
+
+
+def fail(error: AgiTermsError, file: str | None = None) -> None:
+    """Print ``error: FILE: PLACE: message`` and exit 2."""
+    if file is not None:
+        error.in_file(file)
+    click.echo(f"error: {error.one_line()}", err=True)
+    sys.exit(2)
+
+
+def guarded(file_param: str | None = None) -> Callable[[F], F]:
+    """Turn engine errors into exit 2 with one line, and any other failure into exit 1 with one line.
+
+    ``file_param`` names the command's file argument, used as FILE when the error has none.
+    """
+
+    def wrap(func: F) -> F:
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            file = str(kwargs[file_param]) if file_param and kwargs.get(file_param) else None
+            try:
+                return func(*args, **kwargs)
+            except AgiTermsError as exc:
+                fail(exc, file)
+            except (KeyboardInterrupt, BrokenPipeError):
+                sys.exit(130)
+            except Exception as exc:  # a bug: still one line, never a traceback
+                click.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
+                sys.exit(1)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+def parse_sets(values: tuple[str, ...]) -> dict[str, object]:
+    """``--set NAME=VALUE`` options as parameter overrides (values read as YAML 1.2 scalars)."""
+    from agi_terms.analysis.scenario import parse_set_option
+
+    overrides: dict[str, object] = {}
+    for text in values:
+        name, value = parse_set_option(text)
+        overrides[name] = value
+    return overrides
+
+
+set_option = click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a parameter (repeatable), e.g. --set api_exclusivity_backstop=null.",
+)
+backend_option = click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    default=None,
+    help="Rules backend (default: durable where it imports, else python).",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
+
+class _OneLineErrors(click.Group):
+    """Usage errors (a missing argument, a bad option value) as one ``error:`` line, exit 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx is not None else "agi-terms"
+            click.echo(f"error: {command}: {exc.format_message()}", err=True)
+            sys.exit(2)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            sys.exit(130)
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="agi-terms", prog_name="agi-terms")
+def main() -> None:
+    """Contract-rules engine for the Microsoft-OpenAI agreement."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@format_option
+@set_option
+@backend_option
+@click.option(
+    "--rules",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Use this rule folder instead of the shipped version (for rule authors).",
+)
+@guarded("file")
+def simulate(
+    file: str, fmt: str, sets: tuple[str, ...], backend: str | None, rules: str | None
+) -> None:
+    """Replay the scenario FILE into a timeline of steps and checkpoints."""
+    from agi_terms.analysis.scenario import load_scenario
+    from agi_terms.analysis.scenario import simulate as run
+    from agi_terms.errors import RulebookError
+
+    overrides = parse_sets(sets)
+    scenario = load_scenario(file)
+    try:
+        result = run(scenario, overrides=overrides, backend=backend, rules=rules)
+    except RulebookError:
+        raise  # names its own rule file
+    except AgiTermsError as exc:
+        raise exc.in_file(file) from None
+    result.close()
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        from agi_terms.interfaces.cli.render import simulation_markdown, simulation_table
+
+        if fmt == "markdown":
+            click.echo(simulation_markdown(result))
+        else:
+            simulation_table(result)
+
+
+version_argument = click.argument("version", default="2025-10", required=False)
+
+
+def _rulebook(version: str) -> Any:
+    from agi_terms.rulebook import load_rulebook
+
+    return load_rulebook(version)
+
+
+def _emit(fmt: str, data: Any, markdown: str) -> None:
+    from agi_terms.interfaces.cli.render import print_markdown
+
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        print_markdown(markdown) if fmt == "table" else click.echo(markdown)
+
+
+@main.command()
+@version_argument
+@format_option
+@guarded()
+def terms(version: str, fmt: str) -> None:
+    """The terms of VERSION (default 2025-10) with holder, meaning, sources and rules."""
+    rulebook = _rulebook(version)
+    data = [
+        {"term": t.id, "holder": t.holder, "title": t.title, "meaning": t.meaning, "source": t.source,
+         "rules": [{"rule": r.id, "effect": r.effect, "source": r.source} for r in t.rules]}
+        for t in rulebook.terms
+    ]  # fmt: skip
+    lines = [f"# Terms of {rulebook.version}: {rulebook.title}", "", rulebook.summary, "",
+             "| term | holder | meaning | sources | rules |", "|---|---|---|---|---|"]  # fmt: skip
+    for t in rulebook.terms:
+        rules = "<br>".join(f"{r.effect} `{r.id}` ({r.source})" for r in t.rules)
+        lines.append(
+            f"| `{t.id}` | {t.holder} | **{t.title}.** {t.meaning} | {t.source} | {rules} |"
+        )
+    _emit(fmt, {"version": rulebook.version, "terms": data}, "\n".join(lines))
+
+
+@main.command()
+@version_argument
+@format_option
+@guarded()
+def parameters(version: str, fmt: str) -> None:
+    """The parameters of VERSION (default 2025-10): defaults, meaning and sources."""
+    rulebook = _rulebook(version)
+    data = [
+        {"name": p.name, "type": p.type, "default": p.to_json(p.default), "nullable": p.nullable,
+         "choices": list(p.choices) or None, "reported": p.reported, "meaning": p.meaning,
+         "source": p.source}
+        for p in rulebook.parameters
+    ]  # fmt: skip
+    lines = [f"# Parameters of {rulebook.version}", "",
+             "Override with `parameters:` in a scenario or `--set NAME=VALUE`.", "",
+             "| parameter | default | type | meaning | source |", "|---|---|---|---|---|"]  # fmt: skip
+    for p in data:
+        kind = p["type"] + (f" ({', '.join(p['choices'])})" if p["choices"] else "")
+        kind += ", or null" if p["nullable"] else ""
+        default = json.dumps(p["default"]) + (" (reported)" if p["reported"] else "")
+        lines.append(f"| `{p['name']}` | `{default}` | {kind} | {p['meaning']} | {p['source']} |")
+    _emit(fmt, {"version": rulebook.version, "parameters": data}, "\n".join(lines))
+
+
+@main.command()
+@version_argument
+@guarded()
+def diagram(version: str) -> None:
+    """The lifecycle of VERSION as a Mermaid stateDiagram-v2."""
+    from agi_terms.analysis.diagram import mermaid
+
+    click.echo(mermaid(_rulebook(version)))
+
+
+@main.command()
+@click.argument("target", default="2025-10", required=False)
+@guarded()
+def check(target: str) -> None:
+    """Verify a rulebook: a shipped VERSION or a rule folder (exit 1 when it finds defects)."""
+    from pathlib import Path
+
+    from agi_terms.analysis.check import check_rulebook, summarise
+    from agi_terms.errors import RulebookError
+    from agi_terms.rulebook import load_rulebook_from
+
+    try:
+        rulebook = load_rulebook_from(target) if Path(target).is_dir() else _rulebook(target)
+    except RulebookError as exc:
+        click.echo(f"defect: {exc.one_line()}")
+        sys.exit(1)
+    findings = check_rulebook(rulebook)
+    click.echo(summarise(rulebook, findings))
+    if findings:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False, path_type=str),
+              default=None, help="Replay this scenario's events under both versions.")  # fmt: skip
+@format_option
+@set_option
+@backend_option
+@guarded("scenario_file")
+def diff(
+    a: str, b: str, scenario_file: str | None, fmt: str, sets: tuple[str, ...], backend: str | None
+) -> None:
+    """How versions A and B differ, term by term and action by action, situation by situation."""
+    from agi_terms.analysis.diff import diff_scenario, diff_versions
+    from agi_terms.interfaces.cli.render import diff_markdown, scenario_diff_markdown
+
+    overrides = parse_sets(sets)
+    _rulebook(a), _rulebook(b)
+    if scenario_file is None:
+        data = diff_versions(a, b, overrides, backend)
+        _emit(fmt, data, diff_markdown(data))
+        return
+    from agi_terms.analysis.scenario import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    data = diff_scenario(scenario.events, scenario.checkpoints, a, b,
+                         {**scenario.parameters, **overrides}, backend)  # fmt: skip
+    _emit(fmt, data, scenario_diff_markdown(data))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--on", "on", default=None, metavar="DATE", help="The date (for --term).")
+@click.option("--term", default=None, help="Explain why this term is (not) in force.")
+@click.option("--step", type=int, default=None, help="Explain step N of the timeline (0-based).")
+@click.option(
+    "--detail", type=click.Choice(["summary", "full"]), default="summary", show_default=True
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@set_option
+@backend_option
+@guarded("file")
+def explain(
+    file: str, on: str | None, term: str | None, step: int | None, detail: str, fmt: str,
+    sets: tuple[str, ...], backend: str | None,
+) -> None:  # fmt: skip
+    """Why a term is (not) in force on a date, or why a step of the scenario FILE came out as it did."""
+    from agi_terms.analysis.scenario import load_scenario
+    from agi_terms.analysis.scenario import simulate as run
+    from agi_terms.errors import InputError
+
+    if (term is None) == (step is None):
+        raise InputError(
+            "give exactly one of --term ID (with --on DATE) and --step N", place="options"
+        )
+    if term is not None and on is None:
+        raise InputError("--term needs --on DATE", place="--on")
+    scenario = load_scenario(file)
+    contract = run(scenario, overrides=parse_sets(sets), backend=backend).contract
+    if term is not None:
+        explanation = contract.explain(on, term=term, detail=detail)  # type: ignore[arg-type]
+        if fmt == "json":
+            click.echo(json.dumps(explanation.to_json(), indent=2))
+        else:
+            click.echo(explanation.text())
+        return
+    assert step is not None
+    explanations = contract.explain_step(step, detail=detail)  # type: ignore[arg-type]
+    the_step = contract.steps[step]
+    if fmt == "json":
+        data = {"step": step, "date": the_step.date.isoformat(), "type": the_step.type,
+                "explanations": [e.to_json() for e in explanations]}  # fmt: skip
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(
+            f"step {step}: {the_step.date.isoformat()} {the_step.type} (phase {the_step.phase})"
+        )
+        if not explanations:
+            click.echo("no decision and no term changed at this step")
+        for explanation in explanations:
+            click.echo(explanation.text())
+
+
+def _register_optional_commands() -> None:
+    """Commands that live in their own modules (imported lazily to keep start-up fast)."""
+    from agi_terms.interfaces.cli.montecarlo import montecarlo
+    from agi_terms.interfaces.http.service import (
+        serve,  # light: FastAPI is imported only when serving
+    )
+
+    main.add_command(montecarlo)
+    main.add_command(serve)
+
+
+_register_optional_commands()

@@ -1,0 +1,103 @@
+"""``agi-terms montecarlo``: the command (its work is imported when it runs, to keep start-up fast)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+
+import click
+
+from agi_terms.errors import AgiTermsError
+from agi_terms.interfaces.cli import format_option, guarded, parse_sets, set_option
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--runs", type=int, default=None, help="Runs (default: the file's).")
+@click.option("--seed", type=int, default=None, help="Seed (default: the file's).")
+@click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Worker processes evaluating the chunks.",
+)
+@format_option
+@click.option(
+    "--plot",
+    "plot",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    metavar="OUT.png|OUT.svg",
+    help="Also write a chart (needs the [plot] extra).",
+)
+@set_option
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run the chunks on this Dask scheduler (needs the [dask] extra).",
+)
+@guarded("file")
+def montecarlo(
+    file: str,
+    runs: int | None,
+    seed: int | None,
+    workers: int,
+    fmt: str,
+    plot: str | None,
+    sets: tuple[str, ...],
+    scheduler: str | None,
+) -> None:
+    """Run the Monte Carlo population that the assumptions FILE describes."""
+    from agi_terms.analysis.montecarlo import load_assumptions, run_montecarlo
+
+    overrides = parse_sets(sets)
+    assumptions = load_assumptions(file)
+    try:
+        with _progress() as progress:
+            result = run_montecarlo(
+                assumptions,
+                runs=runs,
+                seed=seed,
+                overrides=overrides,
+                workers=workers,
+                scheduler=scheduler,
+                progress=progress,
+            )
+    except AgiTermsError as exc:
+        raise exc.in_file(file) from None
+    if plot is not None:
+        from agi_terms.analysis.montecarlo.plot import plot_montecarlo
+
+        plot_montecarlo(result, plot)
+    if fmt == "json":
+        click.echo(result.to_json_text())
+    elif fmt == "markdown":
+        from agi_terms.interfaces.cli.montecarlo_render import montecarlo_markdown
+
+        click.echo(montecarlo_markdown(result))
+    else:
+        from agi_terms.interfaces.cli.montecarlo_render import montecarlo_table
+
+        montecarlo_table(result)
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when stderr is a terminal; otherwise no callback at all."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    # No refresh thread: worker processes are forked while the bar is shown.
+    with Progress(console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
+        task = bar.add_task("runs", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, refresh=True)
+
+        yield update

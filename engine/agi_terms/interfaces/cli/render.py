@@ -1,0 +1,204 @@
+"""Output for people: a simulation as a rich table in the terminal, or as Markdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agi_terms.analysis.scenario import Simulation
+from agi_terms.evaluation.results import Step
+
+
+def _changes(step: Step) -> str:
+    if not step.changes:
+        return "-"
+    return ", ".join(f"{'+' if c.in_force else '-'}{c.term}" for c in step.changes)
+
+
+def _decision(step: Step) -> str:
+    d = step.decision
+    if d is None:
+        return ""
+    text = "allowed" if d.allowed else "DENIED"
+    if d.obligations:
+        text += " with " + ", ".join(d.obligations)
+    rules = "; ".join(f"{c.rule} ({c.source})" for c in d.because)
+    return f"{text}: {rules}" if rules else text
+
+
+def _checkpoint_terms(result: Simulation) -> list[str]:
+    """Every term any checkpoint lists (versions differ after an amendment), first seen first."""
+    return list(dict.fromkeys(t for cp in result.checkpoints for t in cp.terms))
+
+
+def _title(result: Simulation) -> str:
+    name = f"{result.name} — " if result.name else ""
+    return f"{name}agreement {result.agreement}"
+
+
+def _decision_lines(step: Step) -> str:
+    d = step.decision
+    if d is None:
+        return ""
+    lines = ["[green]allowed[/]" if d.allowed else "[bold red]denied[/]"]
+    lines += [f"[yellow]+ {o}[/]" for o in d.obligations]
+    lines += [f"{c.rule} ({c.source})" for c in d.because]
+    return "\n".join(lines)
+
+
+def _change_lines(step: Step) -> str:
+    return "\n".join(
+        f"[green]+ {c.term}[/]" if c.in_force else f"[red]- {c.term}[/]" for c in step.changes
+    )
+
+
+def simulation_table(result: Simulation) -> None:
+    """Print the timeline and the checkpoint table with rich."""
+    import sys
+
+    from rich.console import Console
+    from rich.table import Table
+
+    # Piped output gets room for rule ids instead of rich's 80-column default.
+    console = Console(width=None if sys.stdout.isatty() else 132)
+    timeline = Table(title=f"Timeline: {_title(result)}", title_justify="left", show_lines=True)
+    timeline.add_column("date", no_wrap=True)
+    timeline.add_column("step", no_wrap=True)
+    timeline.add_column("phase", no_wrap=True)
+    timeline.add_column("decision: rules (sources)")
+    timeline.add_column("terms started (+) / ended (-)")
+    for step in result.steps:
+        timeline.add_row(
+            step.date.isoformat(), step.type, step.phase, _decision_lines(step), _change_lines(step)
+        )
+    if not result.steps:
+        timeline.add_row("-", "no steps", "", "", "")
+    console.print(timeline)
+    if not result.checkpoints:
+        return
+    table = Table(title="Checkpoints (Y = in force)", title_justify="left")
+    table.add_column("term", no_wrap=True)
+    for cp in result.checkpoints:
+        table.add_column(f"{cp.date.isoformat()}\n{cp.phase}", justify="center")
+    for term in _checkpoint_terms(result):
+        table.add_row(term, *("Y" if cp.terms.get(term) else "-" for cp in result.checkpoints))
+    console.print(table)
+
+
+def simulation_markdown(result: Simulation) -> str:
+    """The timeline and checkpoints as Markdown tables."""
+    lines = [
+        f"# {_title(result)}",
+        "",
+        "## Timeline",
+        "",
+        "| date | step | phase | decision | terms changed |",
+        "|---|---|---|---|---|",
+    ]
+    for step in result.steps:
+        cells = [step.date.isoformat(), step.type, step.phase, _decision(step), _changes(step)]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    if result.checkpoints:
+        lines += ["", "## Checkpoints", ""]
+        header = ["term", *(f"{c.date.isoformat()} ({c.phase})" for c in result.checkpoints)]
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "---|" * len(header))
+        for term in _checkpoint_terms(result):
+            marks = ["yes" if cp.terms.get(term) else "no" for cp in result.checkpoints]
+            lines.append(f"| `{term}` | " + " | ".join(marks) + " |")
+    return "\n".join(lines)
+
+
+def _mark(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def diff_markdown(diff: dict[str, Any]) -> str:
+    """A version diff as Markdown: phases, then terms and actions that differ, situation by situation."""
+    a, b = diff["a"], diff["b"]
+    situations = diff["situations"]
+    ids = [s["id"] for s in situations]
+    header = "| | " + " | ".join(s["label"] for s in situations) + " |"
+    rule = "|---|" + "---|" * len(situations)
+    lines = [f"# {a} → {b}", "", f"Each cell reads `{a} → {b}`; empty where they agree.", "",
+             "## Phases", "", header, rule]  # fmt: skip
+    lines.append("| phase | " + " | ".join(
+        f"{s['phase']['a']} → {s['phase']['b']}" if s["phase"]["a"] != s["phase"]["b"] else s["phase"]["a"]
+        for s in situations) + " |")  # fmt: skip
+    refused = [(s, side, r) for s in situations for side in ("a", "b") for r in s["refused"][side]]
+    for s, side, reason in refused:
+        lines.append(f"\n- {s['label']}: {diff[side]} refuses {reason}")
+    lines += ["", "## Terms", ""]
+    if diff["only_in_a"] or diff["only_in_b"]:
+        lines.append(f"Only in {a}: {', '.join(diff['only_in_a']) or '-'}; "
+                     f"only in {b}: {', '.join(diff['only_in_b']) or '-'}.\n")  # fmt: skip
+    lines += [header.replace("| |", "| term |", 1), rule]
+    terms = list(dict.fromkeys(r["term"] for r in diff["terms"]))
+    for term in terms:
+        cells = {
+            r["situation"]: f"{_mark(r['a'])} → {_mark(r['b'])}"
+            for r in diff["terms"]
+            if r["term"] == term
+        }
+        lines.append(f"| `{term}` | " + " | ".join(cells.get(i, "") for i in ids) + " |")
+    lines += ["", "## Actions (allowed?)", "", header.replace("| |", "| action |", 1), rule]
+    actions = list(dict.fromkeys(r["action"] for r in diff["actions"]))
+    for action in actions:
+        cells = {}
+        for r in diff["actions"]:
+            if r["action"] == action:
+                da, db = r["a"], r["b"]
+                show_a = _mark(da["allowed"]) + (
+                    f" + {', '.join(da['obligations'])}" if da["obligations"] else ""
+                )
+                show_b = _mark(db["allowed"]) + (
+                    f" + {', '.join(db['obligations'])}" if db["obligations"] else ""
+                )
+                cells[r["situation"]] = f"{show_a} → {show_b}"
+        lines.append(f"| {action} | " + " | ".join(cells.get(i, "") for i in ids) + " |")
+    return "\n".join(lines)
+
+
+def scenario_diff_markdown(diff: dict[str, Any]) -> str:
+    """A scenario replayed under two versions, as Markdown."""
+    a, b = diff["a"], diff["b"]
+    lines = [f"# One story under {a} and {b}", "", "| # | date | event | " + a + " | " + b + " |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    for row in diff["events"]:
+        lines.append(
+            f"| {row['index']} | {row['date']} | {row['type']} | {_outcome(row['a'])} | {_outcome(row['b'])} |"
+        )
+    lines += ["", "## Dates where the terms differ", ""]
+    if not diff["differences"]:
+        lines.append("None.")
+    for d in diff["differences"]:
+        phase = d["phase"]
+        terms = ", ".join(f"`{t['term']}` {_mark(t['a'])} → {_mark(t['b'])}" for t in d["terms"])
+        lines.append(f"- {d['date']} (phase {phase['a']} / {phase['b']}): {terms or 'same terms'}")
+    return "\n".join(lines)
+
+
+def _outcome(outcome: Any) -> str:
+    if not isinstance(outcome, dict):
+        return str(outcome)
+    if "refused" in outcome:
+        return f"refused: {outcome['refused']}"
+    if "allowed" in outcome:
+        text = "allowed" if outcome["allowed"] else "denied"
+        if outcome["obligations"]:
+            text += " + " + ", ".join(outcome["obligations"])
+        return f"{text} ({', '.join(outcome['because'])})"
+    changes = ", ".join(("+" if c["in_force"] else "-") + c["term"] for c in outcome["changes"])
+    return f"{outcome['phase']}{': ' + changes if changes else ''}"
+
+
+def print_markdown(text: str) -> None:
+    """Markdown in the terminal (rendered by rich when stdout is a terminal, plain otherwise)."""
+    import sys
+
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+    else:
+        print(text)

@@ -1,0 +1,147 @@
+"""The loaded rulebook: a validated version's parameters, terms, rules and obligations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agi_terms.conditions import Condition, comparisons
+from agi_terms.events import parse_calendar_date
+from agi_terms.facts import LEVEL_NAMES, FactSpec
+from agi_terms.lifecycle import Lifecycle
+
+ParameterType = Literal["date", "choice", "number", "level", "bool"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A reading the public text leaves open, with its default and citation (SPEC §5)."""
+
+    name: str
+    type: ParameterType
+    default: object
+    meaning: str
+    source: str
+    nullable: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    reported: bool = False
+
+    def validate(self, value: object) -> object:
+        """The value in the parameter's own type; ``ValueError`` saying what is expected."""
+        if value is None:
+            if self.nullable:
+                return None
+            raise ValueError(f"{self.name} cannot be null")
+        if self.type == "bool":
+            if isinstance(value, bool):
+                return value
+            raise ValueError(f"{self.name} is true or false, got {value!r}")
+        if self.type == "date":
+            try:
+                return parse_calendar_date(value)
+            except ValueError as exc:
+                raise ValueError(f"{self.name}: {exc}") from None
+        if self.type == "choice" or self.type == "level":
+            options = self.choices if self.type == "choice" else LEVEL_NAMES
+            if isinstance(value, str) and value in options:
+                return value
+            raise ValueError(f"{self.name} is one of {', '.join(options)}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{self.name} is a number, got {value!r}")
+        try:
+            number = float(value)
+        except OverflowError:  # an int too large for a float
+            raise ValueError(f"{self.name} is a finite number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(f"{self.name} is a finite number, got {value!r}")
+        if self.minimum is not None and number < self.minimum:
+            raise ValueError(f"{self.name} is at least {self.minimum:g}, got {value!r}")
+        return number
+
+    def to_json(self, value: object) -> object:
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One cited rule: when ``condition`` holds, ``effect`` applies to its term or action."""
+
+    id: str
+    effect: str
+    condition: Condition
+    source: str
+    target: str
+    """The term id (term rules) or the action type (decision rules)."""
+    kind: Literal["term", "action"]
+    obligation: str | None = None
+    note: str | None = None
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class Term:
+    id: str
+    holder: str
+    title: str
+    meaning: str
+    source: str
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Obligation:
+    id: str
+    meaning: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """A validated agreement version: lifecycle, parameters, terms and decision rules."""
+
+    version: str
+    title: str
+    effective: dt.date
+    summary: str
+    source: str
+    lifecycle: Lifecycle
+    parameters: tuple[Parameter, ...]
+    terms: tuple[Term, ...]
+    obligations: tuple[Obligation, ...]
+    decisions: Mapping[str, tuple[Rule, ...]]
+    location: str = ""
+    facts: Mapping[str, FactSpec] = field(default_factory=dict)
+
+    @property
+    def term_ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.terms)
+
+    @functools.cached_property
+    def parameter_by_name(self) -> Mapping[str, Parameter]:
+        return {p.name: p for p in self.parameters}
+
+    @functools.cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule, terms first (in file order), then decisions."""
+        found = [r for t in self.terms for r in t.rules]
+        for rules in self.decisions.values():
+            found.extend(rules)
+        return tuple(found)
+
+    @functools.cached_property
+    def rule_by_id(self) -> Mapping[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    def defaults(self) -> dict[str, object]:
+        return {p.name: p.default for p in self.parameters}
+
+
+def term_dependencies(term: Term, term_ids: set[str]) -> set[str]:
+    """The terms that ``term``'s rules test."""
+    return {c.field for r in term.rules for c in comparisons(r.condition) if c.field in term_ids}
