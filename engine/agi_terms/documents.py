@@ -9,7 +9,6 @@ parse, made only when an error message needs one.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +22,7 @@ from agi_terms.errors import AgiTermsError, InputError
 
 Path_ = Sequence[int | str]
 T = TypeVar("T")
+E = TypeVar("E", bound=AgiTermsError)
 
 
 class Document:
@@ -156,11 +156,11 @@ def _read_or_raise_syntax_error(text: str, name: str) -> Any:
         data = _round_trip().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
         problem = exc.problem or exc.context or "invalid YAML"
         if "duplicate key" in str(exc):
             problem = f"duplicate key: {problem}"
-        raise InputError(f"YAML syntax: {problem}", place=place, file=name) from None
+        raise InputError(f"YAML syntax: {problem}", line=line, column=column, file=name) from None
     except YAMLError as exc:
         raise InputError(f"YAML syntax: {exc}", file=name) from None
     return _join_surrogates(data, name)
@@ -193,25 +193,14 @@ def read_yaml(path: str | Path) -> Document:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"not UTF-8 text (byte {exc.start})", place=f"line {line}", file=name
-        ) from None
+        raise InputError(f"not UTF-8 text (byte {exc.start})", line=line, file=name) from None
     return parse_yaml(text, name)
 
 
-def split_place(place: str) -> list[int | str]:
-    """A place such as ``events[3].cloud`` as a path: ``["events", 3, "cloud"]``."""
-    return [
-        int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"[^.\[\]]+|\[\d+\]", place)
-    ]
-
-
-def placed(error: AgiTermsError, document: Document | None, path: Path_) -> AgiTermsError:
-    """``error`` with the line and column of ``path`` added to its message, when known."""
-    where = document.where(list(path)) if document is not None else ""
-    if where and "line " not in error.message:
-        error.message = f"{error.message} ({where})"
-    return error
+def placed(error: E, document: Document | None, path: Path_) -> E:
+    """``error`` (a new one) with the line and column of ``path`` in ``document``, when known."""
+    position = document.position(list(path)) if document is not None else None
+    return error.at_position(*position) if position else error
 
 
 def read_document(path: str | Path, build: Callable[[Any, Document], T]) -> T:
@@ -220,7 +209,7 @@ def read_document(path: str | Path, build: Callable[[Any, Document], T]) -> T:
     try:
         return build(document.data, document)
     except AgiTermsError as exc:
-        raise exc.in_file(str(path)) from None
+        raise exc.with_file(str(path)) from None
 
 
 def parse_document(text: str, name: str, build: Callable[[Any, Document], T]) -> T:
@@ -229,4 +218,4 @@ def parse_document(text: str, name: str, build: Callable[[Any, Document], T]) ->
     try:
         return build(document.data, document)
     except AgiTermsError as exc:
-        raise exc.in_file(name) from None
+        raise exc.with_file(name) from None

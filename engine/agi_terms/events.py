@@ -25,7 +25,7 @@ from pydantic import (
     field_validator,
 )
 
-from agi_terms.errors import InputError
+from agi_terms.errors import InputError, split_path
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -265,22 +265,14 @@ AGI_TYPES: frozenset[str] = frozenset({"agi_declared", "panel_verified", "panel_
 _EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
 
 
-def place_of(loc: tuple[int | str, ...], *, union_tags: bool = False) -> str:
-    """A pydantic error location as a path: ``("events", 3, "cloud")`` -> ``events[3].cloud``.
+def path_of(loc: tuple[int | str, ...], *, union_tags: bool = False) -> tuple[int | str, ...]:
+    """A pydantic error location as a path into the input.
 
     With ``union_tags``, a location part that is an event type (pydantic names the member of the
     discriminated union it tried) is left out: users never wrote that key.
     """
     tags = set(_tags()) if union_tags else set()
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif part in tags:
-            continue
-        else:
-            text += f".{part}" if text else str(part)
-    return text
+    return tuple(part for part in loc if isinstance(part, int) or part not in tags)
 
 
 def _message_of(error: Mapping[str, Any]) -> str:
@@ -314,10 +306,8 @@ def input_error_from(exc: ValidationError, prefix: str = "") -> InputError:
     loc = tuple(first["loc"])
     if first["type"] in {"union_tag_invalid", "union_tag_not_found"}:
         loc = (*loc, "type")
-    place = place_of(loc, union_tags=True)
-    error = InputError(_message_of(first), place=place)
-    error.at(prefix)
-    return error
+    error = InputError(_message_of(first), place=path_of(loc, union_tags=True))
+    return error.within(*split_path(prefix))
 
 
 def parse_event(data: object) -> Event:

@@ -20,7 +20,6 @@ from agi_terms.documents import (
     parse_yaml,
     placed,
     read_document,
-    split_place,
 )
 from agi_terms.errors import AgiTermsError, InputError, UnknownParameterError
 from agi_terms.evaluation.agreement import Agreement, load_agreement
@@ -94,10 +93,8 @@ class Simulation:
 def scenario_from_data(data: object, document: Document | None = None) -> Scenario:
     """Validate scenario data; errors are ``InputError``s placed at ``events[3].cloud`` (0-based)."""
     if not isinstance(data, Mapping):
-        where = document.where([]) if document is not None else ""
-        raise InputError(
-            "a scenario is a mapping with at least 'events'", place=where or "line 1, column 1"
-        )
+        line, column = (document.position([]) if document is not None else None) or (1, 1)
+        raise InputError("a scenario is a mapping with at least 'events'", line=line, column=column)
     events = data.get("events")
     if isinstance(events, list):
         for index, item in enumerate(events):
@@ -105,7 +102,7 @@ def scenario_from_data(data: object, document: Document | None = None) -> Scenar
                 raise placed(
                     InputError(
                         f"an event is a mapping with date and type, got {item!r}",
-                        place=f"events[{index}]",
+                        place=("events", index),
                     ),
                     document,
                     ["events", index],
@@ -119,8 +116,8 @@ def scenario_from_data(data: object, document: Document | None = None) -> Scenar
         try:
             parse_event(event)
         except AgiTermsError as exc:
-            exc.at(f"events[{index}]")
-            raise placed(exc, document, split_place(exc.place)) from None
+            placed_error = exc.within("events", index)
+            raise placed(placed_error, document, placed_error.path) from None
     return scenario
 
 
@@ -157,7 +154,7 @@ def simulate(
         try:
             contract = agreement.start().apply_all(scenario.events)
         except AgiTermsError as exc:
-            raise exc.at("events") from None
+            raise exc.within("events") from None
         if scenario.checkpoints:
             contract = contract.advance_to(max(max(scenario.checkpoints), contract.state.date))
         checkpoints = []
@@ -165,7 +162,7 @@ def simulate(
             try:
                 report = contract.terms(on=day)
             except AgiTermsError as exc:
-                raise exc.at(f"checkpoints[{index}]") from None
+                raise exc.within("checkpoints", index) from None
             checkpoints.append(Checkpoint(date=day, phase=report.phase, terms=report.in_force()))
         return Simulation(
             name=scenario.name,
@@ -213,7 +210,7 @@ def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object])
         try:
             load_rulebook(scenario.agreement)
         except AgiTermsError as exc:  # UnknownVersionError, with the shipped list
-            raise exc.at("agreement") from None
+            raise exc.within("agreement") from None
     versions = [scenario.agreement] + [
         str(e["to"])
         for e in scenario.events

@@ -107,7 +107,7 @@ class Contract:
             try:
                 timeline.apply(parse_event(event))
             except AgiTermsError as exc:
-                raise exc.at(f"[{index}]") from None
+                raise exc.within(index) from None
         return timeline.contract()
 
     def advance_to(self, day: dt.date | str) -> Contract:
@@ -282,7 +282,7 @@ class Contract:
         try:
             contract = agreement.start().apply_all(events)
         except AgiTermsError as exc:
-            raise exc.at("events") from None
+            raise exc.within("events") from None
         as_of = data.get("as_of")
         if as_of is not None:
             try:

@@ -31,9 +31,9 @@ from agi_terms.conditions import (
     comparisons,
     parse_condition,
 )
-from agi_terms.documents import Document, parse_yaml, split_place
-from agi_terms.errors import RulebookError, UnknownVersionError
-from agi_terms.events import LIFECYCLE_TYPES, Level, place_of
+from agi_terms.documents import Document, parse_yaml
+from agi_terms.errors import AgiTermsError, RulebookError, UnknownVersionError, split_path
+from agi_terms.events import LIFECYCLE_TYPES, Level
 from agi_terms.facts import (
     ACTION_FACTS,
     ACTION_FIELD,
@@ -118,12 +118,10 @@ def load_rulebook_from(folder: Traversable | Path | str, label: str | None = Non
             raise RulebookError(f"cannot read the file: {exc}", file=where) from None
         try:
             docs[file] = parse_yaml(text, where)
-        except Exception as exc:  # an InputError carrying the YAML position
-            if hasattr(exc, "place"):
-                raise RulebookError(
-                    str(getattr(exc, "message", exc)), place=exc.place, file=where
-                ) from None
-            raise
+        except AgiTermsError as exc:  # an InputError carrying the YAML position
+            raise RulebookError(
+                exc.message, place=exc.path, line=exc.line, column=exc.column, file=where
+            ) from None
     return _Loader(docs, name).build()
 
 
@@ -141,16 +139,10 @@ class _Loader:
         self, file: str, path: Sequence[int | str], message: str, rule: str | None = None
     ) -> RulebookError:
         doc = self.docs[file]
-        where = doc.where(path)
-        key = place_of(tuple(path))
-        parts = []
-        if rule is not None:
-            parts.append(f"rule {rule}")
-        if key:
-            parts.append(f"key {key}")
-        if where:
-            parts.append(where)
-        return RulebookError(message, place=", ".join(parts), file=doc.name)
+        line, column = doc.position(path) or (None, None)
+        return RulebookError(
+            message, place=tuple(path), rule=rule, line=line, column=column, file=doc.name
+        )
 
     def model(self, file: str, schema: type[BaseModel]) -> Any:
         data = self.docs[file].data
@@ -452,12 +444,12 @@ class _Loader:
         try:
             condition = parse_condition(entry.when)
         except ConditionSyntaxError as exc:
-            raise self.fail(file, [*path, *split_place(exc.path)], str(exc), entry.id) from None
+            raise self.fail(file, [*path, *split_path(exc.path)], str(exc), entry.id) from None
         for cmp in comparisons(condition):
             try:
                 _check_comparison(cmp, facts, params)
             except ValueError as exc:
-                raise self.fail(file, [*path, *split_place(cmp.path)], str(exc), entry.id) from None
+                raise self.fail(file, [*path, *split_path(cmp.path)], str(exc), entry.id) from None
         return condition
 
     def placement(
@@ -492,7 +484,7 @@ class _Loader:
                 raise RulebookError(
                     f"terms depend on each other in a cycle: {cycle}",
                     file=self.docs["terms.yaml"].name,
-                    place=f"term {node}",
+                    rule=node,
                 )
             state[node] = 1
             for dep in sorted(deps[node]):

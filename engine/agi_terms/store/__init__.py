@@ -177,7 +177,7 @@ def normalise(version: object, overrides: object) -> tuple[str, dict[str, object
     try:
         rulebook = load_rulebook(version)
     except AgiTermsError as exc:
-        raise exc.at("agreement") from None
+        raise exc.within("agreement") from None
     known = frozenset(p.name for v in available_versions() for p in load_rulebook(v).parameters)
     values = resolve_parameters(rulebook, overrides, known)
     params = rulebook.parameter_by_name
@@ -509,7 +509,7 @@ class ContractStore:
             try:
                 parsed.append(parse_event(event))
             except AgiTermsError as exc:
-                raise exc.at(f"[{index}]") from None
+                raise exc.within(index) from None
         if expected_version is not None and (
             isinstance(expected_version, bool) or not isinstance(expected_version, int)
         ):

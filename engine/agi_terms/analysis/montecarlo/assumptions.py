@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from agi_terms.documents import Document, parse_document, placed, read_document, split_place
+from agi_terms.documents import Document, parse_document, placed, read_document
 from agi_terms.errors import AgiTermsError, InputError
 from agi_terms.events import CalendarDate, VersionId, input_error_from
 from agi_terms.rulebook import load_rulebook
@@ -98,7 +98,7 @@ def assumptions_from_data(data: object, document: Document | None = None) -> Ass
     try:
         _check(assumptions)
     except AgiTermsError as exc:
-        raise placed(exc, document, split_place(exc.place)) from None
+        raise placed(exc, document, exc.path) from None
     return assumptions
 
 
@@ -107,7 +107,7 @@ def _check(a: Assumptions) -> None:
     try:
         start = load_rulebook(a.agreement).effective
     except AgiTermsError as exc:  # an unknown version: the message lists the shipped ones
-        raise exc.at("agreement") from None
+        raise exc.within("agreement") from None
     if a.horizon < start:
         raise InputError(
             f"the horizon {a.horizon} is before the agreement's start date {start}", place="horizon"

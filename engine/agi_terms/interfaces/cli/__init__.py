@@ -25,7 +25,7 @@ BACKENDS = ("durable", "python")
 def fail(error: AgiTermsError, file: str | None = None) -> None:
     """Print ``error: FILE: PLACE: message`` and exit 2."""
     if file is not None:
-        error.in_file(file)
+        error = error.with_file(file)
     click.echo(f"error: {error.one_line()}", err=True)
     sys.exit(2)
 
@@ -139,7 +139,7 @@ def simulate(
     except RulebookError:
         raise  # names its own rule file
     except AgiTermsError as exc:
-        raise exc.in_file(file) from None
+        raise exc.with_file(file) from None
     result.close()
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))

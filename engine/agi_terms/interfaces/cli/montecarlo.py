@@ -67,7 +67,7 @@ def montecarlo(
                 progress=progress,
             )
     except AgiTermsError as exc:
-        raise exc.in_file(file) from None
+        raise exc.with_file(file) from None
     if plot is not None:
         from agi_terms.analysis.montecarlo.plot import plot_montecarlo
 

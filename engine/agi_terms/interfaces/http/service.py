@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import click
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from agi_terms.errors import AgiTermsError, InputError
+from agi_terms.errors import AgiTermsError, InputError, render_path
 from agi_terms.evaluation.results import Change, Citation, Decision, Step
-from agi_terms.events import CalendarDate, Event, place_of
+from agi_terms.events import CalendarDate, Event, path_of
 from agi_terms.facts import LEVEL_NAMES
 from agi_terms.store import (
     DEFAULT_BACKEND,
@@ -158,7 +158,7 @@ def validation_error_json(errors: Sequence[Any], body: bytes) -> dict[str, Any]:
             "",
             "the request body must be a JSON object, sent with Content-Type: application/json",
         )
-    return error_json(place_of(loc, union_tags=True), _message_of(first))
+    return error_json(render_path(path_of(loc, union_tags=True)), _message_of(first))
 
 
 # ---------------------------------------------------------------- the application
@@ -276,8 +276,8 @@ def create_app(
         try:
             result = contracts.append(id, body.events, expected_version=body.expected_version)
         except AgiTermsError as exc:
-            if exc.place.startswith("["):  # the store names the event by its index in the batch
-                exc.at("events")
+            if exc.path and isinstance(exc.path[0], int):  # the store names the event by its index
+                raise exc.within("events") from None
             raise
         return JSON({"version": result.version, "steps": _steps_json(result.steps)})
 
@@ -312,7 +312,7 @@ def create_app(
         try:
             decision = contract.decide(body.action)
         except AgiTermsError as exc:
-            raise exc.at("action") from None
+            raise exc.within("action") from None
         return JSON(decision.to_json())
 
     @app.get(
