@@ -13,7 +13,8 @@ from pathlib import Path
 import agi_terms
 import pytest
 from agi_terms.backends.vectorised import VectorisedBackend
-from agi_terms.evaluation.agreement import Agreement, CompiledVersion
+from agi_terms.evaluation.agreement import Agreement
+from agi_terms.evaluation.evaluator import Evaluator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "simulations" / "scenarios").glob("*.yaml"))
@@ -23,7 +24,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 class VectorisedAgreement(Agreement):
     """An agreement whose versions evaluate their rules on the vectorised backend."""
 
-    def compiled(self, version: str) -> CompiledVersion:
+    def compiled(self, version: str) -> Evaluator:
         found = super().compiled(version)
         if not isinstance(found.backend, VectorisedBackend):
             found = dataclasses.replace(found, backend=VectorisedBackend(found.program))

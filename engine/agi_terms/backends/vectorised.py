@@ -111,7 +111,7 @@ class VectorisedBackend(RulesBackend):
         """Where each term is in force, stage by stage: some grant rule holds and no end rule does.
 
         The terms are added to ``columns`` (later stages test earlier terms), as
-        ``CompiledVersion.terms`` does for one row. A term that is the same for every row is a scalar.
+        ``Evaluator.terms`` does for one row. A term that is the same for every row is a scalar.
         """
         in_force: dict[str, Mask] = {}
         for stage, term_ids in enumerate(self.program.term_stages):

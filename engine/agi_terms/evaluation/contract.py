@@ -29,7 +29,8 @@ from agi_terms.facts import AgiHistory, FactRow, action_row, state_row
 from agi_terms.rulebook import available_versions, load_rulebook
 
 if TYPE_CHECKING:
-    from agi_terms.evaluation.agreement import Agreement, CompiledVersion
+    from agi_terms.evaluation.agreement import Agreement
+from agi_terms.evaluation.evaluator import Evaluator
 
 CONTRACT_FORMAT = "agi-terms/contract@1"
 
@@ -395,7 +396,7 @@ class _Timeline:
         self.record(step, state)
         self.events.append(event)
 
-    def agi_event(self, compiled: CompiledVersion, event: Event) -> ContractState:
+    def agi_event(self, compiled: Evaluator, event: Event) -> ContractState:
         agi = self.state.agi
         compiled.machine.check_known(event.type)
         if event.type == "agi_declared":
@@ -465,12 +466,12 @@ def _row(state: ContractState, day: dt.date) -> FactRow:
 
 
 def _evaluate(
-    compiled: CompiledVersion, state: ContractState, day: dt.date
+    compiled: Evaluator, state: ContractState, day: dt.date
 ) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
     return compiled.terms(_row(state, day))
 
 
-def _decide(compiled: CompiledVersion, state: ContractState, action: Event) -> Decision:
+def _decide(compiled: Evaluator, state: ContractState, action: Event) -> Decision:
     row = _row(state, action.date)
     compiled.terms(row)
     row.update(action_row(action, state.agi))

@@ -1,0 +1,182 @@
+"""The evaluator: one version compiled for one set of parameters, and the one place that evaluates it.
+
+``Evaluator.terms(row)`` evaluates every term stage by stage (a term that tests another term comes
+after it), ``Evaluator.decide(row)`` decides an action from the rules that held, and
+``Evaluator.place(row)`` gives the phase of a contract entering the version by amendment. Contracts,
+``check`` and Monte Carlo all ask this evaluator.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import functools
+import operator
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from agi_terms.backends import RulesBackend, make_backend
+from agi_terms.conditions import Condition, comparisons, evaluate
+from agi_terms.evaluation.results import Citation, Decision, TermStatus
+from agi_terms.facts import PHASE_FACT_NAME, STATE_FACTS, FactRow
+from agi_terms.lifecycle import PhaseMachine
+from agi_terms.rulebook import Rulebook
+from agi_terms.rulebook.program import Program, compile_program, fold
+
+_state_key = operator.itemgetter(*(f.name for f in STATE_FACTS if f.name != "day"), PHASE_FACT_NAME)
+_CACHE_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    """One version ready to evaluate: program, backend and lifecycle machine."""
+
+    rulebook: Rulebook
+    parameters: Mapping[str, object]
+    program: Program
+    backend: RulesBackend
+    machine: PhaseMachine
+    grants: Mapping[str, frozenset[int]]
+    ends: Mapping[str, frozenset[int]]
+    placements: tuple[tuple[str, Condition], ...] = ()
+    """The lifecycle's placement rules, folded with the parameters (phase, condition)."""
+    gate_days: tuple[int, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    """The citation of each rule of the program, by index."""
+    all_gates: tuple[dt.date, ...] = ()
+    """Every day on which the version changes by itself: rule gates and lifecycle dates, sorted."""
+    _terms_cache: dict[tuple[object, ...], tuple[dict[str, bool], dict[str, tuple[int, ...]]]] = (
+        field(default_factory=dict, compare=False, repr=False)
+    )
+    _decisions_cache: dict[tuple[int, ...], Decision] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @functools.cached_property
+    def counts_purchases(self) -> bool:
+        """Some rule of this version tests the Azure purchases (it has a purchase commitment)."""
+        return any(
+            c.field == "azure_purchased_usd"
+            for r in self.rulebook.rules
+            for c in comparisons(r.condition)
+        )
+
+    def gates_between(self, after: dt.date, until: dt.date) -> tuple[dt.date, ...]:
+        """The gates in (after, until], in order."""
+        gates = self.all_gates
+        return gates[bisect.bisect_right(gates, after) : bisect.bisect_right(gates, until)]
+
+    @classmethod
+    def build(
+        cls, rulebook: Rulebook, parameters: Mapping[str, object], backend: str | None
+    ) -> Evaluator:
+        program = compile_program(rulebook, parameters)
+        grants = {
+            t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "grant")
+            for t in rulebook.term_ids
+        }
+        ends = {
+            t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "end")
+            for t in rulebook.term_ids
+        }
+        placements = tuple(
+            (p.phase, fold(p.condition, rulebook, parameters)) for p in rulebook.lifecycle.placement
+        )
+        return cls(
+            rulebook,
+            parameters,
+            program,
+            make_backend(backend, program),
+            PhaseMachine(rulebook.lifecycle, rulebook.version),
+            grants,
+            ends,
+            placements,
+            tuple(d.toordinal() for d in program.gates),
+            tuple(Citation.model_construct(rule=r.id, source=r.rule.source) for r in program.rules),
+            tuple(sorted({*program.gates, *(c.date for c in rulebook.lifecycle.calendar)})),
+        )
+
+    def place(self, row: FactRow) -> str:
+        """The phase of a contract entering this version with the state facts ``row``."""
+        for phase, condition in self.placements:
+            if evaluate(condition, row.__getitem__):
+                return phase
+        return self.rulebook.lifecycle.initial
+
+    def terms(self, row: FactRow) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
+        """Evaluate every term on ``row`` (state facts), stage by stage; adds the terms to ``row``.
+
+        Returns the terms in force and, per term, the indices of its rules that held (shared, do
+        not modify them). Term rules compare the day only with the gate days, so between two gates
+        the terms depend on the other state facts alone: results are kept per gate interval.
+        """
+        key = (bisect.bisect_right(self.gate_days, row["day"]), _state_key(row))
+        cached = self._terms_cache.get(key)
+        if cached is not None:
+            row.update(cached[0])
+            return cached
+        result = self._evaluate_terms(row)
+        if len(self._terms_cache) >= _CACHE_LIMIT:
+            self._terms_cache.clear()
+        self._terms_cache[key] = result
+        return result
+
+    def _evaluate_terms(self, row: FactRow) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
+        in_force: dict[str, bool] = {}
+        held: dict[str, tuple[int, ...]] = {}
+        for stage, term_ids in enumerate(self.program.term_stages):
+            matched = set(self.backend.match(stage, [row])[0])
+            for t in term_ids:
+                grants = self.grants[t] & matched
+                ends = self.ends[t] & matched
+                in_force[t] = bool(grants) and not ends
+                held[t] = tuple(sorted(grants | ends))
+                row[t] = in_force[t]
+        order = self.rulebook.term_ids
+        return {t: in_force[t] for t in order}, held
+
+    def term_status(self, term: str, in_force: bool, held: tuple[int, ...]) -> TermStatus:
+        rules = self.program.rules
+        ends = [i for i in held if i in self.ends[term]]
+        if in_force:
+            cited, reason = [i for i in held if i in self.grants[term]], "granted"
+        elif ends:
+            cited, reason = ends, "ended"
+        else:
+            cited, reason = sorted(self.grants[term]), "not_granted"
+        return TermStatus(
+            term=term,
+            in_force=in_force,
+            reason=reason,  # type: ignore[arg-type]
+            because=tuple(Citation(rule=rules[i].id, source=rules[i].rule.source) for i in cited),
+        )
+
+    def decide(self, row: FactRow) -> Decision:
+        """Decide the action in ``row`` (state facts, terms and the action's facts)."""
+        matched = self.backend.match(self.program.decision_stage, [row])[0]
+        # A decision is a function of the rules that held; Decision objects are immutable.
+        decision = self._decisions_cache.get(matched)
+        if decision is None:
+            decision = self._decision_of(matched)
+            if len(self._decisions_cache) >= _CACHE_LIMIT:
+                self._decisions_cache.clear()
+            self._decisions_cache[matched] = decision
+        return decision
+
+    def _decision_of(self, matched: tuple[int, ...]) -> Decision:
+        rules = self.program.rules
+        deny = [i for i in matched if rules[i].rule.effect == "deny"]
+        allow = [i for i in matched if rules[i].rule.effect == "allow"]
+        oblige = [i for i in matched if rules[i].rule.effect == "oblige"]
+        allowed = bool(allow) and not deny
+        deciding = sorted([*allow, *oblige]) if allowed else deny
+        cited = sorted({*deciding, *(i for i in matched if rules[i].rule.effect == "cite")})
+        obligations = (
+            tuple(dict.fromkeys(rules[i].rule.obligation or "" for i in oblige)) if allowed else ()
+        )
+        # Built from validated rule data: no need to validate again on this hot path.
+        return Decision.model_construct(
+            allowed=allowed,
+            obligations=obligations,
+            because=tuple(self.citations[i] for i in cited),
+        )
