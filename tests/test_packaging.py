@@ -15,16 +15,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_rules_load_from_any_working_directory(tmp_path: Path) -> None:
-    code = "import agi_terms; print(agi_terms.load_rulebook('2025-10').version)"
+    code = (
+        "import agi_terms; print(agi_terms.load_rulebook('2025-10').version,"
+        " agi_terms.source('N6').id)"
+    )
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
-    assert proc.stdout.strip() == "2025-10"
+    assert proc.stdout.strip() == "2025-10 N6"
 
 
 def test_shipped_versions_are_found() -> None:
     assert "2025-10" in available_versions()
     assert shipped_rules().joinpath("2025-10", "terms.yaml").is_file()
+    assert shipped_rules().joinpath("sources.yaml").is_file()
+    assert "sources.yaml" not in available_versions()
 
 
 def test_an_installed_package_reads_rules_from_inside_itself() -> None:
@@ -53,4 +58,5 @@ def test_the_wheel_contains_every_rule_file(tmp_path: Path) -> None:
             "decisions.yaml",
         ):
             assert f"agi_terms/_rules/{version}/{file}" in names
+    assert "agi_terms/_rules/sources.yaml" in names  # the register every citation resolves in
     assert "agi_terms/py.typed" in names

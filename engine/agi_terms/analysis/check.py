@@ -1,6 +1,6 @@
 """Rulebook checks: what ``agi-terms check`` verifies beyond what loading refuses.
 
-- every rule and parameter cites a source;
+- every rule and parameter cites a source, and every source id resolves in the register;
 - every phase is reachable from the initial phase;
 - every action is decided (some allow or deny rule holds) for every combination of facts;
 - no two rules decide the same action in opposite ways (an allow and a deny both holding) for the
@@ -9,6 +9,9 @@
 The fact space is finite once every number is reduced to its position around the constants the rules
 compare it with: the checks enumerate phases × calendar gates × AGI situations × action fields, for
 every combination of the version's choice and true/false parameters.
+
+``uncited_sources`` lists the register's entries that no version beside it cites: information for
+the register's authors, not a defect (an open question the rules do not encode is still a source).
 """
 
 from __future__ import annotations
@@ -16,15 +19,20 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from agi_terms.backends.python import PythonBackend
 from agi_terms.conditions import comparisons
+from agi_terms.errors import AgiTermsError
 from agi_terms.facts import ACTION_FACTS, FactRow, FactSpec, RuleValue
-from agi_terms.rulebook import Rulebook
-from agi_terms.rulebook.citations import check_source
+from agi_terms.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
+from agi_terms.rulebook.loader import shipped_sources
 from agi_terms.rulebook.program import Program, compile_program
+from agi_terms.rulebook.schema import check_citation
+from agi_terms.rulebook.sources import Source
 
 # (pending, live, declared_ever, verified): no declaration, pending, verified, rejected before.
 _AGI_SITUATIONS = ((False, False, False, False), (True, True, True, False),
@@ -56,14 +64,34 @@ def check_rulebook(rulebook: Rulebook, *, limit: int = 20) -> list[Finding]:
 
 
 def _citations(rulebook: Rulebook) -> Iterator[Finding]:
-    cited = [*((r.id, r.source) for r in rulebook.rules),
-             *((p.name, p.source) for p in rulebook.parameters),
-             *((t.id, t.source) for t in rulebook.terms)]  # fmt: skip
-    for name, source in cited:
+    for what, source in rulebook.citations():
         try:
-            check_source(source)
+            check_citation(source, rulebook.sources)
         except ValueError as exc:
-            yield Finding("uncited", str(exc), name)
+            yield Finding("uncited", str(exc), what)
+
+
+def uncited_sources(rulebook: Rulebook) -> tuple[Source, ...]:
+    """The entries of ``rulebook``'s register that neither it nor any other version of the
+    register's folder cites (the shipped versions, for the shipped register)."""
+    register = rulebook.sources
+    cited = set(rulebook.cited_ids)
+    for other in _versions_sharing(rulebook):
+        cited.update(other.cited_ids)
+    return tuple(s for s in register if s.id not in cited)
+
+
+def _versions_sharing(rulebook: Rulebook) -> Iterator[Rulebook]:
+    register = rulebook.sources
+    if register == shipped_sources():
+        yield from (load_rulebook(v) for v in available_versions())
+        return
+    folder = Path(register.location).parent
+    for sub in sorted(p for p in folder.iterdir() if (p / "agreement.yaml").is_file()):
+        try:
+            yield load_rulebook_from(sub, sources=register)
+        except AgiTermsError:
+            continue  # a sibling that does not load is its own check's business
 
 
 def reachable_phases(rulebook: Rulebook) -> set[str]:
@@ -214,6 +242,19 @@ def _facts(row: FactRow, program: Program) -> str:
         else:
             shown.append(f"{name}={value}")
     return ", ".join(shown)
+
+
+def uncited_summary(rulebook: Rulebook) -> str:
+    """One informational line: how many register entries nothing cites, and which."""
+    uncited = uncited_sources(rulebook)
+    where = rulebook.sources.location
+    if not uncited:
+        return f"{where}: every one of its {len(rulebook.sources)} entries is cited"
+    text = (
+        f"{where}: {len(uncited)} of {len(rulebook.sources)} entries cited by no version"
+        f" (information, not a defect): {', '.join(s.id for s in uncited)}"
+    )
+    return textwrap.fill(text, width=79, subsequent_indent="  ", break_on_hyphens=False)
 
 
 def summarise(rulebook: Rulebook, findings: Sequence[Finding]) -> str:

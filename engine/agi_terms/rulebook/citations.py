@@ -1,28 +1,31 @@
-"""Citations: how a rule, parameter, phase or obligation names its source."""
+"""Citations: how a rule, parameter, phase or obligation names its sources.
+
+A citation is one source id or several separated by commas (``N8``, ``N14, Q11``). Which ids exist
+is the source register's business (``rules/sources.yaml``, read by ``agi_terms.rulebook.sources``):
+this module reads a citation's ids and nothing more, so no id range is written in code.
+"""
 
 from __future__ import annotations
 
 import re
 
-_SOURCE_RANGES = {"N": 19, "P": 17, "Q": 26, "S": 23, "E": 12, "D": 2}
-_SOURCE_ID = re.compile(r"(?P<kind>[NPQSED])(?P<num>\d+)|§\d+(?:\.\d+)*")
-_SEED = re.compile(r"seeds/[0-9a-f_]+\.txt: \".+\"")
+SOURCE_ID = re.compile(r"[A-Z][1-9][0-9]*")
+"""The shape of a source id: a capital letter and a number (``N6``, ``S17``, ``D1``)."""
 
 
-def check_source(text: str) -> str:
-    """A citation: source ids (``N8``, ``N4, N5``, ``§4.4``) or ``seeds/FILE.txt: "short quote"``."""
+def citation_ids(text: str) -> tuple[str, ...]:
+    """The source ids of a citation, in the order written; ``ValueError`` for any other text."""
     text = text.strip()
     if not text:
         raise ValueError("the source is empty; cite a source id such as N8")
-    if _SEED.fullmatch(text):
-        return text
+    ids: list[str] = []
     for part in (p.strip() for p in text.split(",")):
-        match = _SOURCE_ID.fullmatch(part)
-        if match is None:
+        if not SOURCE_ID.fullmatch(part):
+            hint = " (the seed articles are D1 and D2)" if part.startswith("seeds/") else ""
             raise ValueError(
-                f"{part!r} is not a source id (N1-N19, P1-P17, Q1-Q26, S1-S23, E1-E12, D1-D2, §n.n)"
-                ' or a seed citation (seeds/FILE.txt: "quote")'
+                f"{part!r} is not a source id: cite ids of the source register such as N8 or"
+                f" 'N14, Q11'{hint}; `agi-terms sources` lists them"
             )
-        if match["kind"] and not 1 <= int(match["num"]) <= _SOURCE_RANGES[match["kind"]]:
-            raise ValueError(f"{part!r} is not a source id of the term sheet")
-    return text
+        if part not in ids:
+            ids.append(part)
+    return tuple(ids)

@@ -3,9 +3,10 @@
 A version is a folder under ``rules/`` holding ``agreement.yaml`` (what the version is),
 ``lifecycle.yaml`` (phases and transitions), ``parameters.yaml`` (readings the public text leaves
 open), ``terms.yaml`` (every term and the rules that put it in or out of force) and
-``decisions.yaml`` (the rules that decide each action). Loading refuses a rule or parameter without a
-source, an unknown operator or fact, a duplicate id, a term or action without a rule, and names the
-file, the rule and the key.
+``decisions.yaml`` (the rules that decide each action). Every citation resolves in the source register
+(``sources.yaml`` beside the version folders; the shipped one otherwise). Loading refuses a rule or
+parameter without a source, a source id the register lacks, an unknown operator or fact, a duplicate
+id, a term or action without a rule, and names the file, the rule and the key.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from agi_terms.conditions import (
     Always,
@@ -50,7 +51,6 @@ from agi_terms.lifecycle import (
     Placement,
     Transition,
 )
-from agi_terms.rulebook.citations import check_source
 from agi_terms.rulebook.model import (
     Obligation,
     Parameter,
@@ -66,7 +66,12 @@ from agi_terms.rulebook.schema import (
     ParametersFile,
     RuleEntry,
     TermsFile,
+    check_citation,
+    rule_error,
+    validated,
 )
+from agi_terms.rulebook.sources import FILE as SOURCES_FILE
+from agi_terms.rulebook.sources import SourceRegister, load_sources, register_beside
 
 FILES = ("agreement.yaml", "lifecycle.yaml", "parameters.yaml", "terms.yaml", "decisions.yaml")
 
@@ -92,6 +97,23 @@ def available_versions() -> tuple[str, ...]:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def shipped_sources() -> SourceRegister:
+    """The shipped source register, ``rules/sources.yaml`` (cached: the result is immutable)."""
+    return load_sources(shipped_rules().joinpath(SOURCES_FILE), label=f"rules/{SOURCES_FILE}")
+
+
+def sources_for(folder: Traversable | Path | str) -> SourceRegister:
+    """The register a version folder's citations resolve in: ``sources.yaml`` in its parent
+    folder when there is one, else the shipped register."""
+    root: Traversable = Path(folder) if isinstance(folder, str) else folder
+    beside = register_beside(root) if isinstance(root, Path) else None
+    shipped = shipped_rules().joinpath(SOURCES_FILE)
+    if beside is None or (isinstance(shipped, Path) and beside == shipped.resolve()):
+        return shipped_sources()
+    return load_sources(beside)
+
+
 @functools.lru_cache(maxsize=16)
 def load_rulebook(version: str) -> Rulebook:
     """Load and validate a shipped version (cached: the result is immutable)."""
@@ -99,13 +121,23 @@ def load_rulebook(version: str) -> Rulebook:
     if not re.fullmatch(r"\d{4}-\d{2}", version) or not folder.is_dir():
         known = ", ".join(available_versions())
         raise UnknownVersionError(f"unknown agreement version {version!r}; shipped: {known}")
-    return load_rulebook_from(folder, label=f"rules/{version}")
+    return load_rulebook_from(folder, label=f"rules/{version}", sources=shipped_sources())
 
 
-def load_rulebook_from(folder: Traversable | Path | str, label: str | None = None) -> Rulebook:
-    """Load and validate a rule folder (a shipped one or any other, e.g. for ``agi-terms check``)."""
+def load_rulebook_from(
+    folder: Traversable | Path | str,
+    label: str | None = None,
+    *,
+    sources: SourceRegister | None = None,
+) -> Rulebook:
+    """Load and validate a rule folder (a shipped one or any other, e.g. for ``agi-terms check``).
+
+    Its citations resolve in ``sources``; by default in the ``sources.yaml`` of the folder's parent
+    folder when there is one, else in the shipped register.
+    """
     root: Traversable = Path(folder) if isinstance(folder, str) else folder
     name = label or str(root)
+    register = sources if sources is not None else sources_for(root)
     docs: dict[str, Document] = {}
     for file in FILES:
         entry = root.joinpath(file)
@@ -122,57 +154,27 @@ def load_rulebook_from(folder: Traversable | Path | str, label: str | None = Non
             raise RulebookError(
                 exc.message, place=exc.path, line=exc.line, column=exc.column, file=where
             ) from None
-    return _Loader(docs, name).build()
+    return _Loader(docs, name, register).build()
 
 
 # ---------------------------------------------------------------- validation
 
 
 class _Loader:
-    def __init__(self, docs: Mapping[str, Document], name: str) -> None:
+    def __init__(self, docs: Mapping[str, Document], name: str, register: SourceRegister) -> None:
         self.docs = docs
         self.name = name
+        self.register = register
 
     # -- helpers
 
     def fail(
         self, file: str, path: Sequence[int | str], message: str, rule: str | None = None
     ) -> RulebookError:
-        doc = self.docs[file]
-        line, column = doc.position(path) or (None, None)
-        return RulebookError(
-            message, place=tuple(path), rule=rule, line=line, column=column, file=doc.name
-        )
+        return rule_error(self.docs[file], path, message, rule)
 
     def model(self, file: str, schema: type[BaseModel]) -> Any:
-        data = self.docs[file].data
-        try:
-            return schema.model_validate(data)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = tuple(err["loc"])
-            rule = self._rule_at(file, loc)
-            message = str(err["msg"]).removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                message = "unknown key"
-            elif err["type"] == "missing":
-                message = "required key is missing"
-            raise self.fail(file, loc, message, rule) from None
-
-    def _rule_at(self, file: str, loc: Sequence[int | str]) -> str | None:
-        """The id of the rule (or term, parameter) that ``loc`` points into, for error messages."""
-        node: Any = self.docs[file].data
-        found: str | None = None
-        for part in loc:
-            try:
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
-                break
-            if isinstance(node, Mapping):
-                ident = node.get("id", node.get("name"))
-                if isinstance(ident, str):
-                    found = ident
-        return found
+        return validated(self.docs[file], schema, self.register)
 
     # -- the build
 
@@ -304,6 +306,7 @@ class _Loader:
             obligations=obligations,
             decisions=decisions,
             location=self.name,
+            sources=self.register,
             facts={
                 **facts,
                 ACTION_FIELD.name: ACTION_FIELD,
@@ -374,7 +377,7 @@ class _Loader:
                 if key not in data:
                     raise self.fail(file, [*path, key], "required key is missing")
             try:
-                source = check_source(str(data["source"]))
+                source = check_citation(str(data["source"]), self.register)
             except ValueError as exc:
                 raise self.fail(file, [*path, "source"], str(exc)) from None
             sources = data["from"] if isinstance(data["from"], list) else [data["from"]]

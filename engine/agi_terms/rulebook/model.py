@@ -12,6 +12,7 @@ from agi_terms.conditions import Condition, comparisons
 from agi_terms.events import parse_calendar_date
 from agi_terms.facts import LEVEL_NAMES, FactSpec
 from agi_terms.lifecycle import Lifecycle
+from agi_terms.rulebook.sources import SourceRegister, ids_of
 
 ParameterType = Literal["date", "choice", "number", "level", "bool"]
 
@@ -117,6 +118,8 @@ class Rulebook:
     decisions: Mapping[str, tuple[Rule, ...]]
     location: str = ""
     facts: Mapping[str, FactSpec] = field(default_factory=dict)
+    sources: SourceRegister = field(default_factory=lambda: SourceRegister(()))
+    """The register every citation of the version resolves in."""
 
     @property
     def term_ids(self) -> tuple[str, ...]:
@@ -137,6 +140,29 @@ class Rulebook:
     @functools.cached_property
     def rule_by_id(self) -> Mapping[str, Rule]:
         return {r.id: r for r in self.rules}
+
+    def citations(self) -> tuple[tuple[str, str], ...]:
+        """``(what, citation)`` for everything the version cites: the agreement, phases,
+        transitions, calendar gates, placements, parameters, terms, rules and obligations."""
+        life = self.lifecycle
+        return (
+            (f"agreement {self.version}", self.source),
+            *((f"phase {p.id}", p.source) for p in life.phases),
+            *((f"transition {t.trigger} from {', '.join(t.sources)}", t.source)
+              for t in life.transitions),
+            *((f"calendar gate {g.trigger} on {g.date.isoformat()}", g.source)
+              for g in life.calendar),
+            *((f"placement in {p.phase}", p.source) for p in life.placement),
+            *((f"parameter {p.name}", p.source) for p in self.parameters),
+            *((f"term {t.id}", t.source) for t in self.terms),
+            *((f"rule {r.id}", r.source) for r in self.rules),
+            *((f"obligation {o.id}", o.source) for o in self.obligations),
+        )  # fmt: skip
+
+    @functools.cached_property
+    def cited_ids(self) -> tuple[str, ...]:
+        """Every source id the version cites, first cited first."""
+        return ids_of(source for _, source in self.citations())
 
     def defaults(self) -> dict[str, object]:
         return {p.name: p.default for p in self.parameters}

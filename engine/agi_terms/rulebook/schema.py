@@ -1,17 +1,42 @@
-"""The schemas of a version's rule files, as they are written (validated by pydantic)."""
+"""The schemas of a version's rule files, as they are written (validated by pydantic).
+
+``validated(document, schema, register)`` reads a file's data into its schema; the first defect is a
+``RulebookError`` at its key, naming the rule (or term, parameter, source) it stands in. Every
+``source`` is resolved against the register given: an id the register lacks is refused.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
+from agi_terms.documents import Document
+from agi_terms.errors import RulebookError
 from agi_terms.events import CalendarDate
-from agi_terms.rulebook.citations import check_source
+from agi_terms.rulebook.citations import citation_ids
+
+if TYPE_CHECKING:
+    from agi_terms.rulebook.sources import SourceRegister
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def check_citation(text: str, register: SourceRegister | None) -> str:
+    """``text`` (stripped) when it is a citation whose every id is in ``register``; else ``ValueError``.
+
+    Without a register only the citation's form is checked.
+    """
+    if register is None:
+        citation_ids(text)
+    else:
+        register.resolve(text)
+    return text.strip()
 
 
 class Cited(Strict):
@@ -19,8 +44,50 @@ class Cited(Strict):
 
     @field_validator("source")
     @classmethod
-    def _cited(cls, value: str) -> str:
-        return check_source(value)
+    def _cited(cls, value: str, info: ValidationInfo) -> str:
+        context = info.context if isinstance(info.context, Mapping) else {}
+        return check_citation(value, context.get("sources"))
+
+
+def rule_error(
+    document: Document, path: Sequence[int | str], message: str, rule: str | None = None
+) -> RulebookError:
+    """A ``RulebookError`` at ``path`` in ``document``, with its line and column."""
+    line, column = document.position(path) or (None, None)
+    return RulebookError(
+        message, place=tuple(path), rule=rule, line=line, column=column, file=document.name
+    )
+
+
+def validated(document: Document, schema: type[M], register: SourceRegister | None = None) -> M:
+    """``document``'s data as ``schema``, its citations resolved in ``register``."""
+    try:
+        return schema.model_validate(document.data, context={"sources": register})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif err["type"] == "missing":
+            message = "required key is missing"
+        raise rule_error(document, loc, message, rule_at(document.data, loc)) from None
+
+
+def rule_at(data: Any, loc: Sequence[int | str]) -> str | None:
+    """The id (or name) of the innermost entry that ``loc`` points into, for error messages."""
+    node: Any = data
+    found: str | None = None
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, Mapping):
+            ident = node.get("id", node.get("name"))
+            if isinstance(ident, str):
+                found = ident
+    return found
 
 
 class AgreementFile(Cited):
