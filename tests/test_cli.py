@@ -44,7 +44,8 @@ def test_json_output_has_the_documented_keys(tmp_path: Path) -> None:
     assert code == 0
     assert err == ""
     data = json.loads(out)
-    assert list(data) == ["agreement", "parameters", "steps", "checkpoints"]
+    assert list(data) == ["agreement", "parameters", "steps", "checkpoints", "sources"]
+    assert data["sources"] == {}  # lifecycle steps decide nothing, so they cite nothing
     assert list(data["steps"][0]) == ["date", "type", "phase", "decision", "changes"]
     assert data["steps"][1]["phase"] == "post_agi"
     assert list(data["checkpoints"][0]) == ["date", "phase", "terms"]

@@ -118,7 +118,8 @@ def test_explanations_round_trip_through_json(verified_2027: agi_terms.Contract)
     explanation = verified_2027.explain("2027-06-01", term="revenue_share", detail="full")
     data = json.loads(json.dumps(explanation.to_json()))
     assert list(data) == ["date", "version", "phase", "kind", "subject", "outcome", "summary",
-                          "obligations", "decided_by", "not_holding", "other_rules", "facts"]  # fmt: skip
+                          "obligations", "decided_by", "not_holding", "other_rules", "facts",
+                          "sources"]  # fmt: skip
     assert agi_terms.evaluation.explain.Explanation.model_validate(data) == explanation
 
 

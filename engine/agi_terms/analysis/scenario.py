@@ -24,7 +24,7 @@ from agi_terms.documents import (
 from agi_terms.errors import AgiTermsError, InputError, UnknownParameterError
 from agi_terms.evaluation.agreement import Agreement, load_agreement
 from agi_terms.evaluation.contract import Contract
-from agi_terms.evaluation.results import Checkpoint, Step
+from agi_terms.evaluation.results import Checkpoint, Step, step_citations
 from agi_terms.events import (
     CalendarDate,
     VersionId,
@@ -80,13 +80,20 @@ class Simulation:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def cited_sources(self) -> dict[str, dict[str, Any]]:
+        """The ``sources`` map: every source id the timeline's decisions cite, in register order,
+        as ``{id: {"title", "statement", "url", "date", "confidence"}}`` (SPEC §12)."""
+        return self.contract.agreement.sources.cited(step_citations(self.steps))
+
     def to_json(self) -> dict[str, Any]:
-        """The output of ``agi-terms simulate --format json`` (SPEC §7): exactly these four keys."""
+        """The output of ``agi-terms simulate --format json`` (SPEC §7 and §12): exactly the keys
+        ``agreement``, ``parameters``, ``steps``, ``checkpoints`` and ``sources``."""
         return {
             "agreement": self.agreement,
             "parameters": self.parameters,
             "steps": [s.to_json() for s in self.steps],
             "checkpoints": [c.to_json() for c in self.checkpoints],
+            "sources": self.cited_sources(),
         }
 
 

@@ -8,6 +8,7 @@ An agreement is immutable after loading and safe to share between threads; contr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import operator
 import threading
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ from agi_terms.errors import InputError, UnknownParameterError, UnknownVersionEr
 from agi_terms.evaluation.evaluator import Evaluator
 from agi_terms.facts import PHASE_FACT_NAME, STATE_FACTS
 from agi_terms.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
+from agi_terms.rulebook.loader import shipped_sources
+from agi_terms.rulebook.sources import SourceRegister
 
 if TYPE_CHECKING:
     from agi_terms.evaluation.contract import Contract
@@ -110,6 +113,12 @@ class Agreement:
                 )
                 self._versions[version] = found
             return found
+
+    @functools.cached_property
+    def sources(self) -> SourceRegister:
+        """The register every citation of this agreement's answers resolves in: its version's,
+        with the shipped entries for the shipped versions a contract may amend to."""
+        return self.rulebook.sources.combined(shipped_sources())
 
     @property
     def start_date(self) -> dt.date:

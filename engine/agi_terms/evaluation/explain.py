@@ -3,13 +3,16 @@
 For the rules that decided, the explanation gives their citation and the facts they matched; for the
 rules that did not hold, *why not*: the first comparison that failed and the fact's actual value.
 ``summary`` detail keeps the deciding rules (and, for a term out of force without an end rule, its
-grant rules); ``full`` adds every other rule of the term or action and the whole fact row.
+grant rules); ``full`` adds every other rule of the term or action and the whole fact row. Every
+source the rules shown cite comes with its register entry, so that an explanation says what its
+sources establish without another file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import textwrap
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,7 +23,9 @@ from agi_terms.evaluation.results import _Result
 from agi_terms.events import Level
 from agi_terms.facts import FactRow
 from agi_terms.rulebook import Rule, Rulebook
+from agi_terms.rulebook.citations import citation_ids
 from agi_terms.rulebook.program import rule_value
+from agi_terms.rulebook.sources import Source, ids_of
 
 Detail = Literal["summary", "full"]
 DETAILS: tuple[Detail, ...] = ("summary", "full")
@@ -71,10 +76,14 @@ class Explanation(_Result):
     """Full detail: every other rule of the term or action."""
     facts: dict[str, Any] = Field(default_factory=dict)
     """Full detail: the facts the rules saw (dates as ``YYYY-MM-DD``, levels by name)."""
+    sources: dict[str, Source] = Field(default_factory=dict)
+    """The register's entry for every source id the rules shown cite, in the register's order."""
 
     def text(self) -> str:
-        """The explanation for people, one rule a line."""
+        """The explanation for people, one rule a line, each source's statement under the first
+        rule that cites it."""
         lines = [f"{self.date} ({self.version}, phase {self.phase}): {self.summary}"]
+        shown: set[str] = set()
         for title, rules in (
             ("decided by", self.decided_by),
             ("did not hold", self.not_holding),
@@ -82,7 +91,12 @@ class Explanation(_Result):
         ):
             if rules:
                 lines.append(f"{title}:")
-                lines.extend(f"  {_rule_line(r)}" for r in rules)
+                for r in rules:
+                    lines.append(f"  {_rule_line(r)}")
+                    for ident in citation_ids(r.source):
+                        if ident in self.sources and ident not in shown:
+                            shown.add(ident)
+                            lines.append(source_text(self.sources[ident], indent=4))
         if self.facts:
             lines.append("facts: " + ", ".join(f"{k}={_show(v)}" for k, v in self.facts.items()))
         return "\n".join(lines)
@@ -99,6 +113,25 @@ def _rule_line(r: RuleExplanation) -> str:
     f = r.failed
     what = "parameter" if f.parameter else "fact"
     return f"{head}; fails at {f.fact} {f.test}: {what} {f.fact} is {_show(f.actual)}"
+
+
+def source_text(source: Source, indent: int = 0, width: int = 79) -> str:
+    """A source's id, title, statement and quote as a paragraph wrapped to ``width``."""
+    text = f"{source.id} {source.title}: {source.statement}"
+    if source.quote:
+        text += f' Quote: "{source.quote}"'
+    return textwrap.fill(
+        text,
+        width=width,
+        initial_indent=" " * indent,
+        subsequent_indent=" " * (indent + 2),
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+def _cited(rulebook: Rulebook, rules: Iterable[RuleExplanation]) -> dict[str, Source]:
+    return {s.id: s for s in rulebook.sources.ordered(ids_of(r.source for r in rules))}
 
 
 def _show(value: object) -> str:
@@ -241,12 +274,13 @@ def explain_term(
             else f"{term} is not in force: it has no grant rule in {rulebook.version}"
         )
     shown = {r.rule for r in (*decided, *not_holding)}
+    other = tuple(r for r in rules if r.rule not in shown) if detail == "full" else ()
     return Explanation(
         date=date.isoformat(), version=rulebook.version, phase=phase, kind="term", subject=term,
         outcome=in_force, summary=summary, decided_by=tuple(decided),
-        not_holding=tuple(not_holding),
-        other_rules=tuple(r for r in rules if r.rule not in shown) if detail == "full" else (),
+        not_holding=tuple(not_holding), other_rules=other,
         facts=_facts(tracer, row) if detail == "full" else {},
+        sources=_cited(rulebook, (*decided, *not_holding, *other)),
     )  # fmt: skip
 
 
@@ -284,12 +318,13 @@ def explain_action(
         decided = list(cite)
         not_holding = [r for r in rules if r.effect == "allow"]
     shown = {r.rule for r in (*decided, *not_holding)}
+    other = tuple(r for r in rules if r.rule not in shown) if detail == "full" else ()
     return Explanation(
         date=date.isoformat(), version=rulebook.version, phase=phase, kind="action", subject=action,
         outcome=allowed, summary=summary, obligations=obligations, decided_by=tuple(decided),
-        not_holding=tuple(not_holding),
-        other_rules=tuple(r for r in rules if r.rule not in shown) if detail == "full" else (),
+        not_holding=tuple(not_holding), other_rules=other,
         facts=_facts(tracer, row) if detail == "full" else {},
+        sources=_cited(rulebook, (*decided, *not_holding, *other)),
     )  # fmt: skip
 
 

@@ -7,11 +7,13 @@ Their JSON shapes are the interface of SPEC §7 (``Step.to_json`` gives exactly 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agi_terms.events import CalendarDate, Event
+from agi_terms.rulebook.citations import citation_ids
 
 
 class _Result(BaseModel):
@@ -24,10 +26,19 @@ class _Result(BaseModel):
 
 
 class Citation(_Result):
-    """A rule that decided an answer, and the source it cites."""
+    """A rule that decided an answer, and the source it cites.
+
+    ``source`` is the citation as the rule file writes it (``"N14, Q11"``); ``source_ids`` its ids,
+    each an entry of the source register (``agi_terms.source(id)``).
+    """
 
     rule: str
     source: str
+
+    @property
+    def source_ids(self) -> tuple[str, ...]:
+        """The source ids of the citation, in the order written."""
+        return citation_ids(self.source)
 
 
 class Decision(_Result):
@@ -86,6 +97,11 @@ class Checkpoint(_Result):
     date: CalendarDate
     phase: str
     terms: dict[str, bool]
+
+
+def step_citations(steps: Iterable[Step]) -> list[str]:
+    """The citation of every rule behind the steps' decisions, in order (for a ``sources`` map)."""
+    return [c.source for step in steps if step.decision for c in step.decision.because]
 
 
 def iso(day: dt.date) -> str:
