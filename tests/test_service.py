@@ -151,7 +151,12 @@ def test_a_scenario_over_http_gives_what_simulate_gives(
         if event["type"] in agi_terms.events.ACTION_TYPES:
             response = client.post(f"/contracts/{cid}/decide", json={"action": _json_ready(event)})
             assert response.status_code == 200
-            assert response.json() == contract.decide(event).to_json()
+            decision = contract.decide(event)
+            assert response.json() == {
+                **decision.to_json(),
+                "sources": {i: agi_terms.source(i).cited_json()
+                            for c in decision.because for i in c.source_ids},
+            }  # fmt: skip
     day = scenario.checkpoints[-1] if scenario.checkpoints else contract.state.date
     report = contract.terms(on=day)
     for term, status in report.terms.items():
@@ -163,8 +168,34 @@ def test_a_scenario_over_http_gives_what_simulate_gives(
             "date": day.isoformat(),
             "phase": report.phase,
             **status.to_json(),
-        }
+            "sources": {i: agi_terms.source(i).cited_json()
+                        for c in status.because for i in c.source_ids},
+        }  # fmt: skip
     assert timeline(client, cid) == steps  # questions record nothing
+
+
+def test_answers_carry_the_sources_they_cite_and_the_register_is_served(
+    client: httpx.Client,
+) -> None:
+    cid = create(client)
+    launch = {"date": "2026-05-01", "type": "product_launch", "kind": "api", "cloud": "aws"}
+    appended = append(client, cid, [launch]).json()
+    assert appended["steps"][0]["decision"]["because"][0]["source"] == "N8, N9"
+    assert set(appended["sources"]) == {"N8", "N9"}
+    assert appended["sources"]["N8"] == agi_terms.source("N8").cited_json()
+    assert client.get(f"/contracts/{cid}/timeline").json()["sources"] == appended["sources"]
+    decided = client.post(f"/contracts/{cid}/decide", json={"action": launch}).json()
+    assert set(decided["sources"]) == {"N8", "N9"}
+    explained = client.get(
+        f"/contracts/{cid}/explain", params={"date": "2031-06-01", "term": "ms_research_ip"}
+    ).json()
+    assert explained["sources"] == {"N6": agi_terms.source("N6").cited_json()}
+    listed = client.get("/sources").json()
+    assert list(listed) == [s.id for s in agi_terms.sources()]
+    assert client.get("/sources/S17").json() == agi_terms.source("S17").to_json()
+    missing = client.get("/sources/S99")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": {"place": "id", "message": "unknown source id 'S99'"}}
 
 
 def test_terms_default_to_the_last_event_date(client: httpx.Client) -> None:
@@ -426,6 +457,8 @@ def test_the_openapi_document_lists_the_service(client: httpx.Client) -> None:
         "/contracts/{id}/decide",
         "/contracts/{id}/timeline",
         "/contracts/{id}/explain",
+        "/sources",
+        "/sources/{id}",
     }
     events = document["paths"]["/contracts/{id}/events"]["post"]["responses"]
     assert {"200", "404", "409", "422"} <= set(events)

@@ -7,6 +7,9 @@ an action is allowed, with the rules (and their sources) behind every answer::
     agreement = agi_terms.load_agreement("2025-10", parameters={"api_exclusivity_backstop": None})
     contract = agreement.start().apply({"date": "2029-03-01", "type": "agi_declared"})
     contract.terms(on="2031-01-01").terms["ms_research_ip"].in_force
+
+Every citation (``N6``, ``Q5``, ``S17``) is an entry of the source register shipped with the rules:
+``agi_terms.source("N6").statement`` says what it establishes, ``agi_terms.sources()`` lists them all.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -58,6 +61,8 @@ from agi_terms.events import (
     parse_event,
 )
 from agi_terms.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
+from agi_terms.rulebook.loader import shipped_sources
+from agi_terms.rulebook.sources import Source, SourceRegister
 from agi_terms.store import (
     ContractExistsError,
     ContractStore,
@@ -103,6 +108,8 @@ __all__ = [
     "RulebookError",
     "Scenario",
     "Simulation",
+    "Source",
+    "SourceRegister",
     "Step",
     "StoreError",
     "TermStatus",
@@ -123,7 +130,23 @@ __all__ = [
     "parse_event",
     "parse_scenario",
     "simulate",
+    "source",
+    "sources",
 ]
+
+
+def sources() -> tuple[Source, ...]:
+    """Every entry of the source register shipped with the rules (``rules/sources.yaml``), in its
+    order: N (October 2025 terms), P (prior terms), Q (open questions), S (public sources),
+    E (edge cases), D (the seed articles)."""
+    return shipped_sources().entries
+
+
+def source(ident: str) -> Source:
+    """The register's entry for a source id such as ``"N6"``; an ``InputError`` for an unknown id."""
+    if not isinstance(ident, str):
+        raise InputError(f"a source id is a string such as 'N6', got {ident!r}")
+    return shipped_sources().entry(ident)
 
 
 def load_contract(data: "dict[str, object]", backend: str | None = None) -> Contract:

@@ -176,6 +176,8 @@ def _emit(fmt: str, data: Any, markdown: str) -> None:
 @guarded()
 def terms(version: str, fmt: str) -> None:
     """The terms of VERSION (default 2025-10) with holder, meaning, sources and rules."""
+    from agi_terms.interfaces.cli.render import source_titles
+
     rulebook = _rulebook(version)
     data = [
         {"term": t.id, "holder": t.holder, "title": t.title, "meaning": t.meaning, "source": t.source,
@@ -186,10 +188,12 @@ def terms(version: str, fmt: str) -> None:
              "| term | holder | meaning | sources | rules |", "|---|---|---|---|---|"]  # fmt: skip
     for t in rulebook.terms:
         rules = "<br>".join(f"{r.effect} `{r.id}` ({r.source})" for r in t.rules)
-        lines.append(
-            f"| `{t.id}` | {t.holder} | **{t.title}.** {t.meaning} | {t.source} | {rules} |"
-        )
-    _emit(fmt, {"version": rulebook.version, "terms": data}, "\n".join(lines))
+        titles = source_titles(t.source, rulebook.sources)
+        lines.append(f"| `{t.id}` | {t.holder} | **{t.title}.** {t.meaning} | {titles} | {rules} |")
+    cited = rulebook.sources.cited(
+        [*(t.source for t in rulebook.terms), *(r.source for t in rulebook.terms for r in t.rules)]
+    )
+    _emit(fmt, {"version": rulebook.version, "terms": data, "sources": cited}, "\n".join(lines))
 
 
 @main.command()
@@ -198,6 +202,8 @@ def terms(version: str, fmt: str) -> None:
 @guarded()
 def parameters(version: str, fmt: str) -> None:
     """The parameters of VERSION (default 2025-10): defaults, meaning and sources."""
+    from agi_terms.interfaces.cli.render import source_titles
+
     rulebook = _rulebook(version)
     data = [
         {"name": p.name, "type": p.type, "default": p.to_json(p.default), "nullable": p.nullable,
@@ -212,8 +218,30 @@ def parameters(version: str, fmt: str) -> None:
         kind = p["type"] + (f" ({', '.join(p['choices'])})" if p["choices"] else "")
         kind += ", or null" if p["nullable"] else ""
         default = json.dumps(p["default"]) + (" (reported)" if p["reported"] else "")
-        lines.append(f"| `{p['name']}` | `{default}` | {kind} | {p['meaning']} | {p['source']} |")
-    _emit(fmt, {"version": rulebook.version, "parameters": data}, "\n".join(lines))
+        titles = source_titles(p["source"], rulebook.sources)
+        lines.append(f"| `{p['name']}` | `{default}` | {kind} | {p['meaning']} | {titles} |")
+    cited = rulebook.sources.cited(p.source for p in rulebook.parameters)
+    _emit(fmt, {"version": rulebook.version, "parameters": data, "sources": cited},
+          "\n".join(lines))  # fmt: skip
+
+
+@main.command()
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@format_option
+@guarded()
+def sources(ids: tuple[str, ...], fmt: str) -> None:
+    """The source register: every id the rules cite (or the entries of the IDs given)."""
+    from agi_terms.interfaces.cli.render import sources_markdown, sources_table
+    from agi_terms.rulebook.loader import shipped_sources
+
+    register = shipped_sources()
+    entries = [register.entry(i) for i in dict.fromkeys(ids)] if ids else list(register)
+    if fmt == "json":
+        click.echo(json.dumps({s.id: s.to_json() for s in entries}, indent=2))
+    elif fmt == "markdown":
+        click.echo(sources_markdown(entries, register), nl=False)
+    else:
+        sources_table(entries)
 
 
 @main.command()
@@ -233,7 +261,7 @@ def check(target: str) -> None:
     """Verify a rulebook: a shipped VERSION or a rule folder (exit 1 when it finds defects)."""
     from pathlib import Path
 
-    from agi_terms.analysis.check import check_rulebook, summarise
+    from agi_terms.analysis.check import check_rulebook, summarise, uncited_summary
     from agi_terms.errors import RulebookError
     from agi_terms.rulebook import load_rulebook_from
 
@@ -244,6 +272,7 @@ def check(target: str) -> None:
         sys.exit(1)
     findings = check_rulebook(rulebook)
     click.echo(summarise(rulebook, findings))
+    click.echo(uncited_summary(rulebook))
     if findings:
         sys.exit(1)
 

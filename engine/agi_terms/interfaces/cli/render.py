@@ -1,11 +1,14 @@
-"""Output for people: a simulation as a rich table in the terminal, or as Markdown."""
+"""Output for people: a simulation as a rich table in the terminal, or as Markdown; the source
+register as Markdown (``SOURCES.md``) or a table."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agi_terms.analysis.scenario import Simulation
 from agi_terms.evaluation.results import Step
+from agi_terms.rulebook.sources import Source, SourceRegister
 
 
 def _changes(step: Step) -> str:
@@ -82,6 +85,21 @@ def simulation_table(result: Simulation) -> None:
     for term in _checkpoint_terms(result):
         table.add_row(term, *("Y" if cp.terms.get(term) else "-" for cp in result.checkpoints))
     console.print(table)
+    cited = result.cited_sources()
+    if cited:
+        sources = Table(title="Sources cited", title_justify="left")
+        sources.add_column("id", no_wrap=True)
+        sources.add_column("source (date) and url", overflow="fold")
+        for ident, entry in cited.items():
+            sources.add_row(ident, _cited_cell(entry))
+        console.print(sources)
+
+
+def _cited_cell(entry: Mapping[str, Any]) -> str:
+    from rich.markup import escape
+
+    text = escape(entry["title"]) + (f" ({entry['date']})" if entry["date"] else "")
+    return text + (f"\n[dim]{escape(entry['url'])}[/]" if entry["url"] else "")
 
 
 def simulation_markdown(result: Simulation) -> str:
@@ -105,7 +123,91 @@ def simulation_markdown(result: Simulation) -> str:
         for term in _checkpoint_terms(result):
             marks = ["yes" if cp.terms.get(term) else "no" for cp in result.checkpoints]
             lines.append(f"| `{term}` | " + " | ".join(marks) + " |")
+    cited = result.cited_sources()
+    if cited:
+        lines += ["", "## Sources cited", "", "| id | title | date | url |", "|---|---|---|---|"]
+        for ident, entry in cited.items():
+            cells = [ident, entry["title"], entry["date"] or "", entry["url"] or ""]
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+# ---------------------------------------------------------------- the source register
+
+_FAMILIES = {
+    "N": "Terms of October 2025",
+    "P": "Prior terms (before October 2025)",
+    "Q": "Open questions and the engine's readings",
+    "S": "Public sources",
+    "E": "Edge cases",
+    "D": "The seed articles",
+}
+
+SOURCES_INTRO = """\
+Every rule, parameter, phase and obligation of the rule files cites one or more of these ids, and
+every answer of the engine (`simulate`, `explain`, the service) names them. The register is
+`rules/sources.yaml`, shipped with the rules; `agi-terms sources ID` shows an entry,
+`agi_terms.source(ID)` returns it. A `statement` says in the project's words what the source
+establishes; a quote is the public text's own words. Confidence: **official** (the companies' own
+text), **reported** (press, podcasts, the seed articles) or **interpretation** (the project's reading
+where the public text is silent)."""
+
+
+def sources_markdown(entries: Sequence[Source], register: SourceRegister | None = None) -> str:
+    """Register entries as Markdown, grouped by family; the whole register is ``SOURCES.md``."""
+    whole = register is not None and len(entries) == len(register)
+    lines = ["# Sources", ""]
+    if whole:
+        lines += [SOURCES_INTRO, ""]
+    family = ""
+    for source in entries:
+        if whole and source.id[0] != family:
+            family = source.id[0]
+            lines += [f"## {family}: {_FAMILIES.get(family, family)}", ""]
+        lines += [f"### {source.id}: {source.title}", "", source.statement, ""]
+        if source.quote:
+            lines += [f'> "{source.quote}"', ""]
+        facts = [source.confidence, source.publisher, source.date and source.date.isoformat()]
+        line = " · ".join(f for f in facts if f)
+        if source.url:
+            line += f" · <{source.url}>"
+        lines += [line, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def sources_table(entries: Sequence[Source]) -> None:
+    """Register entries as a rich table: the id, then title, statement, quote and where from."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Sources", title_justify="left", show_lines=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("source", overflow="fold")
+    for s in entries:
+        cell = f"[bold]{escape(s.title)}[/]\n{escape(s.statement)}"
+        if s.quote:
+            cell += f'\n[italic]"{escape(s.quote)}"[/]'
+        where = [s.confidence, s.publisher, s.date and s.date.isoformat()]
+        cell += "\n[dim]" + escape(" · ".join(w for w in where if w))
+        cell += (f"\n{escape(s.url)}" if s.url else "") + "[/]"
+        table.add_row(s.id, cell)
+    Console().print(table)
+
+
+def source_titles(citation: str, register: SourceRegister) -> str:
+    """A citation with each id's title: ``N4 (Microsoft's model and product IP ...); N7 (...)``."""
+    from agi_terms.rulebook.citations import citation_ids
+
+    parts = []
+    for ident in citation_ids(citation):
+        entry = register.get(ident)
+        parts.append(f"{ident} ({entry.title})" if entry else ident)
+    return "; ".join(parts)
 
 
 def _mark(value: bool) -> str:

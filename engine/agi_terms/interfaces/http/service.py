@@ -6,7 +6,9 @@ FastAPI only when an application is built, so the CLI stays light.
 
 Bad input answers 422 with ``{"error": {"place", "message"}}`` (the place as in the library:
 ``events[3].cloud``) and stores nothing; an unknown contract answers 404, a stale
-``expected_version`` 409, with the same error shape.
+``expected_version`` 409, with the same error shape. Every answer that holds decisions or rules
+carries ``sources``: the register's entry for each source id they cite (SPEC §12), and
+``GET /sources`` lists the register.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at
@@ -22,9 +24,10 @@ import click
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from agi_terms.errors import AgiTermsError, InputError, render_path
-from agi_terms.evaluation.results import Change, Citation, Decision, Step
+from agi_terms.evaluation.results import Change, Citation, Decision, Step, step_citations
 from agi_terms.events import CalendarDate, Event, path_of
 from agi_terms.facts import LEVEL_NAMES
+from agi_terms.rulebook.loader import shipped_sources
 from agi_terms.store import (
     DEFAULT_BACKEND,
     ContractExistsError,
@@ -83,6 +86,31 @@ class Created(BaseModel):
     version: int
 
 
+class CitedSource(BaseModel):
+    """A source's entry in an answer's ``sources`` map (SPEC §12)."""
+
+    title: str
+    statement: str
+    url: str | None
+    date: CalendarDate | None
+    confidence: Literal["official", "reported", "interpretation"]
+
+
+class SourceEntry(CitedSource):
+    """An entry of the source register."""
+
+    id: str
+    kind: str
+    quote: str | None
+    publisher: str | None
+
+
+class DecisionJSON(Decision):
+    """A decision with the register's entry for every source its rules cite."""
+
+    sources: dict[str, CitedSource]
+
+
 class StepJSON(BaseModel):
     """A timeline step (SPEC §7)."""
 
@@ -96,10 +124,12 @@ class StepJSON(BaseModel):
 class Appended(BaseModel):
     version: int
     steps: list[StepJSON]
+    sources: dict[str, CitedSource]
 
 
 class Timeline(BaseModel):
     steps: list[StepJSON]
+    sources: dict[str, CitedSource]
 
 
 class TermsOn(BaseModel):
@@ -119,6 +149,7 @@ class Explanation(BaseModel):
     in_force: bool
     reason: Literal["granted", "ended", "not_granted"]
     because: list[Citation]
+    sources: dict[str, CitedSource]
 
 
 def error_json(place: str, message: str) -> dict[str, Any]:
@@ -279,7 +310,10 @@ def create_app(
             if exc.path and isinstance(exc.path[0], int):  # the store names the event by its index
                 raise exc.within("events") from None
             raise
-        return JSON({"version": result.version, "steps": _steps_json(result.steps)})
+        sources = result.contract.agreement.sources.cited(step_citations(result.steps))
+        return JSON(
+            {"version": result.version, "steps": _steps_json(result.steps), "sources": sources}
+        )
 
     @app.get(
         "/contracts/{id}/terms",
@@ -302,7 +336,7 @@ def create_app(
 
     @app.post(
         "/contracts/{id}/decide",
-        response_model=Decision,
+        response_model=DecisionJSON,
         operation_id="decide",
         responses=not_found,
     )
@@ -313,7 +347,8 @@ def create_app(
             decision = contract.decide(body.action)
         except AgiTermsError as exc:
             raise exc.within("action") from None
-        return JSON(decision.to_json())
+        sources = contract.agreement.sources.cited(c.source for c in decision.because)
+        return JSON({**decision.to_json(), "sources": sources})
 
     @app.get(
         "/contracts/{id}/timeline",
@@ -323,7 +358,9 @@ def create_app(
     )
     def timeline(id: str) -> JSONResponse:
         """Every step recorded: events and the calendar gates reached."""
-        return JSON({"steps": _steps_json(contracts.load(id).steps)})
+        contract = contracts.load(id)
+        sources = contract.agreement.sources.cited(step_citations(contract.steps))
+        return JSON({"steps": _steps_json(contract.steps), "sources": sources})
 
     @app.get(
         "/contracts/{id}/explain",
@@ -337,14 +374,37 @@ def create_app(
         date: str | None = Query(None, description="YYYY-MM-DD; default: the last event's date"),
     ) -> JSONResponse:
         """Whether ``term`` is in force on ``date``, and the rules (with their sources) behind it."""
-        report = contracts.load(id).terms(on=date)
+        contract = contracts.load(id)
+        report = contract.terms(on=date)
         status = report.terms.get(term)
         if status is None:
             raise InputError(
                 f"unknown term {term!r} in version {report.version}; terms: {', '.join(report.terms)}",
                 place="term",
             )
-        return JSON({"date": report.date.isoformat(), "phase": report.phase, **status.to_json()})
+        sources = contract.agreement.sources.cited(c.source for c in status.because)
+        return JSON(
+            {"date": report.date.isoformat(), "phase": report.phase, **status.to_json(),
+             "sources": sources}
+        )  # fmt: skip
+
+    @app.get("/sources", response_model=dict[str, SourceEntry], operation_id="listSources")
+    def list_sources() -> JSONResponse:
+        """Every entry of the source register, by id (``rules/sources.yaml``)."""
+        return JSON({s.id: s.to_json() for s in shipped_sources()})
+
+    @app.get(
+        "/sources/{id}",
+        response_model=SourceEntry,
+        operation_id="getSource",
+        responses={404: {"model": ErrorBody, "description": "No source with this id"}},
+    )
+    def get_source(id: str) -> JSONResponse:
+        """One entry of the source register."""
+        entry = shipped_sources().get(id)
+        if entry is None:
+            return JSON(error_json("id", f"unknown source id {id!r}"), status_code=404)
+        return JSON(entry.to_json())
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
