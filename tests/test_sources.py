@@ -152,6 +152,13 @@ PLANTED = [
      " OpenAI has declared AGI; the independent expert panel has not ruled yet.\n    source: D3\n",
      "panel_review", "D3"),
     ("agreement.yaml", "source: S1, S2", "source: S1, P99", None, "P99"),
+    ("decisions.yaml", "subject to appropriate safety guardrails.\n    source: N5\n",
+     "subject to appropriate safety guardrails.\n    source: N55\n",
+     "post_agi_safety_guardrails", "N55"),
+    ("lifecycle.yaml", "    trigger: term_ends\n    source: N19\n",
+     "    trigger: term_ends\n    source: N19, E13\n", None, "E13"),
+    ("lifecycle.yaml", "    when: {$gte: {day: 2033-01-01}}\n    source: N19\n",
+     "    when: {$gte: {day: 2033-01-01}}\n    source: Q30\n", None, "Q30"),
 ]  # fmt: skip
 
 
