@@ -458,3 +458,15 @@ def test_check_lists_entries_no_version_cites() -> None:
     assert listed == {s.id for s in agi_terms.sources()} - cited
     assert "N6" not in listed
     assert "D1" in listed
+
+
+def test_check_of_a_folder_lists_what_its_own_register_leaves_uncited(tmp_path: Path) -> None:
+    root = _own_register(tmp_path, EXTRA)
+    code, out, _ = cli("check", str(root / "2025-10"))
+    assert code == 0
+    info = " ".join(" ".join(out.splitlines()[1:]).split())
+    assert info.startswith(f"{(root / 'sources.yaml').resolve()}: ")
+    listed = set(info.split(": ")[-1].replace(",", " ").split())
+    assert "Q27" in listed  # only the register's own folder counts: 2025-10 alone
+    assert "P1" in listed
+    assert not listed & set(agi_terms.load_rulebook("2025-10").cited_ids)

@@ -254,7 +254,9 @@ def uncited_summary(rulebook: Rulebook) -> str:
         f"{where}: {len(uncited)} of {len(rulebook.sources)} entries cited by no version"
         f" (information, not a defect): {', '.join(s.id for s in uncited)}"
     )
-    return textwrap.fill(text, width=79, subsequent_indent="  ", break_on_hyphens=False)
+    return textwrap.fill(
+        text, width=79, subsequent_indent="  ", break_on_hyphens=False, break_long_words=False
+    )
 
 
 def summarise(rulebook: Rulebook, findings: Sequence[Finding]) -> str:
