@@ -470,3 +470,14 @@ def test_check_of_a_folder_lists_what_its_own_register_leaves_uncited(tmp_path: 
     assert "Q27" in listed  # only the register's own folder counts: 2025-10 alone
     assert "P1" in listed
     assert not listed & set(agi_terms.load_rulebook("2025-10").cited_ids)
+
+
+def test_the_readme_shows_the_current_explanation_of_ms_research_ip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(ROOT)  # the command names the scenario as the README does
+    command = "agi-terms explain simulations/scenarios/no-agi-ever.yaml --on 2031-06-01 --term"
+    code, out, _ = cli(*command.split()[1:], "ms_research_ip")
+    assert code == 0
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"$ {command} ms_research_ip\n{out}" in readme
