@@ -4,6 +4,10 @@ A condition in a rule file is durable_rules' own format (``{field: value}`` for 
 ``$lt``, ``$lte``, ``$gt``, ``$gte``, ``$and``, ``$or``); a value may be ``{param: NAME}``, a parameter of
 the agreement. Parameters are fixed for an agreement, so every comparison that involves one is decided
 when the rules are compiled ("folded"); a comparison with a parameter set to ``null`` never holds.
+
+The properties of ``properties.yaml`` are *formulas*: conditions that may also use ``$not: C``,
+``$implies: [A, B]`` (``B`` whenever ``A``) and ``$iff: [A, B]`` (both or neither). Rules do not: a
+rule says when it holds, and the backends evaluate rules only.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ OPERATORS: Mapping[str, Op] = {
 }
 """Comparison operators of the rule files (equality is written ``{field: value}``)."""
 COMBINATORS = ("$and", "$or")
+FORMULA_COMBINATORS = ("$not", "$implies", "$iff")
+"""The connectives that only properties use."""
 DURABLE_OPERATOR: Mapping[Op, str] = {v: k for k, v in OPERATORS.items()}
 SYMBOL: Mapping[Op, str] = {"eq": "==", "neq": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
@@ -68,7 +74,15 @@ class Always:
     path: str = ""
 
 
-Condition = Compare | AllOf | AnyOf | Always
+@dataclass(frozen=True)
+class Not:
+    """The negation of a part (formulas only: ``$not``, and ``$implies``/``$iff`` written with it)."""
+
+    part: Condition
+    path: str
+
+
+Condition = Compare | AllOf | AnyOf | Always | Not
 
 
 class ConditionSyntaxError(ValueError):
@@ -79,15 +93,20 @@ class ConditionSyntaxError(ValueError):
         self.path = path
 
 
-def parse_condition(data: object, path: str = "when") -> Condition:
-    """Parse a condition written in the rule files' subset of durable_rules' JSON format."""
+def parse_condition(data: object, path: str = "when", *, formula: bool = False) -> Condition:
+    """Parse a condition written in the rule files' subset of durable_rules' JSON format.
+
+    With ``formula``, the connectives of properties (``$not``, ``$implies``, ``$iff``) are read too.
+    """
     if data is None or data == {}:
         return Always(True, path)
     if not isinstance(data, Mapping):
         raise ConditionSyntaxError(f"a condition is a mapping, got {data!r}", path)
     if len(data) > 1:
         # Several keys in one mapping mean all of them, as in durable_rules.
-        parts = tuple(parse_condition({k: v}, f"{path}.{k}") for k, v in data.items())
+        parts = tuple(
+            parse_condition({k: v}, f"{path}.{k}", formula=formula) for k, v in data.items()
+        )
         return AllOf(parts, path)
     ((key, value),) = data.items()
     if not isinstance(key, str):
@@ -97,12 +116,23 @@ def parse_condition(data: object, path: str = "when") -> Condition:
             raise ConditionSyntaxError(
                 f"{key} takes a non-empty list of conditions", f"{path}.{key}"
             )
-        parts = tuple(parse_condition(item, f"{path}.{key}[{i}]") for i, item in enumerate(value))
+        parts = tuple(
+            parse_condition(item, f"{path}.{key}[{i}]", formula=formula)
+            for i, item in enumerate(value)
+        )
         return AllOf(parts, path) if key == "$and" else AnyOf(parts, path)
+    if key in FORMULA_COMBINATORS:
+        if not formula:
+            raise ConditionSyntaxError(
+                f"{key} is for properties (properties.yaml); a rule states when it holds with"
+                f" {', '.join(COMBINATORS)} and comparisons",
+                f"{path}.{key}",
+            )
+        return _connective(key, value, f"{path}.{key}")
     if key.startswith("$"):
         op = OPERATORS.get(key)
         if op is None:
-            known = ", ".join([*OPERATORS, *COMBINATORS])
+            known = ", ".join([*OPERATORS, *COMBINATORS, *(FORMULA_COMBINATORS if formula else ())])
             raise ConditionSyntaxError(
                 f"unknown operator {key!r}; the rule files use {known} and {{field: value}}",
                 f"{path}.{key}",
@@ -119,6 +149,20 @@ def parse_condition(data: object, path: str = "when") -> Condition:
             f"{path}.{key}.{field}",
         )
     return Compare("eq", _field(key, path), _operand(value, f"{path}.{key}"), f"{path}.{key}")
+
+
+def _connective(key: str, value: object, path: str) -> Condition:
+    if key == "$not":
+        if not isinstance(value, Mapping) or not value:
+            raise ConditionSyntaxError("$not takes one condition (a mapping)", path)
+        return Not(parse_condition(value, path, formula=True), path)
+    if not isinstance(value, list) or len(value) != 2:
+        raise ConditionSyntaxError(f"{key} takes a list of two conditions [A, B]", path)
+    a, b = (parse_condition(item, f"{path}[{i}]", formula=True) for i, item in enumerate(value))
+    if key == "$implies":
+        return AnyOf((Not(a, a.path), b), path)
+    # $iff: both or neither.
+    return AnyOf((AllOf((a, b), path), AllOf((Not(a, a.path), Not(b, b.path)), path)), path)
 
 
 def _field(name: object, path: str) -> str:
@@ -151,6 +195,8 @@ def comparisons(condition: Condition) -> Iterator[Compare]:
     elif isinstance(condition, AllOf | AnyOf):
         for part in condition.parts:
             yield from comparisons(part)
+    elif isinstance(condition, Not):
+        yield from comparisons(condition.part)
 
 
 def simplify(condition: Condition) -> Condition:
@@ -169,6 +215,13 @@ def simplify(condition: Condition) -> Condition:
         if len(kept) == 1:
             return kept[0]
         return type(condition)(tuple(kept), condition.path)
+    if isinstance(condition, Not):
+        part = simplify(condition.part)
+        if isinstance(part, Always):
+            return Always(not part.value, condition.path)
+        if isinstance(part, Not):
+            return part.part
+        return Not(part, condition.path)
     return condition
 
 
@@ -195,9 +248,30 @@ def evaluate(condition: Condition, value_of: Callable[[str], object]) -> bool:
         return condition.value
     if isinstance(condition, Compare):
         return compare_values(condition.op, value_of(condition.field), condition.value)
+    if isinstance(condition, Not):
+        return not evaluate(condition.part, value_of)
     if isinstance(condition, AllOf):
         return all(evaluate(p, value_of) for p in condition.parts)
     return any(evaluate(p, value_of) for p in condition.parts)
+
+
+def evaluate_present(condition: Condition, row: Mapping[str, object]) -> bool:
+    """Evaluate a folded formula on ``row``; a comparison of a fact absent from ``row`` never holds.
+
+    A property may test the fields of any action: on a row that decides another action, or no
+    action, those comparisons fail (``$not`` of one holds).
+    """
+    if isinstance(condition, Compare):
+        if condition.field not in row:
+            return False
+        return compare_values(condition.op, row[condition.field], condition.value)
+    if isinstance(condition, Not):
+        return not evaluate_present(condition.part, row)
+    if isinstance(condition, AllOf):
+        return all(evaluate_present(p, row) for p in condition.parts)
+    if isinstance(condition, AnyOf):
+        return any(evaluate_present(p, row) for p in condition.parts)
+    return condition.value
 
 
 def render(condition: Condition) -> str:
@@ -212,6 +286,10 @@ def render(condition: Condition) -> str:
         if value is False and condition.op == "eq":
             return f"not {condition.field}"
         return f"{condition.field} {SYMBOL[condition.op]} {shown}"
+    if isinstance(condition, Not):
+        inner_part = condition.part
+        shown_part = render(inner_part)
+        return f"not {shown_part}" if isinstance(inner_part, Compare) else f"not ({shown_part})"
     joiner = " and " if isinstance(condition, AllOf) else " or "
     inner = [
         render(p) if isinstance(p, Compare | Always) else f"({render(p)})" for p in condition.parts

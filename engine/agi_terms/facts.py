@@ -29,12 +29,17 @@ FactRow = dict[str, RuleValue]
 
 @dataclass(frozen=True)
 class FactSpec:
-    """One fact the rules may test: its type, the values a ``choice`` takes, and what it means."""
+    """One fact the rules may test: its type, the values a ``choice`` takes, and what it means.
+
+    A ``number`` fact is at least ``minimum`` (greater than it when ``above_minimum``).
+    """
 
     name: str
     type: FactType
     meaning: str
     choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    above_minimum: bool = False
 
 
 def _choices(model: type, field: str) -> tuple[str, ...]:
@@ -48,7 +53,9 @@ STATE_FACTS: tuple[FactSpec, ...] = (
     FactSpec("declaration_pending", "bool", "a declaration awaits the panel's verdict"),
     FactSpec("declaration_live", "bool", "a declaration is pending or verified (not rejected)"),
     FactSpec("declared_ever", "bool", "OpenAI has declared AGI at least once"),
-    FactSpec("azure_purchased_usd", "number", "Azure purchases recorded since the start, in USD"),
+    FactSpec(
+        "azure_purchased_usd", "number", "Azure purchases recorded since the start, in USD", minimum=0
+    ),
 )
 """Facts of the contract's state on a date (``phase`` is added per version, with its phases)."""
 
@@ -75,17 +82,27 @@ ACTION_FACTS: Mapping[str, tuple[FactSpec, ...]] = {
     ),
     "ms_agi_training": (
         FactSpec("uses_openai_ip", "bool", "the training uses OpenAI IP"),
-        FactSpec("training_flop", "number", "training compute in FLOP"),
+        FactSpec(
+            "training_flop", "number", "training compute in FLOP", minimum=0, above_minimum=True
+        ),
     ),
     "compute_contract": (
         FactSpec("provider_is_microsoft", "bool", "the compute provider is Microsoft"),
         FactSpec("rofr_offered", "bool", "Microsoft was offered the right of first refusal"),
     ),
-    "azure_purchase": (FactSpec("amount_usd", "number", "the purchase amount in USD"),),
+    "azure_purchase": (
+        FactSpec(
+            "amount_usd", "number", "the purchase amount in USD", minimum=0, above_minimum=True
+        ),
+    ),
 }
 """Facts of each action type, present only in rows that decide that action."""
 
 ACTION_FIELD = FactSpec("action", "choice", "the type of action decided", tuple(ACTION_FACTS))
+DECISION_FACTS: tuple[FactSpec, ...] = (
+    FactSpec("allowed", "bool", "the action decided is allowed (an allow rule holds and no deny rule)"),
+)
+"""Facts of a decision, which properties test (each obligation's id is one more: it attaches)."""
 PHASE_FACT_NAME = "phase"
 LEVEL_NAMES: tuple[str, ...] = tuple(level.name for level in Level)
 

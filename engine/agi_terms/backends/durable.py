@@ -32,7 +32,7 @@ import durable_rules_engine
 from durable import engine as durable_engine
 
 from agi_terms.backends.base import RulesBackend
-from agi_terms.conditions import DURABLE_OPERATOR, AllOf, Always, AnyOf, Compare, Condition
+from agi_terms.conditions import DURABLE_OPERATOR, AllOf, Always, AnyOf, Compare, Condition, Not
 from agi_terms.errors import BackendError
 from agi_terms.facts import FactRow, RuleValue
 from agi_terms.rulebook.program import Program
@@ -129,6 +129,9 @@ class DurableBackend(RulesBackend):
             if condition.op == "eq":
                 return {condition.field: value}
             return {DURABLE_OPERATOR[condition.op]: {condition.field: value}}
+        if isinstance(condition, Not):
+            # Only properties negate (the loader refuses $not in a rule); durable never sees one.
+            raise BackendError("durable_rules evaluates rules, and a rule has no $not")
         parts = [self._condition(p) for p in condition.parts]
         key = "$and" if isinstance(condition, AllOf) else "$or"
         assert isinstance(condition, AllOf | AnyOf)

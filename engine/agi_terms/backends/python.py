@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from agi_terms.backends.base import RulesBackend
-from agi_terms.conditions import AllOf, Always, AnyOf, Compare, Condition, simplify
+from agi_terms.conditions import AllOf, Always, AnyOf, Compare, Condition, Not, simplify
 from agi_terms.facts import FactRow
 from agi_terms.rulebook.program import Program
 
@@ -35,6 +35,9 @@ def compile_predicate(condition: Condition) -> Predicate:
         return lambda row: value
     if isinstance(condition, Compare):
         return _compare(condition.op, condition.field, condition.value)
+    if isinstance(condition, Not):
+        inner = compile_predicate(condition.part)
+        return lambda row: not inner(row)
     parts = tuple(compile_predicate(p) for p in condition.parts)
     both = isinstance(condition, AllOf)
     assert both or isinstance(condition, AnyOf)

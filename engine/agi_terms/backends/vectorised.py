@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agi_terms.backends.base import RulesBackend
-from agi_terms.conditions import AllOf, Always, AnyOf, Compare, Condition
+from agi_terms.conditions import AllOf, Always, AnyOf, Compare, Condition, Not
 from agi_terms.errors import BackendError
 from agi_terms.facts import FactRow, RuleValue
 from agi_terms.rulebook.program import Program
@@ -89,6 +89,9 @@ class VectorisedBackend(RulesBackend):
                 return lambda columns: np.logical_not(columns[field])
             ufunc = _UFUNCS[op]
             return lambda columns: ufunc(columns[field], value)
+        if isinstance(condition, Not):
+            inner = self._compile(condition.part)
+            return lambda columns: np.logical_not(inner(columns))
         parts = tuple(self._compile(p) for p in condition.parts)
         combine = np.logical_and if isinstance(condition, AllOf) else np.logical_or
         assert isinstance(condition, AllOf | AnyOf)

@@ -2,7 +2,8 @@
 
 ``Evaluator.terms(row)`` evaluates every term stage by stage (a term that tests another term comes
 after it), ``Evaluator.decide(row)`` decides an action from the rules that held, and
-``Evaluator.place(row)`` gives the phase of a contract entering the version by amendment. Contracts,
+``Evaluator.place(row)`` gives the phase of a contract entering the version by amendment, and
+``Evaluator.holds(property, row)`` whether a property of ``properties.yaml`` holds. Contracts,
 ``check`` and Monte Carlo all ask this evaluator.
 """
 
@@ -16,11 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from agi_terms.backends import RulesBackend, make_backend
-from agi_terms.conditions import Condition, comparisons, evaluate
+from agi_terms.conditions import Condition, comparisons, evaluate, evaluate_present
 from agi_terms.evaluation.results import Citation, Decision, TermStatus
 from agi_terms.facts import PHASE_FACT_NAME, STATE_FACTS, FactRow
 from agi_terms.lifecycle import PhaseMachine
-from agi_terms.rulebook import Rulebook
+from agi_terms.rulebook import Property, Rulebook
 from agi_terms.rulebook.program import Program, compile_program, fold
 
 _state_key = operator.itemgetter(*(f.name for f in STATE_FACTS if f.name != "day"), PHASE_FACT_NAME)
@@ -162,6 +163,24 @@ class Evaluator:
                 self._decisions_cache.clear()
             self._decisions_cache[matched] = decision
         return decision
+
+    def property_row(self, row: FactRow) -> FactRow:
+        """What a property sees: ``row`` (state facts, and an action's facts when it has ``action``)
+        with every term and, for an action, ``allowed`` and each obligation's id (attached or not)."""
+        seen = dict(row)
+        self.terms(seen)
+        if "action" in seen:
+            decision = self.decide(seen)
+            seen["allowed"] = decision.allowed
+            seen.update({o.id: o.id in decision.obligations for o in self.rulebook.obligations})
+        return seen
+
+    def holds(self, prop: Property, row: FactRow) -> bool:
+        """Whether ``prop`` holds on ``row`` (from ``property_row``) under this version's parameters.
+
+        A comparison of a fact the row lacks (another action's field) does not hold.
+        """
+        return evaluate_present(fold(prop.condition, self.rulebook, self.parameters), row)
 
     def _decision_of(self, matched: tuple[int, ...]) -> Decision:
         rules = self.program.rules

@@ -3,10 +3,12 @@
 A version is a folder under ``rules/`` holding ``agreement.yaml`` (what the version is),
 ``lifecycle.yaml`` (phases and transitions), ``parameters.yaml`` (readings the public text leaves
 open), ``terms.yaml`` (every term and the rules that put it in or out of force) and
-``decisions.yaml`` (the rules that decide each action). Every citation resolves in the source register
-(``sources.yaml`` beside the version folders; the shipped one otherwise). Loading refuses a rule or
-parameter without a source, a source id the register lacks, an unknown operator or fact, a duplicate
-id, a term or action without a rule, and names the file, the rule and the key.
+``decisions.yaml`` (the rules that decide each action), and optionally ``properties.yaml`` (what
+holds in every state, for every parameter value: SPEC §16). Every citation resolves in the source
+register (``sources.yaml`` beside the version folders; the shipped one otherwise). Loading refuses a
+rule, parameter or property without a source, a source id the register lacks, an unknown operator or
+fact, a duplicate id, a term or action without a rule, and names the file, the rule (or property) and
+the key.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from agi_terms.events import LIFECYCLE_TYPES, Level
 from agi_terms.facts import (
     ACTION_FACTS,
     ACTION_FIELD,
+    DECISION_FACTS,
     PHASE_FACT_NAME,
     STATE_FACTS,
     FactSpec,
@@ -54,6 +57,7 @@ from agi_terms.lifecycle import (
 from agi_terms.rulebook.model import (
     Obligation,
     Parameter,
+    Property,
     Rule,
     Rulebook,
     Term,
@@ -64,6 +68,7 @@ from agi_terms.rulebook.schema import (
     DecisionsFile,
     LifecycleFile,
     ParametersFile,
+    PropertiesFile,
     RuleEntry,
     TermsFile,
     check_citation,
@@ -74,6 +79,8 @@ from agi_terms.rulebook.sources import FILE as SOURCES_FILE
 from agi_terms.rulebook.sources import SourceRegister, load_sources, register_beside
 
 FILES = ("agreement.yaml", "lifecycle.yaml", "parameters.yaml", "terms.yaml", "decisions.yaml")
+OPTIONAL_FILES = ("properties.yaml",)
+"""Rule files a version may leave out (a version without ``properties.yaml`` states none)."""
 
 # ---------------------------------------------------------------- locating rule folders
 
@@ -139,10 +146,12 @@ def load_rulebook_from(
     name = label or str(root)
     register = sources if sources is not None else sources_for(root)
     docs: dict[str, Document] = {}
-    for file in FILES:
+    for file in (*FILES, *OPTIONAL_FILES):
         entry = root.joinpath(file)
         where = f"{name}/{file}"
         if not entry.is_file():
+            if file in OPTIONAL_FILES:
+                continue
             raise RulebookError(f"missing rule file {file}", file=where)
         try:
             text = entry.read_text(encoding="utf-8")
@@ -293,6 +302,18 @@ class _Loader:
             raise self.fail(
                 "decisions.yaml", ["actions"], f"no rules decide the action(s) {', '.join(missing)}"
             )
+        every_fact = {
+            **facts,
+            ACTION_FIELD.name: ACTION_FIELD,
+            **term_facts,
+            **{f.name: f for specs in ACTION_FACTS.values() for f in specs},
+            **{f.name: f for f in DECISION_FACTS},
+            **{
+                o.id: FactSpec(o.id, "bool", f"the obligation {o.id} attaches to the decision")
+                for o in obligations
+            },
+        }
+        properties = self.properties(seen, every_fact, parameters)
 
         return Rulebook(
             version=agreement.id,
@@ -307,13 +328,32 @@ class _Loader:
             decisions=decisions,
             location=self.name,
             sources=self.register,
-            facts={
-                **facts,
-                ACTION_FIELD.name: ACTION_FIELD,
-                **term_facts,
-                **{f.name: f for specs in ACTION_FACTS.values() for f in specs},
-            },
+            facts=every_fact,
+            properties=properties,
         )
+
+    def properties(
+        self, seen: dict[str, str], facts: Mapping[str, FactSpec], parameters: Sequence[Parameter]
+    ) -> tuple[Property, ...]:
+        file = "properties.yaml"
+        if file not in self.docs:
+            return ()
+        raw: PropertiesFile = self.model(file, PropertiesFile)
+        found = []
+        for i, entry in enumerate(raw.properties):
+            path: list[int | str] = ["properties", i]
+            self.unique(seen, entry.id, file, [*path, "id"])
+            if entry.holds is None or entry.holds == {}:
+                raise self.fail(
+                    file, [*path, "holds"], "a property states a condition in holds", entry.id
+                )
+            condition = self.parse(
+                file, path, entry.id, entry.holds, facts, parameters, key="holds", formula=True
+            )
+            found.append(
+                Property(entry.id, entry.statement, entry.source, condition, self.docs[file].name)
+            )
+        return tuple(found)
 
     def unique(self, seen: dict[str, str], ident: str, file: str, path: list[int | str]) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", ident):
@@ -417,6 +457,21 @@ class _Loader:
                 raise self.fail(
                     file, [*path, "choices"], "a choice parameter lists its choices", p.name
                 )
+            for bound in ("minimum", "maximum"):
+                value = getattr(p, bound)
+                expected = {"number": float, "date": dt.date}.get(p.type)
+                if value is not None and (expected is None or not isinstance(value, expected)):
+                    raise self.fail(
+                        file,
+                        [*path, bound],
+                        f"a {bound} is a number for a number parameter and a date for a date"
+                        f" parameter; {p.name} is a {p.type}",
+                        p.name,
+                    )
+            if p.minimum is not None and p.maximum is not None and p.minimum > p.maximum:  # type: ignore[operator]
+                raise self.fail(
+                    file, [*path, "maximum"], "the maximum is below the minimum", p.name
+                )
             param = Parameter(
                 p.name,
                 p.type,
@@ -426,6 +481,7 @@ class _Loader:
                 p.nullable,
                 tuple(p.choices),
                 p.minimum,
+                p.maximum,
                 p.reported,
             )
             try:
@@ -443,16 +499,30 @@ class _Loader:
         facts: Mapping[str, FactSpec],
         parameters: Iterable[Parameter],
     ) -> Condition:
+        return self.parse(file, path, entry.id, entry.when, facts, parameters)
+
+    def parse(
+        self,
+        file: str,
+        path: list[int | str],
+        ident: str,
+        data: object,
+        facts: Mapping[str, FactSpec],
+        parameters: Iterable[Parameter],
+        *,
+        key: str = "when",
+        formula: bool = False,
+    ) -> Condition:
         params = {p.name: p for p in parameters}
         try:
-            condition = parse_condition(entry.when)
+            condition = parse_condition(data, key, formula=formula)
         except ConditionSyntaxError as exc:
-            raise self.fail(file, [*path, *split_path(exc.path)], str(exc), entry.id) from None
+            raise self.fail(file, [*path, *split_path(exc.path)], str(exc), ident) from None
         for cmp in comparisons(condition):
             try:
                 _check_comparison(cmp, facts, params)
             except ValueError as exc:
-                raise self.fail(file, [*path, *split_path(cmp.path)], str(exc), entry.id) from None
+                raise self.fail(file, [*path, *split_path(cmp.path)], str(exc), ident) from None
         return condition
 
     def placement(

@@ -28,7 +28,10 @@ class Parameter:
     source: str
     nullable: bool = False
     choices: tuple[str, ...] = ()
-    minimum: float | None = None
+    minimum: float | dt.date | None = None
+    """The least value of a number or date parameter, where the text bounds it."""
+    maximum: float | dt.date | None = None
+    """The greatest value of a number or date parameter, where the text bounds it."""
     reported: bool = False
 
     def validate(self, value: object) -> object:
@@ -43,9 +46,18 @@ class Parameter:
             raise ValueError(f"{self.name} is true or false, got {value!r}")
         if self.type == "date":
             try:
-                return parse_calendar_date(value)
+                day = parse_calendar_date(value)
             except ValueError as exc:
                 raise ValueError(f"{self.name}: {exc}") from None
+            if isinstance(self.minimum, dt.date) and day < self.minimum:
+                raise ValueError(
+                    f"{self.name} is on or after {self.minimum.isoformat()}, got {day.isoformat()}"
+                )
+            if isinstance(self.maximum, dt.date) and day > self.maximum:
+                raise ValueError(
+                    f"{self.name} is on or before {self.maximum.isoformat()}, got {day.isoformat()}"
+                )
+            return day
         if self.type == "choice" or self.type == "level":
             options = self.choices if self.type == "choice" else LEVEL_NAMES
             if isinstance(value, str) and value in options:
@@ -59,8 +71,10 @@ class Parameter:
             raise ValueError(f"{self.name} is a finite number") from None
         if number != number or number in (float("inf"), float("-inf")):
             raise ValueError(f"{self.name} is a finite number, got {value!r}")
-        if self.minimum is not None and number < self.minimum:
+        if isinstance(self.minimum, float | int) and number < self.minimum:
             raise ValueError(f"{self.name} is at least {self.minimum:g}, got {value!r}")
+        if isinstance(self.maximum, float | int) and number > self.maximum:
+            raise ValueError(f"{self.name} is at most {self.maximum:g}, got {value!r}")
         return number
 
     def to_json(self, value: object) -> object:
@@ -103,6 +117,21 @@ class Obligation:
 
 
 @dataclass(frozen=True)
+class Property:
+    """A cited statement that holds in every state the version reaches, for every parameter value.
+
+    ``condition`` is a formula (``agi_terms.conditions``) over the state facts, the terms, the
+    parameters and one action with its decision (``allowed``, and each obligation's id).
+    """
+
+    id: str
+    statement: str
+    source: str
+    condition: Condition
+    file: str = ""
+
+
+@dataclass(frozen=True)
 class Rulebook:
     """A validated agreement version: lifecycle, parameters, terms and decision rules."""
 
@@ -118,8 +147,10 @@ class Rulebook:
     decisions: Mapping[str, tuple[Rule, ...]]
     location: str = ""
     facts: Mapping[str, FactSpec] = field(default_factory=dict)
+    """Every name a rule or property may test: state, action and decision facts, terms, obligations."""
     sources: SourceRegister = field(default_factory=lambda: SourceRegister(()))
     """The register every citation of the version resolves in."""
+    properties: tuple[Property, ...] = ()
 
     @property
     def term_ids(self) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from agi_terms.conditions import (
     AnyOf,
     Compare,
     Condition,
+    Not,
     ParamRef,
     compare_values,
     comparisons,
@@ -88,6 +89,8 @@ def fold(condition: Condition, rulebook: Rulebook, parameters: Mapping[str, obje
     def walk(node: Condition) -> Condition:
         if isinstance(node, AllOf | AnyOf):
             return type(node)(tuple(walk(p) for p in node.parts), node.path)
+        if isinstance(node, Not):
+            return Not(walk(node.part), node.path)
         if isinstance(node, Always):
             return node
         if node.field in params:
@@ -168,20 +171,27 @@ def compile_program(rulebook: Rulebook, parameters: Mapping[str, object]) -> Pro
     )
 
 
+def change_days(condition: Condition) -> set[int]:
+    """The days (ordinals) on which a folded condition's comparisons of ``day`` change outcome."""
+    days: set[int] = set()
+    for cmp in comparisons(condition):
+        if cmp.field != "day" or not isinstance(cmp.value, int):
+            continue
+        if cmp.op in ("lt", "gte"):
+            days.add(cmp.value)
+        elif cmp.op in ("lte", "gt"):
+            days.add(cmp.value + 1)
+        else:
+            days.update((cmp.value, cmp.value + 1))
+    return days
+
+
 def _gates(rules: tuple[CompiledRule, ...], start: dt.date) -> tuple[dt.date, ...]:
     days: set[int] = set()
     for r in rules:
-        if r.rule.kind != "term":
-            continue  # only terms change by themselves; a decision is taken on an event's date
-        for cmp in comparisons(r.condition):
-            if cmp.field != "day" or not isinstance(cmp.value, int):
-                continue
-            if cmp.op in ("lt", "gte"):
-                days.add(cmp.value)
-            elif cmp.op in ("lte", "gt"):
-                days.add(cmp.value + 1)
-            else:
-                days.update((cmp.value, cmp.value + 1))
+        if r.rule.kind == "term":
+            # Only terms change by themselves; a decision is taken on an event's date.
+            days.update(change_days(r.condition))
     first = start.toordinal()
     # The day after a rule's 9999-12-31 is past the calendar: no event can reach it.
     last = dt.date.max.toordinal()

@@ -130,7 +130,8 @@ class ParameterEntry(Cited):
     default: Any
     nullable: bool = False
     choices: list[str] = []
-    minimum: float | None = None
+    minimum: float | CalendarDate | None = None
+    maximum: float | CalendarDate | None = None
     reported: bool = False
     meaning: str
 
@@ -172,3 +173,13 @@ class ActionEntry(Strict):
 class DecisionsFile(Strict):
     obligations: list[ObligationEntry] = []
     actions: list[ActionEntry]
+
+
+class PropertyEntry(Cited):
+    id: str
+    statement: str
+    holds: Any
+
+
+class PropertiesFile(Strict):
+    properties: list[PropertyEntry]

@@ -298,14 +298,19 @@ def _parameter_values(param: Parameter, version: str) -> st.SearchStrategy[objec
     if param.type == "bool":
         return st.booleans()
     if param.type == "date":
-        dates = _days(version).map(lambda d: d.isoformat())
+        first = param.minimum if isinstance(param.minimum, dt.date) else None
+        last = param.maximum if isinstance(param.maximum, dt.date) else dt.date.max
+        days = _days(version, first).filter(lambda d: d <= last)
+        dates = days.map(lambda d: d.isoformat())
         return (st.none() | dates) if param.nullable else dates
     default = float(param.default) if isinstance(param.default, int | float) else 1.0
-    low = param.minimum if param.minimum is not None else 0.0
-    edges = sorted({low, default, default / 2, default * 2})
+    low = float(param.minimum) if isinstance(param.minimum, float | int) else 0.0
+    high = float(param.maximum) if isinstance(param.maximum, float | int) else None
+    top = max(default * 10, low + 1) if high is None else high
+    edges = sorted(e for e in {low, default, default / 2, default * 2} if e <= top)
     return st.one_of(
         st.sampled_from(edges),
-        st.floats(min_value=low, max_value=max(default * 10, low + 1), allow_nan=False),
+        st.floats(min_value=low, max_value=top, allow_nan=False),
     )
 
 
