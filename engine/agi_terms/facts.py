@@ -54,7 +54,10 @@ STATE_FACTS: tuple[FactSpec, ...] = (
     FactSpec("declaration_live", "bool", "a declaration is pending or verified (not rejected)"),
     FactSpec("declared_ever", "bool", "OpenAI has declared AGI at least once"),
     FactSpec(
-        "azure_purchased_usd", "number", "Azure purchases recorded since the start, in USD", minimum=0
+        "azure_purchased_usd",
+        "number",
+        "Azure purchases recorded since the start, in USD",
+        minimum=0,
     ),
 )
 """Facts of the contract's state on a date (``phase`` is added per version, with its phases)."""
@@ -100,7 +103,9 @@ ACTION_FACTS: Mapping[str, tuple[FactSpec, ...]] = {
 
 ACTION_FIELD = FactSpec("action", "choice", "the type of action decided", tuple(ACTION_FACTS))
 DECISION_FACTS: tuple[FactSpec, ...] = (
-    FactSpec("allowed", "bool", "the action decided is allowed (an allow rule holds and no deny rule)"),
+    FactSpec(
+        "allowed", "bool", "the action decided is allowed (an allow rule holds and no deny rule)"
+    ),
 )
 """Facts of a decision, which properties test (each obligation's id is one more: it attaches)."""
 PHASE_FACT_NAME = "phase"

@@ -1,6 +1,7 @@
 """Rulebook checks: what ``agi-terms check`` verifies beyond what loading refuses.
 
-- every rule and parameter cites a source, and every source id resolves in the register;
+- every rule, parameter, term, property and the rest cite a source, and every source id resolves in
+  the register;
 - every phase is reachable from the initial phase;
 - every action is decided (some allow or deny rule holds) for every combination of facts;
 - no two rules decide the same action in opposite ways (an allow and a deny both holding) for the
@@ -8,7 +9,8 @@
 
 The fact space is finite once every number is reduced to its position around the constants the rules
 compare it with: the checks enumerate phases × calendar gates × AGI situations × action fields, for
-every combination of the version's choice and true/false parameters.
+every combination of the version's choice and true/false parameters. ``agi_terms.analysis.prove``
+proves the same checks (and ``properties.yaml``) for every value of every parameter.
 
 ``uncited_sources`` lists the register's entries that no version beside it cites: information for
 the register's authors, not a defect (an open question the rules do not encode is still a source).
@@ -61,6 +63,11 @@ def check_rulebook(rulebook: Rulebook, *, limit: int = 20) -> list[Finding]:
         if len(findings) >= limit:
             break
     return findings
+
+
+def check_citations(rulebook: Rulebook) -> list[Finding]:
+    """A finding for each citation of the version that is not one or that the register lacks."""
+    return list(_citations(rulebook))
 
 
 def _citations(rulebook: Rulebook) -> Iterator[Finding]:

@@ -174,7 +174,7 @@ class Rulebook:
 
     def citations(self) -> tuple[tuple[str, str], ...]:
         """``(what, citation)`` for everything the version cites: the agreement, phases,
-        transitions, calendar gates, placements, parameters, terms, rules and obligations."""
+        transitions, calendar gates, placements, parameters, terms, rules, obligations and properties."""
         life = self.lifecycle
         return (
             (f"agreement {self.version}", self.source),
@@ -188,6 +188,7 @@ class Rulebook:
             *((f"term {t.id}", t.source) for t in self.terms),
             *((f"rule {r.id}", r.source) for r in self.rules),
             *((f"obligation {o.id}", o.source) for o in self.obligations),
+            *((f"property {p.id}", p.source) for p in self.properties),
         )  # fmt: skip
 
     @functools.cached_property

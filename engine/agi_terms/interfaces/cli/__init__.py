@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from agi_terms.errors import AgiTermsError
+from agi_terms.errors import AgiTermsError, InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,17 +112,20 @@ def main() -> None:
     """Contract-rules engine for the Microsoft-OpenAI agreement."""
 
 
-@main.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@format_option
-@set_option
-@backend_option
-@click.option(
+rules_option = click.option(
     "--rules",
     type=click.Path(file_okay=False, path_type=str),
     default=None,
     help="Use this rule folder instead of the shipped version (for rule authors).",
 )
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@format_option
+@set_option
+@backend_option
+@rules_option
 @guarded("file")
 def simulate(
     file: str, fmt: str, sets: tuple[str, ...], backend: str | None, rules: str | None
@@ -256,24 +259,81 @@ def diagram(version: str) -> None:
 
 @main.command()
 @click.argument("target", default="2025-10", required=False)
+@click.option(
+    "--prove",
+    is_flag=True,
+    help="Prove the checks and properties.yaml for every parameter value and date (needs z3).",
+)
+@click.option(
+    "--counterexamples",
+    "counterexamples",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="With --prove: also write each counterexample to DIR/<check>.yaml.",
+)
 @guarded()
-def check(target: str) -> None:
-    """Verify a rulebook: a shipped VERSION or a rule folder (exit 1 when it finds defects)."""
+def check(target: str, prove: bool, counterexamples: str | None) -> None:
+    """Verify a rulebook: a shipped VERSION or a rule folder (exit 1 when it finds defects).
+
+    Without --prove, the checks enumerate the fact space at the parameters' defaults and choices;
+    with --prove, an SMT solver proves them for every value, with a scenario for each failure.
+    """
     from pathlib import Path
 
-    from agi_terms.analysis.check import check_rulebook, summarise, uncited_summary
+    from agi_terms.analysis.check import (
+        check_citations,
+        check_rulebook,
+        summarise,
+        uncited_summary,
+    )
     from agi_terms.errors import RulebookError
     from agi_terms.rulebook import load_rulebook_from
 
+    folder = Path(target) if Path(target).is_dir() else None
     try:
-        rulebook = load_rulebook_from(target) if Path(target).is_dir() else _rulebook(target)
+        rulebook = load_rulebook_from(folder) if folder is not None else _rulebook(target)
     except RulebookError as exc:
         click.echo(f"defect: {exc.one_line()}")
         sys.exit(1)
-    findings = check_rulebook(rulebook)
-    click.echo(summarise(rulebook, findings))
-    click.echo(uncited_summary(rulebook))
+    if counterexamples is not None and not prove:
+        raise InputError("--counterexamples goes with --prove", place="--counterexamples")
+    if not prove:
+        findings = check_rulebook(rulebook)
+        click.echo(summarise(rulebook, findings))
+        click.echo(uncited_summary(rulebook))
+        if findings:
+            sys.exit(1)
+        return
+    findings = check_citations(rulebook)
     if findings:
+        click.echo(summarise(rulebook, findings))
+        sys.exit(1)
+    _prove(rulebook, folder, counterexamples)
+
+
+def _prove(rulebook: Any, folder: Any, counterexamples: str | None) -> None:
+    import time
+    from pathlib import Path
+
+    try:
+        from agi_terms.analysis.prove import prove_rulebook
+    except ImportError as exc:
+        raise InputError(
+            f"check --prove needs z3: pip install 'agi-terms[prove]' ({exc})", place="--prove"
+        ) from None
+    started = time.perf_counter()
+    report = prove_rulebook(rulebook, folder)
+    elapsed = time.perf_counter() - started
+    text = report.text()
+    first, _, rest = text.partition("\n")
+    click.echo(f"{first} in {elapsed:.1f} s" + (f"\n{rest}" if rest else ""))
+    if counterexamples is not None:
+        out = Path(counterexamples)
+        out.mkdir(parents=True, exist_ok=True)
+        for outcome in report.failures:
+            if outcome.counterexample is not None:
+                (out / f"{outcome.id}.yaml").write_text(outcome.counterexample.text)
+    if not report.proved:
         sys.exit(1)
 
 
@@ -320,10 +380,11 @@ def diff(
 )
 @set_option
 @backend_option
+@rules_option
 @guarded("file")
 def explain(
     file: str, on: str | None, term: str | None, step: int | None, detail: str, fmt: str,
-    sets: tuple[str, ...], backend: str | None,
+    sets: tuple[str, ...], backend: str | None, rules: str | None,
 ) -> None:  # fmt: skip
     """Why a term is (not) in force on a date, or why a step of the scenario FILE came out as it did."""
     from agi_terms.analysis.scenario import load_scenario
@@ -337,7 +398,7 @@ def explain(
     if term is not None and on is None:
         raise InputError("--term needs --on DATE", place="--on")
     scenario = load_scenario(file)
-    contract = run(scenario, overrides=parse_sets(sets), backend=backend).contract
+    contract = run(scenario, overrides=parse_sets(sets), backend=backend, rules=rules).contract
     if term is not None:
         explanation = contract.explain(on, term=term, detail=detail)  # type: ignore[arg-type]
         if fmt == "json":
