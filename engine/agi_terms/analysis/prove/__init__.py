@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import z3
 
@@ -29,8 +29,9 @@ from agi_terms.analysis.prove.counterexample import (
 from agi_terms.analysis.prove.reach import Reach, ReachError, Situation, explore
 from agi_terms.analysis.prove.smt import Expr, Translation
 from agi_terms.conditions import comparisons
+from agi_terms.evaluation.explain import Explanation
 from agi_terms.facts import DECISION_FACTS
-from agi_terms.rulebook import Property, Rulebook
+from agi_terms.rulebook import Property, Rule, Rulebook
 
 __all__ = [
     "Counterexample",
@@ -87,8 +88,7 @@ class ProofReport:
         return tuple(o for o in self.outcomes if not o.proved)
 
     def simulate_command(self) -> str:
-        folder = f" --rules {self.rules}" if self.rules is not None else ""
-        return f"agi-terms simulate FILE{folder}"
+        return _command(self.rules, "simulate FILE")
 
     def text(self) -> str:
         """The report for people: a line per check (grouped when proved), then each counterexample."""
@@ -235,7 +235,7 @@ class _Prover:
         replayed = replay(text, action, day, self.rules)
         explanation = replayed.explanation
         step = replayed.step
-        rules_held = _rules_held(explanation)
+        rules_held = _rules_held(explanation, self.rulebook.decisions.get(subject, ()))
         message = claim
         if check == "decided":
             confirmed = not rules_held.get("allow") and not rules_held.get("deny")
@@ -253,7 +253,7 @@ class _Prover:
             )
             shows = (
                 f"step {step} ({subject} on {day.isoformat()}) is denied by {', '.join(deny)}, and"
-                f" `agi-terms explain FILE --step {step} --detail full` shows"
+                f" `{_command(self.rules, f'explain FILE --step {step} --detail full')}` shows"
                 f" {', '.join(allow)} holding too"
             )
         else:
@@ -269,7 +269,7 @@ class _Prover:
             shows = f"the engine does not show the failure (a defect of the prover): {shows}"
         comment = [
             f"agi-terms check --prove: {message}",
-            f"Run `{_command(self.rules)}`: {shows}.",
+            f"Run `{_command(self.rules, 'simulate FILE')}`: {shows}.",
         ]
         counterexample = Counterexample(
             scenario=scenario,
@@ -282,20 +282,18 @@ class _Prover:
         return Outcome(check, subject, False, message, counterexample)
 
 
-def _command(rules: Path | None) -> str:
-    return "agi-terms simulate FILE" + (f" --rules {rules}" if rules is not None else "")
+def _command(rules: Path | None, what: str) -> str:
+    return f"agi-terms {what}" + (f" --rules {rules}" if rules is not None else "")
 
 
-def _rules_held(explanation: Any) -> dict[str, list[str]]:
+def _rules_held(explanation: Explanation | None, order: Sequence[Rule]) -> dict[str, list[str]]:
+    """The ids of the rules that held, by effect, in the order of the rule file."""
     held: dict[str, list[str]] = {}
     if explanation is None:
         return held
-    every: Sequence[Any] = (
-        *explanation.decided_by,
-        *explanation.not_holding,
-        *explanation.other_rules,
-    )
-    for rule in every:
-        if rule.holds and rule.rule not in held.get(rule.effect, []):
-            held.setdefault(rule.effect, []).append(rule.rule)
+    every = (*explanation.decided_by, *explanation.not_holding, *explanation.other_rules)
+    holding = {r.rule for r in every if r.holds}
+    for rule in order:
+        if rule.id in holding:
+            held.setdefault(rule.effect, []).append(rule.id)
     return held

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -259,8 +260,12 @@ def _action_event(
 
 
 def render(scenario: Mapping[str, Any], comment: Sequence[str]) -> str:
-    """The scenario as a YAML 1.2 file, with ``comment`` lines on top."""
-    lines = [f"# {line}" if line else "#" for line in comment]
+    """The scenario as a YAML 1.2 file, with ``comment`` paragraphs on top."""
+    lines = [
+        f"# {line}"
+        for paragraph in comment
+        for line in textwrap.wrap(paragraph, 98, break_on_hyphens=False, break_long_words=False)
+    ]
     for key, value in scenario.items():
         if key == "parameters":
             lines.append("parameters:")
