@@ -116,15 +116,15 @@ class ProofReport:
                 if o.counterexample is not None:
                     number = 1 + [f.id for f in self.failures if f.counterexample].index(o.id)
                     lines.append(f"    counterexample {number} below: {o.counterexample.shows}")
-        for number, o in enumerate((f for f in self.failures if f.counterexample), start=1):
-            assert o.counterexample is not None
-            lines.append("")
+        if any(o.counterexample for o in self.failures):
             lines.append(
-                f"counterexample {number} ({o.id}); save it as FILE and run"
-                f" `{self.simulate_command()}`:"
+                f"Each counterexample below is a scenario file: save it as FILE and run"
+                f" `{self.simulate_command()}`."
             )
-            lines.append("---")
-            lines.append(o.counterexample.text.rstrip("\n"))
+        for o in self.failures:
+            if o.counterexample is not None:
+                lines.append("---")
+                lines.append(o.counterexample.text.rstrip("\n"))
         return "\n".join(lines)
 
 
@@ -268,7 +268,7 @@ class _Prover:
         if not confirmed:
             shows = f"the engine does not show the failure (a defect of the prover): {shows}"
         comment = [
-            f"agi-terms check --prove: {message}",
+            f"Counterexample {check}-{subject}: {message}",
             f"Run `{_command(self.rules, 'simulate FILE')}`: {shows}.",
         ]
         counterexample = Counterexample(

@@ -72,7 +72,7 @@ class Situation:
 
 @dataclass(frozen=True)
 class Reach:
-    """Every situation of a version, and a situation of each phase reached from its own start."""
+    """Every situation of a version, and one of each phase its own lifecycle reaches (no amendment)."""
 
     version: str
     situations: tuple[Situation, ...]
@@ -112,11 +112,13 @@ def explore(rulebook: Rulebook, rules: Path | None = None) -> Reach:
         else:
             agreement = Agreement(start, backend="python")
         try:
+            if start == version:
+                # A phase is reachable when the version's own lifecycle leads there, amendments aside.
+                for situation in _search(agreement, positions, [], set()):
+                    phases.setdefault(str(situation.facts["phase"]), situation)
             for situation in _search(agreement, positions, sorted(books), seen):
                 if situation.version == version:
                     found.append(situation)
-                    if start == version:
-                        phases.setdefault(str(situation.facts["phase"]), situation)
         finally:
             agreement.close()
     return Reach(version, tuple(found), phases, tuple(starts))
