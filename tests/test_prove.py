@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,7 +62,7 @@ def planted(tmp_path: Path, edits: list[tuple[str, str, str]], version: str = "2
 
 def counterexamples(out: str) -> list[str]:
     """The scenario files printed after the report (each after a line ``---``)."""
-    return out.split("\n---\n")[1:]
+    return [text.rstrip("\n") for text in out.split("\n---\n")[1:]]
 
 
 def simulate_json(tmp_path: Path, text: str, rules: Path | None) -> dict[str, Any]:
@@ -114,7 +115,7 @@ def test_the_check_command_proves_with_exit_0() -> None:
     assert code == 0
     first = out.splitlines()[0]
     assert first.startswith("rules/2025-10: proved for every parameter value and every date")
-    assert "proved: licence_exactly_through_2032 (N4)" in out
+    assert "proved: property licence_exactly_through_2032 (N4)" in out
     assert "FAILED" not in out
 
 
@@ -186,10 +187,21 @@ def test_the_enumeration_does_not_see_the_planted_defects(
 
 
 def failing(tmp_path: Path, edits: list[tuple[str, str, str]]) -> tuple[Path, str, ProofReport]:
+    """The planted folder, the report as ``check --prove`` prints it, and the report."""
     folder = planted(tmp_path, edits)
-    code, out, err = cli("check", str(folder), "--prove")
-    assert code == 1, err
-    return folder, out, prove_rulebook(load_rulebook_from(folder), folder)
+    report = prove_rulebook(load_rulebook_from(folder), folder)
+    assert not report.proved
+    return folder, report.text(), report
+
+
+def test_the_check_command_exits_1_with_the_counterexamples(tmp_path: Path) -> None:
+    folder = planted(tmp_path, THRESHOLD_WRITTEN_OUT)
+    code, out, _ = cli("check", str(folder), "--prove")
+    assert code == 1
+    assert out.splitlines()[0].startswith(f"{folder}: 3 of 32 checks fail")
+    report = prove_rulebook(load_rulebook_from(folder), folder)
+    shown = [o.counterexample.text for o in report.failures if o.counterexample is not None]
+    assert [text.rstrip("\n") for text in shown] == counterexamples(out)
 
 
 def test_a_conflict_only_at_another_backstop_is_found_and_shown(tmp_path: Path) -> None:
@@ -254,7 +266,7 @@ def test_a_conflict_only_at_another_threshold_is_found_and_shown(tmp_path: Path)
     data = simulate_json(tmp_path, gap.text, folder)
     assert data["parameters"]["compute_threshold_flop"] > 5e27
     assert data["steps"][gap.step]["decision"]["because"] == []
-    # Both counterexamples are printed as scenario files that simulate reads.
+    # Every counterexample is printed as a scenario file that simulate reads.
     assert len(counterexamples(out)) == len([o for o in report.failures if o.counterexample])
     for text in counterexamples(out):
         parse_scenario(text)
@@ -264,7 +276,7 @@ def test_a_property_that_fails_only_at_another_backstop_is_found_and_shown(tmp_p
     folder, out, report = failing(tmp_path, REVENUE_BACKSTOP_WRITTEN_OUT)
     (failure,) = report.failures
     assert failure.id == "property-revenue_share_until_verification_or_backstop"
-    assert "FAILED: revenue_share_until_verification_or_backstop (N15, Q15)" in out
+    assert "FAILED: property revenue_share_until_verification_or_backstop (N15, Q15)" in out
     example = failure.counterexample
     assert example is not None
     assert example.confirmed
@@ -605,3 +617,42 @@ def test_every_property_holds_on_random_histories(version: str, data: st.DataObj
         for evaluator, row in property_rows(agreement.start(), events):
             for prop in evaluator.rulebook.properties:
                 assert evaluator.holds(prop, row), (prop.id, row)
+
+
+# ---------------------------------------------------------------- the README
+
+
+def readme_block(starting: str) -> list[str]:
+    """The lines of the README's ``` block that begins with the command ``starting``."""
+    text = (ROOT / "README.md").read_text()
+    match = re.search(r"```\n(\$ " + re.escape(starting) + r"\n.*?)```", text, flags=re.DOTALL)
+    assert match, starting
+    return match.group(1).splitlines()[1:]
+
+
+def shown_in(block: list[str], out: str) -> None:
+    """Every line of ``block`` but ``...`` is in ``out``; the first, less its timing."""
+    lines = out.splitlines()
+    assert re.sub(r" in [0-9.]+ s$", "", block[0]) == re.sub(r" in [0-9.]+ s$", "", lines[0])
+    for line in block[1:]:
+        if line.strip() != "...":
+            assert line in lines, line
+
+
+def test_the_readme_shows_the_current_proof(tmp_path: Path) -> None:
+    code, out, _ = cli("check", "2025-10", "--prove")
+    assert code == 0
+    shown_in(readme_block("agi-terms check 2025-10 --prove"), out)
+
+
+def test_the_readme_shows_the_current_counterexample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planted(tmp_path / "my-rules", THRESHOLD_WRITTEN_OUT)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli("check", "my-rules/2025-10", "--prove")
+    assert code == 1
+    block = readme_block("agi-terms check my-rules/2025-10 --prove")
+    shown_in(block, out)
+    document = "\n".join(block[block.index("---") + 1 :])
+    assert document in counterexamples(out)

@@ -172,11 +172,9 @@ def prove_rulebook(rulebook: Rulebook, rules: Path | None = None) -> ProofReport
         )
     for prop in rulebook.properties:
         goal = z3.Not(translation.condition(prop.condition, formula=True))
-        outcomes.append(
-            prover.check(
-                "property", prop.id, goal, f"{prop.id} ({prop.source}): {prop.statement}", prop
-            )
-        )
+        named = f"property {prop.id} ({prop.source})"
+        claim = f"{named}: {prop.statement}"
+        outcomes.append(prover.check("property", prop.id, goal, claim, prop, named))
     return ProofReport(
         version=rulebook.version,
         location=rulebook.location,
@@ -199,15 +197,21 @@ class _Prover:
         self.action_facts = names | set(translation.owners) | {"action"}
 
     def check(
-        self, check: Check, subject: str, goal: Expr, claim: str, prop: Property | None = None
+        self,
+        check: Check,
+        subject: str,
+        goal: Expr,
+        claim: str,
+        prop: Property | None = None,
+        short: str | None = None,
     ) -> Outcome:
-        """Proved when ``goal`` (the claim's negation) has no model."""
+        """Proved when ``goal`` (the claim's negation) has no model; ``short`` names a proved claim."""
         self.solver.push()
         self.solver.add(goal)
         result = self.solver.check()
         self.solver.pop()
         if result == z3.unsat:
-            return Outcome(check, subject, True, claim)
+            return Outcome(check, subject, True, short or claim)
         if result != z3.sat:
             return Outcome(
                 check, subject, False, f"{claim}: not proved (the solver gave no answer in time)"
