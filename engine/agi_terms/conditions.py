@@ -13,6 +13,7 @@ rule says when it holds, and the backends evaluate rules only.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -225,21 +226,20 @@ def simplify(condition: Condition) -> Condition:
     return condition
 
 
+OPERATIONS: Mapping[Op, Callable[[Any, Any], Any]] = {
+    "eq": operator.eq,
+    "neq": operator.ne,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+}
+"""Each operator as a function: of two rule values it gives a bool, of two solver terms a formula."""
+
+
 def compare_values(op: Op, left: object, right: object) -> bool:
     """``left op right`` for rule values of one type (checked when the rules load)."""
-    if op == "eq":
-        return left == right
-    if op == "neq":
-        return left != right
-    a: Any = left
-    b: Any = right
-    if op == "lt":
-        return bool(a < b)
-    if op == "lte":
-        return bool(a <= b)
-    if op == "gt":
-        return bool(a > b)
-    return bool(a >= b)
+    return bool(OPERATIONS[op](left, right))
 
 
 def evaluate(condition: Condition, value_of: Callable[[str], object]) -> bool:

@@ -11,7 +11,7 @@ the engine before it is shown. Needs the ``prove`` extra (z3-solver).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -148,28 +148,16 @@ def prove_rulebook(rulebook: Rulebook, rules: Path | None = None) -> ProofReport
             )  # fmt: skip
         else:
             outcomes.append(Outcome("reachable", phase, True, f"phase {phase} is reachable"))
-    for action in rulebook.decisions:
-        is_action = translation.is_action(action)
-        outcomes.append(
-            prover.check(
-                "decided",
-                action,
-                z3.And(
-                    is_action, z3.Not(translation.allow[action]), z3.Not(translation.deny[action])
-                ),
-                f"every {action} is decided",
-            )
-        )
-    for action in rulebook.decisions:
-        is_action = translation.is_action(action)
-        outcomes.append(
-            prover.check(
-                "no_conflict",
-                action,
-                z3.And(is_action, translation.allow[action], translation.deny[action]),
-                f"no allow and deny rule of {action} hold together",
-            )
-        )
+    decisions: tuple[tuple[Check, Callable[[str], Expr], str], ...] = (
+        ("decided", lambda a: z3.And(z3.Not(translation.allow[a]), z3.Not(translation.deny[a])),
+         "every {} is decided"),
+        ("no_conflict", lambda a: z3.And(translation.allow[a], translation.deny[a]),
+         "no allow and deny rule of {} hold together"),
+    )  # fmt: skip
+    for check, negation, claim in decisions:
+        for action in rulebook.decisions:
+            goal = z3.And(translation.is_action(action), negation(action))
+            outcomes.append(prover.check(check, action, goal, claim.format(action)))
     for prop in rulebook.properties:
         goal = z3.Not(translation.condition(prop.condition, formula=True))
         named = f"property {prop.id} ({prop.source})"

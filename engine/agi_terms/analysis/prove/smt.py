@@ -23,7 +23,16 @@ from typing import Any
 import z3
 
 from agi_terms.analysis.prove.reach import IP_USE, TOTALS, Situation
-from agi_terms.conditions import AllOf, Always, AnyOf, Compare, Condition, Not, ParamRef
+from agi_terms.conditions import (
+    OPERATIONS,
+    AllOf,
+    Always,
+    AnyOf,
+    Compare,
+    Condition,
+    Not,
+    ParamRef,
+)
 from agi_terms.events import Level
 from agi_terms.facts import ACTION_FACTS, ACTION_FIELD, LEVEL_NAMES, STATE_FACTS, FactSpec
 from agi_terms.rulebook import Parameter, Rulebook
@@ -173,15 +182,15 @@ class Translation:
             if cmp.value is None:
                 return z3.BoolVal(False)
             kind = param.parameter.type
-            return param.held(_apply(cmp.op, param.value, self.constant(kind, cmp.value)))
+            return param.held(OPERATIONS[cmp.op](param.value, self.constant(kind, cmp.value)))
         spec = self.rulebook.facts[cmp.field]
         left = self.facts[cmp.field]
         if isinstance(cmp.value, ParamRef):
             param = self.parameters[cmp.value.name]
-            return param.held(_apply(cmp.op, left, param.value))
+            return param.held(OPERATIONS[cmp.op](left, param.value))
         if cmp.value is None:
             return z3.BoolVal(False)
-        return _apply(cmp.op, left, self.constant(spec.type, cmp.value))
+        return OPERATIONS[cmp.op](left, self.constant(spec.type, cmp.value))
 
     # ------------------------------------------------------------ the rules
 
@@ -263,17 +272,3 @@ class Translation:
             value = param.value == self.constant(kind, spec.default)
             found[name] = value if param.null is None else z3.And(z3.Not(param.null), value)
         return found
-
-
-def _apply(op: str, left: Expr, right: Expr) -> Expr:
-    if op == "eq":
-        return left == right
-    if op == "neq":
-        return left != right
-    if op == "lt":
-        return left < right
-    if op == "lte":
-        return left <= right
-    if op == "gt":
-        return left > right
-    return left >= right
