@@ -29,6 +29,7 @@ from agi_terms.analysis.prove.counterexample import (
 from agi_terms.analysis.prove.reach import Reach, ReachError, Situation, explore
 from agi_terms.analysis.prove.smt import Expr, Translation
 from agi_terms.conditions import comparisons
+from agi_terms.errors import AgiTermsError
 from agi_terms.evaluation.explain import Explanation
 from agi_terms.facts import DECISION_FACTS
 from agi_terms.rulebook import Property, Rule, Rulebook
@@ -224,7 +225,16 @@ class _Prover:
         scenario, action = build(translation, model, title=title, with_action=with_action)
         day: dt.date = scenario["checkpoints"][0]
         text = render(scenario, [])
-        replayed = replay(text, action, day, self.rules)
+        try:
+            replayed = replay(text, action, day, self.rules)
+        except AgiTermsError as exc:
+            # The engine refuses what the solver built: a defect of the prover, shown as such.
+            refused = (
+                f"the engine refuses the counterexample (a defect of the prover): {exc.one_line()}"
+            )
+            example = Counterexample(scenario, render(scenario, [claim, refused]), refused,
+                                     False, day, None)  # fmt: skip
+            return Outcome(check, subject, False, claim, example)
         explanation = replayed.explanation
         step = replayed.step
         rules_held = _rules_held(explanation, self.rulebook.decisions.get(subject, ()))

@@ -219,6 +219,7 @@ def parameters(version: str, fmt: str) -> None:
              "| parameter | default | type | meaning | source |", "|---|---|---|---|---|"]  # fmt: skip
     for p in data:
         kind = p["type"] + (f" ({', '.join(p['choices'])})" if p["choices"] else "")
+        kind += _domain(rulebook.parameter_by_name[p["name"]])
         kind += ", or null" if p["nullable"] else ""
         default = json.dumps(p["default"]) + (" (reported)" if p["reported"] else "")
         titles = source_titles(p["source"], rulebook.sources)
@@ -245,6 +246,16 @@ def sources(ids: tuple[str, ...], fmt: str) -> None:
         click.echo(sources_markdown(entries, register), nl=False)
     else:
         sources_table(entries)
+
+
+def _domain(param: Any) -> str:
+    """`` (min 2025-10-28)``: the bounds of a number or date parameter, if it has any."""
+    shown = []
+    for bound, word in ((param.minimum, "min"), (param.maximum, "max")):
+        if bound is not None:
+            value = bound.isoformat() if hasattr(bound, "isoformat") else f"{bound:g}"
+            shown.append(f"{word} {value}")
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 @main.command()
