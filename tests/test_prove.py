@@ -289,6 +289,22 @@ def test_a_property_that_fails_only_at_another_backstop_is_found_and_shown(tmp_p
     assert backstop == dt.date(2032, 12, 30)
 
 
+def test_a_counterexample_makes_the_total_it_needs_with_a_purchase(tmp_path: Path) -> None:
+    # The commitment read as standing until purchases *exceed* the amount: wrong exactly at it.
+    edits = [("terms.yaml", "        when: {$lt: {azure_purchased_usd: {param: azure_commitment_usd}}}",
+              "        when: {$lte: {azure_purchased_usd: {param: azure_commitment_usd}}}")]  # fmt: skip
+    folder, _, report = failing(tmp_path, edits)
+    (failure,) = report.failures
+    assert failure.subject == "commitment_stands_until_fulfilled"
+    example = failure.counterexample
+    assert example is not None
+    assert example.confirmed
+    data = simulate_json(tmp_path, example.text, folder)
+    purchases = [e for e in example.scenario["events"] if e["type"] == "azure_purchase"]
+    assert [p["amount_usd"] for p in purchases] == [data["parameters"]["azure_commitment_usd"]]
+    assert data["checkpoints"][0]["terms"]["azure_commitment"] is True  # fulfilled, still standing
+
+
 def test_an_unreachable_phase_is_found(tmp_path: Path) -> None:
     _, out, report = failing(tmp_path, VERIFICATION_NEEDS_NO_DECLARATION)
     failed = {o.id for o in report.failures}

@@ -170,8 +170,7 @@ def build(
             overrides[name] = value
     events = [dict(e) for e in situation.events]
     for fact, index in situation.totals.items():
-        _, field = TOTALS[fact]
-        events[index][field] = _number(model, translation.facts[fact])
+        events[index][TOTALS[fact].amount] = _number(model, translation.facts[fact])
     action: dict[str, Any] | None = None
     if with_action:
         action = _action_event(translation, model, situation, day)
@@ -296,10 +295,17 @@ def _scalar(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
-        return repr(value)
+        return _number_text(value)
     if isinstance(value, str) and value.isidentifier():
         return value
     return json.dumps(value)
+
+
+def _number_text(value: float) -> str:
+    """A float as YAML 1.2 reads it back exactly, short where it can be (``2.5e+11``, ``6e+27``)."""
+    short = f"{value:g}"
+    text = short if float(short) == value else repr(value)
+    return text if any(c in text for c in ".en") else f"{text}.0"
 
 
 # ---------------------------------------------------------------- checked on the engine
@@ -351,16 +357,18 @@ def shown_facts(translation: Translation, prop: Property, replayed: Replay) -> s
         names = [cmp.field] + ([cmp.value.name] if isinstance(cmp.value, ParamRef) else [])
         for name in names:
             if name in rulebook.parameter_by_name:
-                shown[name] = _scalar(replayed.parameters.get(name))
+                kind = rulebook.parameter_by_name[name].type
+                shown[name] = _display(kind, replayed.parameters.get(name))
             elif name in replayed.row:
                 shown[name] = _display(rulebook.facts[name].type, replayed.row[name])
     return ", ".join(f"{k}={v}" for k, v in shown.items())
 
 
 def _display(kind: str, value: object) -> str:
-    if kind == "date" and isinstance(value, int):
+    """A rule value (a date as its ordinal, a level as its number) or a parameter's, for people."""
+    if kind == "date" and isinstance(value, int) and not isinstance(value, bool):
         return dt.date.fromordinal(value).isoformat()
-    if kind == "level" and isinstance(value, int):
+    if kind == "level" and isinstance(value, int) and not isinstance(value, bool):
         return LEVEL_NAMES[value]
     if isinstance(value, float):
         return f"{value:g}"

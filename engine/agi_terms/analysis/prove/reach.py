@@ -33,11 +33,21 @@ from agi_terms.facts import AgiHistory, RuleValue, action_row, state_row
 from agi_terms.rulebook import Rulebook, available_versions, load_rulebook
 from agi_terms.rulebook.program import change_days, fold
 
-TOTALS: Mapping[str, tuple[str, str]] = {"azure_purchased_usd": ("azure_purchase", "amount_usd")}
-"""State facts that are totals of positive amounts: the event that adds to each, and its field.
+@dataclass(frozen=True)
+class Total:
+    """A state fact that is a total of positive amounts, and the event that adds to it."""
 
-A situation in which a total is positive stands for every positive total (one event of that amount).
-"""
+    event: Mapping[str, Any]
+    """The event's fields other than its date and amount."""
+    amount: str
+    """The field that holds the amount."""
+
+
+TOTALS: Mapping[str, Total] = {
+    "azure_purchased_usd": Total({"type": "azure_purchase"}, "amount_usd"),
+}
+"""The state facts that are totals. A situation in which a total is positive stands for every
+positive total: one event of that amount makes it."""
 
 IP_USE = "ms_ip_use"
 """The action whose facts depend on the situation: the asset's creation date against the AGI dates."""
@@ -178,8 +188,8 @@ def _search(
             if _key(moved, day) == _key(contract, day):
                 continue  # nothing changed: a purchase under a version that does not count it
             added = dict(totals)
-            for fact, (kind, _) in TOTALS.items():
-                if event["type"] == kind:
+            for fact, total in TOTALS.items():
+                if all(event.get(k) == v for k, v in total.event.items()):
                     added[fact] = len(events)
             queue.append((moved, (*events, event), added, k))
         if k + 1 < len(positions):
@@ -194,9 +204,9 @@ def _moves(
     for version in versions:
         if version != contract.state.version:
             yield {"date": day, "type": "amendment", "to": version}
-    for fact, (kind, amount) in TOTALS.items():
+    for fact, total in TOTALS.items():
         if fact not in totals:
-            yield {"date": day, "type": kind, amount: 1.0}
+            yield {"date": day, **total.event, total.amount: 1.0}
 
 
 def _key(contract: Contract, day: dt.date) -> tuple[object, ...]:
