@@ -26,7 +26,7 @@ from agi_terms.analysis.prove.counterexample import (
     shown_facts,
     solve,
 )
-from agi_terms.analysis.prove.reach import Reach, ReachError, Situation, explore
+from agi_terms.analysis.prove.reach import Reach, ReachError, Situation, explore, frozen
 from agi_terms.analysis.prove.smt import Expr, Translation
 from agi_terms.conditions import comparisons
 from agi_terms.errors import AgiTermsError
@@ -67,6 +67,9 @@ class Outcome:
     def id(self) -> str:
         return f"{self.check}-{self.subject}"
 
+    def __repr__(self) -> str:
+        return f"Outcome({self.id}, {'proved' if self.proved else 'failed'})"
+
 
 @dataclass(frozen=True)
 class ProofReport:
@@ -83,6 +86,12 @@ class ProofReport:
     @property
     def proved(self) -> bool:
         return all(o.proved for o in self.outcomes)
+
+    def __repr__(self) -> str:
+        return (
+            f"ProofReport({self.version}, {len(self.failures)} of {len(self.outcomes)} checks fail,"
+            f" {self.situations} situations)"
+        )
 
     @property
     def failures(self) -> tuple[Outcome, ...]:
@@ -232,8 +241,8 @@ class _Prover:
             refused = (
                 f"the engine refuses the counterexample (a defect of the prover): {exc.one_line()}"
             )
-            example = Counterexample(scenario, render(scenario, [claim, refused]), refused,
-                                     False, day, None)  # fmt: skip
+            example = Counterexample(frozen(scenario), render(scenario, [claim, refused]),
+                                     refused, False, day, None)  # fmt: skip
             return Outcome(check, subject, False, claim, example)
         explanation = replayed.explanation
         step = replayed.step
@@ -274,7 +283,7 @@ class _Prover:
             f"Run `{_command(self.rules, 'simulate FILE')}`: {shows}.",
         ]
         counterexample = Counterexample(
-            scenario=scenario,
+            scenario=frozen(scenario),
             text=render(scenario, comment),
             shows=shows,
             confirmed=confirmed,

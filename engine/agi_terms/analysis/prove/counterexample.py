@@ -54,6 +54,10 @@ class Counterexample:
     step: int | None
     """The step of the timeline that decides the action (0-based), if there is one."""
 
+    def __repr__(self) -> str:
+        state = "confirmed" if self.confirmed else "not confirmed"
+        return f"Counterexample({self.day.isoformat()}, step {self.step}, {state})"
+
 
 def solve(translation: Translation, goal: Expr) -> z3.ModelRef:
     """A model of the constraints and ``goal`` (which must be satisfiable), the simplest found."""

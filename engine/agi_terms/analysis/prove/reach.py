@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from agi_terms.conditions import ParamRef, comparisons
@@ -32,6 +33,7 @@ from agi_terms.events import AGI_TYPES, MsIpUse
 from agi_terms.facts import AgiHistory, RuleValue, action_row, state_row
 from agi_terms.rulebook import Rulebook, available_versions, load_rulebook
 from agi_terms.rulebook.program import change_days, fold
+
 
 @dataclass(frozen=True)
 class Total:
@@ -51,6 +53,15 @@ positive total: one event of that amount makes it."""
 
 IP_USE = "ms_ip_use"
 """The action whose facts depend on the situation: the asset's creation date against the AGI dates."""
+
+
+def frozen(value: Any) -> Any:
+    """``value`` with every mapping read-only and every list a tuple, all the way down."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(frozen(v) for v in value)
+    return value
 
 
 class ReachError(AgiTermsError):
@@ -79,6 +90,13 @@ class Situation:
     totals: Mapping[str, int]
     """For each positive total, the index in ``events`` of the event that made it."""
 
+    def __repr__(self) -> str:
+        return (
+            f"Situation({self.version}, {self.facts.get('phase')},"
+            f" {self.first.isoformat()}..{self.last.isoformat()}, {len(self.events)} events"
+            f" from {self.start})"
+        )
+
 
 @dataclass(frozen=True)
 class Reach:
@@ -88,6 +106,9 @@ class Reach:
     situations: tuple[Situation, ...]
     phases: Mapping[str, Situation]
     starts: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"Reach({self.version}, {len(self.situations)} situations, from {self.starts})"
 
 
 def explore(rulebook: Rulebook, rules: Path | None = None) -> Reach:
@@ -131,7 +152,7 @@ def explore(rulebook: Rulebook, rules: Path | None = None) -> Reach:
                     found.append(situation)
         finally:
             agreement.close()
-    return Reach(version, tuple(found), phases, tuple(starts))
+    return Reach(version, tuple(found), frozen(phases), tuple(starts))
 
 
 def _refuse_parameter_placements(rulebook: Rulebook) -> None:
@@ -172,13 +193,13 @@ def _search(
         yield Situation(
             start=agreement.version,
             version=state.version,
-            events=events,
+            events=frozen(events),
             first=day,
             last=upto,
-            facts=row,
+            facts=frozen(row),
             agi=state.agi,
-            ip_uses=_ip_uses(state.agi, day),
-            totals=dict(totals),
+            ip_uses=frozen(_ip_uses(state.agi, day)),
+            totals=frozen(totals),
         )
         for event in _moves(contract, day, versions, totals):
             try:
