@@ -312,6 +312,14 @@ def test_an_unreachable_phase_is_found(tmp_path: Path) -> None:
     assert "FAILED: phase post_agi is reached by no events from pre_agi" in out
 
 
+def test_a_placement_that_tests_a_parameter_is_outside_the_prover(tmp_path: Path) -> None:
+    folder = planted(tmp_path, [("lifecycle.yaml", "    when: {$gte: {day: 2033-01-01}}",
+                                 "    when: {$gt: {day: {param: api_exclusivity_backstop}}}")])  # fmt: skip
+    code, _, err = cli("check", str(folder), "--prove")
+    assert code == 2
+    assert "the placement in post_2032 tests the parameter api_exclusivity_backstop" in err
+
+
 def test_counterexamples_are_written_to_a_folder(tmp_path: Path) -> None:
     folder = planted(tmp_path, THRESHOLD_WRITTEN_OUT)
     out_dir = tmp_path / "found"

@@ -160,10 +160,10 @@ def _refuse_parameter_placements(rulebook: Rulebook) -> None:
     for placement in rulebook.lifecycle.placement:
         for cmp in comparisons(placement.condition):
             if cmp.field in params or isinstance(cmp.value, ParamRef):
+                name = cmp.value.name if isinstance(cmp.value, ParamRef) else cmp.field
                 raise ReachError(
-                    f"the placement in {placement.phase} tests the parameter"
-                    f" {cmp.field if cmp.field in params else cmp.value}; the prover covers"
-                    " placements over the state facts only",
+                    f"the placement in {placement.phase} tests the parameter {name}; the prover"
+                    " covers placements over the state facts only",
                     file=f"{rulebook.location}/lifecycle.yaml",
                 )
 

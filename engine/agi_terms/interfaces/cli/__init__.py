@@ -280,6 +280,7 @@ def diagram(version: str) -> None:
     "counterexamples",
     type=click.Path(file_okay=False, path_type=str),
     default=None,
+    metavar="DIR",
     help="With --prove: also write each counterexample to DIR/<check>.yaml.",
 )
 @guarded()
