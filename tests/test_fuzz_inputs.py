@@ -229,7 +229,13 @@ def test_the_cli_exits_0_or_2_with_one_error_line(raw: bytes) -> None:
         assert lines[0].startswith("error: "), proc.stderr
         assert proc.stdout == ""
     else:
-        assert set(json.loads(proc.stdout)) == {"agreement", "parameters", "steps", "checkpoints"}
+        assert set(json.loads(proc.stdout)) == {
+            "agreement",
+            "parameters",
+            "steps",
+            "checkpoints",
+            "sources",
+        }
 
 
 _agreement = agi_terms.load_agreement("2025-10", backend="python")
