@@ -149,12 +149,11 @@ def prove_rulebook(rulebook: Rulebook, rules: Path | None = None) -> ProofReport
     prover = _Prover(rulebook, rules, translation)
     outcomes: list[Outcome] = []
     for phase in rulebook.lifecycle.phase_ids:
-        witness = reach.phases.get(phase)
-        if witness is None:
+        if phase not in reach.phases:
             outcomes.append(
                 Outcome("reachable", phase, False,
                         f"phase {phase} is reached by no events from {rulebook.lifecycle.initial}"
-                        f" (under any parameter values: no transition tests one)")
+                        f" (whatever the parameters: no transition tests one)")
             )  # fmt: skip
         else:
             outcomes.append(Outcome("reachable", phase, True, f"phase {phase} is reachable"))
@@ -247,7 +246,6 @@ class _Prover:
         explanation = replayed.explanation
         step = replayed.step
         rules_held = _rules_held(explanation, self.rulebook.decisions.get(subject, ()))
-        message = claim
         if check == "decided":
             confirmed = not rules_held.get("allow") and not rules_held.get("deny")
             message = f"{subject} is decided by no allow or deny rule in some state"
@@ -270,7 +268,7 @@ class _Prover:
         else:
             assert prop is not None
             confirmed = not replayed.holds[prop.id]
-            message = f"{claim}"
+            message = claim
             shows = (
                 f"on {day.isoformat()}"
                 + (f" (step {step})" if step is not None else "")
