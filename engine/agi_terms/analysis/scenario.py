@@ -2,17 +2,30 @@
 
 ``load_scenario(path)`` reads a scenario file; ``simulate(scenario)`` replays it and returns a
 ``Simulation`` whose ``to_json()`` is the documented output of ``agi-terms simulate --format json``.
+A scenario may state what it expects (SPEC §13): ``expect`` on an action event or on a checkpoint
+written as a mapping. The statements are kept beside the events (``Scenario.expectations``), never in
+them, so the events and the timeline are those of the same file without them;
+``agi_terms.analysis.expectations`` checks them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from agi_terms.documents import (
     Document,
@@ -21,18 +34,89 @@ from agi_terms.documents import (
     placed,
     read_document,
 )
-from agi_terms.errors import AgiTermsError, InputError, UnknownParameterError
+from agi_terms.errors import (
+    AgiTermsError,
+    InputError,
+    PathPart,
+    UnknownParameterError,
+    render_path,
+)
 from agi_terms.evaluation.agreement import Agreement, load_agreement
 from agi_terms.evaluation.contract import Contract
 from agi_terms.evaluation.results import Checkpoint, Step, step_citations
 from agi_terms.events import (
+    LIFECYCLE_TYPES,
     CalendarDate,
     VersionId,
     input_error_from,
     parse_calendar_date,
     parse_event,
 )
-from agi_terms.rulebook import available_versions, load_rulebook
+from agi_terms.rulebook import Rulebook, available_versions, load_rulebook
+
+Check = Literal["allowed", "obligations", "because", "phase", "term"]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One thing a scenario expects (SPEC §13), and where the file states it.
+
+    ``check`` says what is compared: the decision of the event at ``index`` (``allowed``,
+    ``obligations`` as an exact list in any order, ``because``: the rule id ``expected`` is among the
+    deciding rules) or the checkpoint at ``index`` (``phase``; ``term``: whether the term ``key`` is
+    in force). ``path`` is the place of the expected value (``events[3].expect.allowed``); ``line``
+    and ``column`` are where it stands in the file, when the text is known.
+    """
+
+    on: Literal["event", "checkpoint"]
+    index: int
+    check: Check
+    expected: bool | str | tuple[str, ...]
+    path: tuple[PathPart, ...]
+    key: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def place(self) -> str:
+        """The path as text: ``events[3].expect.allowed``."""
+        return render_path(self.path)
+
+
+class _Expect(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    def stated(self) -> list[str]:
+        return [name for name in type(self).model_fields if getattr(self, name) is not None]
+
+
+class _ActionExpect(_Expect):
+    """``expect`` on an action event: the decision."""
+
+    allowed: StrictBool | None = None
+    obligations: list[StrictStr] | None = None
+    because: list[StrictStr] | None = None
+
+    @field_validator("because")
+    @classmethod
+    def _names_a_rule(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("because names at least one rule id")
+        return value
+
+
+class _CheckpointExpect(_Expect):
+    """``expect`` on a checkpoint: the phase and some terms."""
+
+    phase: StrictStr | None = None
+    terms: dict[StrictStr, StrictBool] | None = None
+
+    @field_validator("terms")
+    @classmethod
+    def _names_a_term(cls, value: dict[str, bool] | None) -> dict[str, bool] | None:
+        if value is not None and not value:
+            raise ValueError("terms names at least one term id")
+        return value
 
 
 class Scenario(BaseModel):
@@ -45,6 +129,12 @@ class Scenario(BaseModel):
     parameters: dict[str, Any] = Field(default_factory=dict)
     events: list[dict[str, Any]]
     checkpoints: list[CalendarDate] = Field(default_factory=list)
+    _expectations: tuple[Expectation, ...] = PrivateAttr(default=())
+
+    @property
+    def expectations(self) -> tuple[Expectation, ...]:
+        """What the file expects, in the order stated: events first, then checkpoints."""
+        return self._expectations
 
     @field_validator("events", mode="before")
     @classmethod
@@ -98,7 +188,11 @@ class Simulation:
 
 
 def scenario_from_data(data: object, document: Document | None = None) -> Scenario:
-    """Validate scenario data; errors are ``InputError``s placed at ``events[3].cloud`` (0-based)."""
+    """Validate scenario data; errors are ``InputError``s placed at ``events[3].cloud`` (0-based).
+
+    ``expect`` on an action event and checkpoints written ``{date, expect}`` are read into
+    ``Scenario.expectations``; the events and checkpoints are kept without them.
+    """
     if not isinstance(data, Mapping):
         line, column = (document.position([]) if document is not None else None) or (1, 1)
         raise InputError("a scenario is a mapping with at least 'events'", line=line, column=column)
@@ -115,17 +209,132 @@ def scenario_from_data(data: object, document: Document | None = None) -> Scenar
                     ["events", index],
                 )
     try:
+        data, stated = _split_expectations(data)
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         error = input_error_from(exc)
         raise placed(error, document, exc.errors()[0]["loc"]) from None
+    except AgiTermsError as exc:
+        raise placed(exc, document, exc.path) from None
     for index, event in enumerate(scenario.events):
         try:
             parse_event(event)
         except AgiTermsError as exc:
             placed_error = exc.within("events", index)
             raise placed(placed_error, document, placed_error.path) from None
+    try:
+        expectations = _expectations(scenario, stated)
+    except AgiTermsError as exc:
+        raise placed(exc, document, exc.path) from None
+    if document is not None:
+        expectations = [_positioned(e, document) for e in expectations]
+    scenario._expectations = tuple(expectations)
     return scenario
+
+
+_Stated = list[tuple[Literal["event", "checkpoint"], int, object]]
+
+
+def _split_expectations(data: Mapping[str, Any]) -> tuple[dict[str, Any], _Stated]:
+    """The scenario data without its ``expect`` statements, and the statements by event or checkpoint."""
+    stated: _Stated = []
+    plain = dict(data)
+    events = data.get("events")
+    if isinstance(events, list):
+        plain["events"] = []
+        for index, event in enumerate(events):
+            if isinstance(event, Mapping) and "expect" in event:
+                stated.append(("event", index, event["expect"]))
+                event = {k: v for k, v in event.items() if k != "expect"}
+            plain["events"].append(event)
+    checkpoints = data.get("checkpoints")
+    if isinstance(checkpoints, list):
+        plain["checkpoints"] = []
+        for index, checkpoint in enumerate(checkpoints):
+            if isinstance(checkpoint, Mapping):
+                checkpoint = _checkpoint_date(checkpoint, index)
+                if "expect" in checkpoints[index]:
+                    stated.append(("checkpoint", index, checkpoints[index]["expect"]))
+            plain["checkpoints"].append(checkpoint)
+    return plain, stated
+
+
+def _checkpoint_date(checkpoint: Mapping[Any, Any], index: int) -> dt.date:
+    """The date of a checkpoint written as a mapping ``{date: ..., expect: {...}}``."""
+    for key in checkpoint:
+        if key not in ("date", "expect"):
+            raise InputError("unknown field", place=("checkpoints", index, str(key)))
+    if "date" not in checkpoint:
+        raise InputError("required field is missing", place=("checkpoints", index, "date"))
+    try:
+        return parse_calendar_date(checkpoint["date"])
+    except ValueError as exc:
+        raise InputError(str(exc), place=("checkpoints", index, "date")) from None
+
+
+def _expectations(scenario: Scenario, stated: _Stated) -> list[Expectation]:
+    """The statements validated and split into one ``Expectation`` per thing checked."""
+    found: list[Expectation] = []
+    for on, index, raw in stated:
+        where: tuple[PathPart, ...] = (
+            "events" if on == "event" else "checkpoints",
+            index,
+            "expect",
+        )
+        if on == "event" and scenario.events[index].get("type") in LIFECYCLE_TYPES:
+            raise InputError(
+                f"expect is for action events; {scenario.events[index]['type']} is a lifecycle"
+                " event (state what it changes on a checkpoint)",
+                place=where,
+            )
+        model = _ActionExpect if on == "event" else _CheckpointExpect
+        if not isinstance(raw, Mapping):
+            raise InputError(
+                f"expect is a mapping with any of {', '.join(model.model_fields)}, got {raw!r}",
+                place=where,
+            )
+        try:
+            statement = model.model_validate(dict(raw))
+        except ValidationError as exc:
+            raise input_error_from(exc).within(*where) from None
+        if not statement.stated():
+            raise InputError(
+                f"expect states at least one of {', '.join(model.model_fields)}", place=where
+            )
+        found.extend(_split_statement(statement, on, index, where))
+    return found
+
+
+def _split_statement(
+    statement: _Expect, on: Literal["event", "checkpoint"], index: int, where: tuple[PathPart, ...]
+) -> list[Expectation]:
+    found: list[Expectation] = []
+    for name in statement.stated():
+        value = getattr(statement, name)
+        path = (*where, name)
+        if name == "because":
+            found.extend(
+                Expectation(on, index, "because", rule, (*path, i), key=rule)
+                for i, rule in enumerate(value)
+            )
+        elif name == "terms":
+            found.extend(
+                Expectation(on, index, "term", in_force, (*path, term), key=term)
+                for term, in_force in value.items()
+            )
+        elif name == "obligations":
+            found.append(Expectation(on, index, "obligations", tuple(value), path))
+        else:
+            check: Check = "allowed" if name == "allowed" else "phase"
+            found.append(Expectation(on, index, check, value, path))
+    return found
+
+
+def _positioned(expectation: Expectation, document: Document) -> Expectation:
+    position = document.position(list(expectation.path))
+    if position is None:
+        return expectation
+    return replace(expectation, line=position[0], column=position[1])
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -158,6 +367,7 @@ def simulate(
     if agreement is None:
         agreement = scenario_agreement(scenario, overrides, backend, rules)
     try:
+        _check_expectation_ids(scenario, agreement.rulebook)
         try:
             contract = agreement.start().apply_all(scenario.events)
         except AgiTermsError as exc:
@@ -211,6 +421,15 @@ def scenario_agreement(
     return load_agreement(scenario.agreement, parameters, backend, rules=rules)
 
 
+def _amended_to(scenario: Scenario) -> list[str]:
+    """The shipped versions the scenario's amendments name, in order (others fail when run)."""
+    return [
+        str(e["to"])
+        for e in scenario.events
+        if e.get("type") == "amendment" and e.get("to") in available_versions()
+    ]
+
+
 def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object]) -> None:
     """A scenario may set the parameters of its version and of every version it amends to."""
     if scenario.agreement not in available_versions():
@@ -218,11 +437,7 @@ def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object])
             load_rulebook(scenario.agreement)
         except AgiTermsError as exc:  # UnknownVersionError, with the shipped list
             raise exc.within("agreement") from None
-    versions = [scenario.agreement] + [
-        str(e["to"])
-        for e in scenario.events
-        if e.get("type") == "amendment" and e.get("to") in available_versions()
-    ]
+    versions = [scenario.agreement, *_amended_to(scenario)]
     known = {p.name for v in versions for p in load_rulebook(v).parameters}
     for name in parameters:
         if name not in known:
@@ -231,6 +446,54 @@ def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object])
                 f"unknown parameter {name!r} for agreement {scenario.agreement}; parameters: {names}",
                 place=f"parameters.{name}",
             )
+
+
+def _check_expectation_ids(scenario: Scenario, rulebook: Rulebook) -> None:
+    """Expectations name terms, phases, obligations and deciding rules of the versions the scenario
+    runs under: ``rulebook`` (the one it starts with) and every version it amends to."""
+    if not scenario.expectations:
+        return
+    rulebooks = [rulebook] + [
+        load_rulebook(v) for v in dict.fromkeys(_amended_to(scenario)) if v != rulebook.version
+    ]
+    versions = ("agreements " if len(rulebooks) > 1 else "agreement ") + ", ".join(
+        r.version for r in rulebooks
+    )
+    known: dict[str, set[str]] = {
+        "term": {t for r in rulebooks for t in r.term_ids},
+        "phase": {p for r in rulebooks for p in r.lifecycle.phase_ids},
+        "obligation": {o.id for r in rulebooks for o in r.obligations},
+    }
+    for expectation in scenario.expectations:
+        path, line, column = expectation.path, expectation.line, expectation.column
+        if expectation.check == "because":
+            action = str(scenario.events[expectation.index]["type"])
+            rules = {rule.id for r in rulebooks for rule in r.decisions.get(action, ())}
+            named = [
+                (f"a rule deciding {action} in", "rules", rules, str(expectation.expected), path)
+            ]
+        elif expectation.check == "obligations":
+            assert isinstance(expectation.expected, tuple)
+            obligations = known["obligation"]
+            named = [
+                ("an obligation of", "obligations", obligations, o, (*path, i))
+                for i, o in enumerate(expectation.expected)
+            ]
+        elif expectation.check in ("term", "phase"):
+            kind = expectation.check
+            name = expectation.key if kind == "term" else expectation.expected
+            named = [(f"a {kind} of", f"{kind}s", known[kind], str(name), path)]
+        else:
+            named = []
+        for what, plural, ids, name, place in named:
+            if name not in ids:
+                raise InputError(
+                    f"{name!r} is not {what} {versions}; {plural}:"
+                    f" {', '.join(sorted(ids)) or 'none'}",
+                    place=place,
+                    line=line,
+                    column=column,
+                )
 
 
 def parse_set_option(text: str) -> tuple[str, object]:

@@ -437,11 +437,13 @@ def explain(
 
 def _register_optional_commands() -> None:
     """Commands that live in their own modules (imported lazily to keep start-up fast)."""
+    from agi_terms.interfaces.cli.expectations import check_expectations
     from agi_terms.interfaces.cli.montecarlo import montecarlo
     from agi_terms.interfaces.http.service import (
         serve,  # light: FastAPI is imported only when serving
     )
 
+    main.add_command(check_expectations)
     main.add_command(montecarlo)
     main.add_command(serve)
 

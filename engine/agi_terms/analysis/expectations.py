@@ -1,0 +1,249 @@
+"""Checking what scenario files expect (SPEC §13): simulate each, compare, and say what held.
+
+``check_scenario(scenario)`` compares one scenario's ``expect`` statements with its simulation;
+``check_paths(paths)`` finds the scenario files that state expectations under files and folders and
+checks each. Results are values with the file, line and place of every expectation, the expected
+value and the one the engine gave; ``agi-terms test`` and the pytest plugin only render them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agi_terms.analysis.scenario import (
+    Expectation,
+    Scenario,
+    Simulation,
+    scenario_from_data,
+    simulate,
+)
+from agi_terms.documents import read_yaml
+from agi_terms.errors import AgiTermsError, InputError
+
+_MENTIONS_EXPECT = re.compile(r"\bexpect[\"']?\s*:")
+"""Text that may state an expectation; only such files are parsed as scenarios when searching."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One expectation checked: what the file expected, what the engine gave, and whether it held."""
+
+    expectation: Expectation
+    got: Any
+    """The engine's value, JSON-ready: a bool, a phase, or a list of obligation or rule ids."""
+    passed: bool
+    file: str | None = None
+
+    @property
+    def line(self) -> int | None:
+        return self.expectation.line
+
+    @property
+    def place(self) -> str:
+        return self.expectation.place
+
+    @property
+    def expected(self) -> Any:
+        """The expected value, JSON-ready."""
+        value = self.expectation.expected
+        return list(value) if isinstance(value, tuple) else value
+
+    def message(self) -> str:
+        """``PLACE: expected X, got Y``."""
+        expected = _shown(self.expected)
+        if self.expectation.check == "because":
+            expected = f"{expected} among the deciding rules"
+        return f"{self.place}: expected {expected}, got {_shown(self.got)}"
+
+    def one_line(self) -> str:
+        """``FILE:LINE: PLACE: expected X, got Y`` with the parts that are known."""
+        where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
+        return f"{where}: {self.message()}" if where else self.message()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "place": self.place,
+            "expected": self.expected,
+            "got": self.got,
+            "passed": self.passed,
+        }
+
+
+def _shown(value: Any) -> str:
+    """A value as the scenario file would write it: ``true``, ``post_agi``, ``[a, b]``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return str(value)
+
+
+def compare(
+    scenario: Scenario, simulation: Simulation, file: str | None = None
+) -> tuple[Outcome, ...]:
+    """Each of ``scenario``'s expectations against ``simulation``, the result of simulating it."""
+    decided = [step for step in simulation.steps if step.type != "calendar"]
+    outcomes = []
+    for expectation in scenario.expectations:
+        got: Any
+        if expectation.on == "event":
+            decision = decided[expectation.index].decision
+            assert decision is not None  # an expectation is only accepted on an action event
+            if expectation.check == "allowed":
+                got = decision.allowed
+                passed = got == expectation.expected
+            elif expectation.check == "obligations":
+                got = list(decision.obligations)
+                passed = sorted(got) == sorted(expectation.expected)  # type: ignore[arg-type]
+            else:
+                got = [citation.rule for citation in decision.because]
+                passed = expectation.expected in got
+        else:
+            checkpoint = simulation.checkpoints[expectation.index]
+            if expectation.check == "phase":
+                got = checkpoint.phase
+            else:
+                # A term the version in force lacks counts as not in force (SPEC §9).
+                got = checkpoint.terms.get(str(expectation.key), False)
+            passed = got == expectation.expected
+        outcomes.append(Outcome(expectation, got, passed, file))
+    return tuple(outcomes)
+
+
+def check_scenario(
+    scenario: Scenario, *, file: str | None = None, backend: str | None = None
+) -> tuple[Outcome, ...]:
+    """Simulate ``scenario`` and check its expectations; bad input raises ``InputError``s."""
+    with simulate(scenario, backend=backend) as simulation:
+        return compare(scenario, simulation, file)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The expectations of one scenario file, or the error that kept it from being checked."""
+
+    file: str
+    outcomes: tuple[Outcome, ...] = ()
+    error: AgiTermsError | None = None
+
+
+def check_file(
+    path: str | Path, *, backend: str | None = None, searched: bool = False
+) -> FileResult | None:
+    """Check the scenario file at ``path``; input errors are returned in the result, not raised.
+
+    A file found by searching (``searched``) that is not a scenario stating expectations gives
+    ``None``; a file named on its own must state some.
+    """
+    name = str(path)
+    try:
+        document = read_yaml(path)
+    except AgiTermsError as exc:
+        return FileResult(name, error=exc.with_file(name))
+    data = document.data
+    if searched and not (isinstance(data, dict) and "events" in data):
+        return None
+    try:
+        scenario = scenario_from_data(data, document)
+        if not scenario.expectations:
+            if searched:
+                return None
+            raise InputError(
+                "the scenario states no expectations (expect: on an action event or a checkpoint)"
+            )
+        outcomes = check_scenario(scenario, file=name, backend=backend)
+    except AgiTermsError as exc:
+        return FileResult(name, error=exc.with_file(name))
+    return FileResult(name, outcomes)
+
+
+def mentions_expect(path: str | Path) -> bool:
+    """Whether the file's text may state an expectation: the cheap test before parsing it."""
+    try:
+        return bool(_MENTIONS_EXPECT.search(Path(path).read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError):
+        return True  # let reading it say what is wrong
+
+
+def scenario_files(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
+    """The files to check under ``paths``: each file given, and every ``*.yaml`` under each folder
+    (recursively, skipping hidden folders) whose text mentions ``expect:``; each with whether it
+    was found by searching. A path that does not exist is an ``InputError``."""
+    found: list[tuple[Path, bool]] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for file in sorted(path.rglob("*.yaml")):
+                hidden = any(part.startswith(".") for part in file.relative_to(path).parts[:-1])
+                if file.is_file() and not hidden and mentions_expect(file):
+                    found.append((file, True))
+        elif path.exists():
+            found.append((path, False))
+        else:
+            raise InputError("no such file or folder", file=str(given))
+    return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class ExpectationReport:
+    """What ``agi-terms test`` found: every file's outcomes and errors, and the exit status."""
+
+    files: tuple[FileResult, ...]
+
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        return tuple(o for f in self.files for o in f.outcomes)
+
+    @property
+    def failures(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if not o.passed)
+
+    @property
+    def errors(self) -> tuple[AgiTermsError, ...]:
+        return tuple(f.error for f in self.files if f.error is not None)
+
+    @property
+    def passed(self) -> int:
+        return sum(o.passed for o in self.outcomes)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every expectation held, 1 when one failed, 2 when a file was bad input."""
+        return 2 if self.errors else 1 if self.failed else 0
+
+    def summary(self) -> str:
+        """``N passed, M failed``."""
+        return f"{self.passed} passed, {self.failed} failed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "failed": self.failed,
+            "results": [o.to_json() for o in self.outcomes],
+            "errors": [e.to_json() for e in self.errors],
+        }
+
+
+def check_paths(paths: Sequence[str | Path], *, backend: str | None = None) -> ExpectationReport:
+    """Check every scenario file with expectations under ``paths`` (files or folders).
+
+    Raises ``InputError`` for a path that does not exist; errors inside files are in the report.
+    """
+    results = []
+    for path, searched in scenario_files(paths):
+        result = check_file(path, backend=backend, searched=searched)
+        if result is not None:
+            results.append(result)
+    return ExpectationReport(tuple(results))
