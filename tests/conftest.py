@@ -36,6 +36,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if CI else "
 
 BACKENDS = ("python", "durable")
 
+pytest_plugins = ["pytester"]  # runs the scenario-file plugin on sample folders (test_expectations)
+
 
 class AgreementCache:
     """Agreements by (parameters, backend), built once and closed when evicted or at the end.

@@ -182,9 +182,10 @@ def _join_surrogates(node: Any, name: str) -> Any:
     return node
 
 
-def read_yaml(path: str | Path) -> Document:
-    """Read and parse a YAML file; unreadable or non-UTF-8 files are ``InputError``s naming the file."""
-    name = str(path)
+def read_yaml(path: str | Path, name: str | None = None) -> Document:
+    """Read and parse a YAML file; unreadable or non-UTF-8 files are ``InputError``s naming the file
+    (as ``name``, by default the path)."""
+    name = str(path) if name is None else name
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:

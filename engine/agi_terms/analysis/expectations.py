@@ -133,21 +133,28 @@ class FileResult:
     file: str
     outcomes: tuple[Outcome, ...] = ()
     error: AgiTermsError | None = None
+    parsed: bool = True
+    """Whether the file read as YAML (with ``error`` set, the file may not be a scenario at all)."""
 
 
 def check_file(
-    path: str | Path, *, backend: str | None = None, searched: bool = False
+    path: str | Path,
+    *,
+    backend: str | None = None,
+    searched: bool = False,
+    name: str | None = None,
 ) -> FileResult | None:
     """Check the scenario file at ``path``; input errors are returned in the result, not raised.
 
     A file found by searching (``searched``) that is not a scenario stating expectations gives
-    ``None``; a file named on its own must state some.
+    ``None``; a file named on its own must state some. ``name`` is the file as results show it
+    (default: ``path``).
     """
-    name = str(path)
+    name = str(path) if name is None else name
     try:
-        document = read_yaml(path)
+        document = read_yaml(path, name=name)
     except AgiTermsError as exc:
-        return FileResult(name, error=exc.with_file(name))
+        return FileResult(name, error=exc.with_file(name), parsed=False)
     data = document.data
     if searched and not (isinstance(data, dict) and "events" in data):
         return None
