@@ -51,3 +51,28 @@ def test_the_readme_shows_the_current_headline_diff() -> None:
     shown = diff_markdown(diff_versions("2025-01", "2025-10", backend="python"))
     shown = shown.replace("# 2025-01 → 2025-10\n\n", "", 1).replace("## ", "#### ")
     assert shown in README.read_text()
+
+
+def test_the_failing_expectation_prints_what_the_readme_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agi_terms.interfaces.cli import main
+    from click.testing import CliRunner
+
+    text = README.read_text()
+    section = text[text.index("## Writing expectations") :]
+    section = section[: section.index("\n## ", 1)]
+    scenario = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    command = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    printed = re.search(r"```text\n(.*?)```", section, re.DOTALL)
+    assert scenario
+    assert command
+    assert printed
+    name = scenario.group(1).splitlines()[0].removeprefix("# ")
+    (tmp_path / name).write_text(scenario.group(1))
+    program, *args = command.group(1).split()
+    assert program == "agi-terms"
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert result.stdout == printed.group(1)
