@@ -22,11 +22,13 @@ from agi_terms.analysis.scenario import (
     simulate,
 )
 from agi_terms.backends import BACKEND_NAMES, default_backend
+from agi_terms.documents import InputLimits
 from agi_terms.errors import (
     AgiTermsError,
     BackendError,
     EventOrderError,
     InputError,
+    InputLimitError,
     LifecycleError,
     RulebookError,
     UnknownParameterError,
@@ -96,6 +98,8 @@ __all__ = [
     "EventOrderError",
     "Explanation",
     "InputError",
+    "InputLimitError",
+    "InputLimits",
     "Level",
     "LifecycleError",
     "MsAgiTraining",

@@ -1,28 +1,109 @@
-"""Reading YAML 1.2 documents (scenarios, assumptions, rule files) with positions for error messages.
+"""Reading input documents (YAML 1.2 files, ``--set`` values, JSON bodies) within limits, with positions.
+
+Every door reads through here, so the limits hold for all of them (``InputLimits``): only regular
+files, at most ``max_bytes``, nesting at most ``max_depth`` deep (checked on libyaml's event stream
+before anything recursive sees the text: the C composer overflows the stack near 28,000 levels),
+aliases bounded in number and in the nodes their expansion adds (a "billion laughs" file is refused
+while its events are read), and no tags beyond the core schema's. Each refusal is an ``InputError``
+with its file and line.
 
 PyYAML's default resolver follows YAML 1.1 (``on:`` becomes ``true``, ``5e27`` a string); ruamel.yaml
 reads YAML 1.2 and refuses duplicate keys. The data is read with its fast (libyaml-based, where
-ruamel.yaml.clib is installed) safe loader; the line and column of a node come from a round-trip
-parse, made only when an error message needs one.
+ruamel.yaml.clib is installed) safe loader; the line and column of a node come from the same event
+stream, read again only when an error message needs one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+import json
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    Event,
+    MappingStartEvent,
+    NodeEvent,
+    ScalarEvent,
+)
 
-from agi_terms.errors import AgiTermsError, InputError
+from agi_terms.errors import AgiTermsError, InputError, InputLimitError
 
 Path_ = Sequence[int | str]
 T = TypeVar("T")
 E = TypeVar("E", bound=AgiTermsError)
+
+MiB = 1024 * 1024
+
+_CORE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
+)
+"""The tags of the YAML 1.2 core schema; ``!`` (non-specific) is allowed too. Others construct
+types the engine does not read (``!!binary`` bytes, ``!!omap`` pairs, ``!!set``) or nothing."""
+
+_PURE_FALLBACK_BYTES = 64 * 1024
+"""Text up to this size that libyaml refuses is read again by ruamel's pure-Python parser, which
+words errors better and reads what libyaml refuses but YAML 1.2 allows; longer text keeps
+libyaml's error (the pure parser is some 20 times slower)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class InputLimits:
+    """What one input may hold at most; every door reads within these (SPEC §11 adds its own).
+
+    ``max_bytes``: the size of a file, a ``--set`` value or a request body; ``max_depth``: levels of
+    nested collections; ``max_aliases``: alias references (``*name``) in a YAML document;
+    ``max_alias_nodes``: nodes that expanding the aliases adds to the document.
+    """
+
+    max_bytes: int = 16 * MiB
+    max_depth: int = 64
+    max_aliases: int = 1000
+    max_alias_nodes: int = 100_000
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_depth", "max_aliases", "max_alias_nodes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InputError(f"{name} is a whole number >= 0, got {value!r}", place=name)
+
+
+DEFAULT_LIMITS = InputLimits()
+
+
+def size_text(count: int) -> str:
+    """A byte count for people: ``16 MiB``, ``1.5 KiB``, ``300 bytes``."""
+    for unit, size in (("GiB", 1024 * MiB), ("MiB", MiB), ("KiB", 1024)):
+        if count >= size:
+            return f"{count / size:.4g} {unit}"
+    return f"{count} bytes"
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMG]i?B?|B|bytes)?\s*", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """``16MiB``, ``512KiB``, ``1G`` or a plain number of bytes, as bytes; ``ValueError`` otherwise."""
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"expected a size such as 16MiB, 512KiB or 1048576, got {text!r}")
+    unit = (match.group(2) or "b")[0].lower()
+    scale = {"k": 1024, "m": MiB, "g": 1024 * MiB}.get(unit, 1)
+    return int(float(match.group(1)) * scale)
+
+
+# ---------------------------------------------------------------- documents
 
 
 class Document:
@@ -32,33 +113,16 @@ class Document:
         self.name = name
         self.data: Any = _plain(data)
         self._text = text
-        self._raw: Any = None
 
     def position(self, path: Path_) -> tuple[int, int] | None:
         """1-based (line, column) of the value at ``path``, or of the nearest enclosing node."""
-        if self._raw is None:
+        try:
+            return _position(_events(self._text), path)
+        except YAMLError:
             try:
-                self._raw = _round_trip().load(self._text)
-            except (RecursionError, YAMLError):
-                # Text the fast loader read but the round-trip one refuses (deep nesting, a tab
-                # inside a key): the message goes without a position.
+                return _position(_events(self._text, pure=True), path)
+            except YAMLError:
                 return None
-        node = self._raw
-        found: tuple[int, int] | None = _own_position(node)
-        for part in path:
-            if isinstance(node, CommentedMap) and part in node:
-                locate = node.lc.value
-            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-                locate = node.lc.item
-            else:
-                break
-            try:
-                line, col = locate(part)
-                found = (line + 1, col + 1)
-            except (KeyError, TypeError):
-                pass  # ruamel records no position for some nodes (flow scalars in old versions)
-            node = node[part]
-        return found
 
     def where(self, path: Path_) -> str:
         """``line L, column C`` of the value at ``path`` (empty when unknown)."""
@@ -66,15 +130,64 @@ class Document:
         return f"line {pos[0]}, column {pos[1]}" if pos else ""
 
 
-def _own_position(node: Any) -> tuple[int, int] | None:
-    lc = getattr(node, "lc", None)
-    if lc is None or lc.line is None:
+def _mark(event: Event) -> tuple[int, int]:
+    return (event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+def _position(events: Iterator[Event], path: Path_) -> tuple[int, int] | None:
+    """Walk the events to the node at ``path`` (no recursion: depth does not matter here)."""
+    first = next((e for e in events if isinstance(e, NodeEvent)), None)
+    if first is None:
         return None
-    return (lc.line + 1, lc.col + 1)
+    node: Event = first
+    found = _mark(node)
+    for part in path:
+        target: Event | None = None
+        if isinstance(node, MappingStartEvent):
+            for key in _children(events):
+                _skip(events, key)
+                value = next(events)
+                if isinstance(key, ScalarEvent) and key.value == str(part):
+                    target = value
+                    break
+                _skip(events, value)
+        elif isinstance(node, CollectionStartEvent) and isinstance(part, int) and part >= 0:
+            for index, item in enumerate(_children(events)):
+                if index == part:
+                    target = item
+                    break
+                _skip(events, item)
+        if target is None:
+            break
+        node = target
+        found = _mark(node)
+    return found
+
+
+def _children(events: Iterator[Event]) -> Iterator[Event]:
+    """The first event of each child of the collection just opened, up to its end.
+
+    The caller skips over each child it does not enter (``_skip``) before asking for the next.
+    """
+    for event in events:
+        if isinstance(event, CollectionEndEvent):
+            return
+        yield event
+
+
+def _skip(events: Iterator[Event], first: Event) -> None:
+    """Consume the rest of the node that ``first`` opened (nothing for a scalar or an alias)."""
+    depth = 1 if isinstance(first, CollectionStartEvent) else 0
+    while depth:
+        event = next(events)
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
 
 
 def _plain(node: Any) -> Any:
-    """ruamel's round-trip types as plain dict/list/str/int/float/bool/None/date."""
+    """ruamel's types as plain dict/list/str/int/float/bool/None/date (aliases copied, bounded)."""
     if isinstance(node, dict):
         return {_plain(k): _plain(v) for k, v in node.items()}
     if isinstance(node, list):
@@ -122,47 +235,148 @@ def _configured(yaml: YAML, constructor: type) -> YAML:
 
 
 def _round_trip() -> YAML:
-    return _configured(YAML(typ="rt"), _RoundTripConstructor)
+    return _configured(YAML(typ="rt", pure=True), _RoundTripConstructor)
 
 
 def _fast() -> YAML:
     return _configured(YAML(typ="safe"), _SafeConstructor)
 
 
-def parse_yaml(text: str, name: str) -> Document:
-    """Parse one YAML 1.2 document; a syntax error is an ``InputError`` placed at its line and column."""
+def _events(text: str, *, pure: bool = False) -> Iterator[Event]:
+    yaml = _round_trip() if pure else _fast()
+    events: Iterator[Event] = yaml.parse(text)
+    return events
+
+
+# ---------------------------------------------------------------- limits
+
+
+def _limit_error(message: str, name: str, event: Event) -> InputLimitError:
+    line, column = _mark(event)
+    return InputLimitError(f"YAML: {message}", line=line, column=column, file=name)
+
+
+def check_limits(events: Iterable[Event], name: str, limits: InputLimits = DEFAULT_LIMITS) -> None:
+    """Refuse a document whose events go past ``limits`` or carry a tag outside the core schema.
+
+    Reads the events one at a time and stops at the first excess, so a deep or exploding document
+    costs no more than the events before it. Syntax errors are the parser's (``YAMLError``).
+    """
+    sizes: list[int] = []  # the nodes counted so far in each open collection
+    anchors: dict[str, int] = {}  # the expanded size of each anchored node
+    open_anchors: list[str | None] = []
+    aliases = added = 0
+    for event in events:
+        if isinstance(event, AliasEvent):
+            aliases += 1
+            if aliases > limits.max_aliases:
+                raise _limit_error(
+                    f"more than {limits.max_aliases:,} aliases (*name) in one document", name, event
+                )
+            size = anchors.get(event.anchor, 1)
+            added += size
+            if added > limits.max_alias_nodes:
+                raise _limit_error(
+                    f"the aliases expand to more than {limits.max_alias_nodes:,} nodes",
+                    name,
+                    event,
+                )
+            if sizes:
+                sizes[-1] += size
+            continue
+        if not isinstance(event, NodeEvent | CollectionEndEvent):
+            continue
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!" and tag not in _CORE_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise _limit_error(
+                f"the tag {shown} is not read here (only plain strings, numbers, booleans,"
+                " null, dates, lists and mappings)",
+                name,
+                event,
+            )
+        if isinstance(event, CollectionStartEvent):
+            if len(sizes) >= limits.max_depth:
+                raise _limit_error(f"nested more than {limits.max_depth} levels deep", name, event)
+            sizes.append(1)
+            open_anchors.append(event.anchor)
+        elif isinstance(event, CollectionEndEvent):
+            size = sizes.pop()
+            anchor = open_anchors.pop()
+            if anchor is not None:
+                anchors[anchor] = size
+            if sizes:
+                sizes[-1] += size
+        else:  # a scalar
+            if event.anchor is not None:
+                anchors[event.anchor] = 1
+            if sizes:
+                sizes[-1] += 1
+
+
+def _check_size(text: str, name: str, limits: InputLimits) -> None:
+    # A character is at least one byte: only text near the limit needs encoding to know.
+    if len(text) > limits.max_bytes or (
+        4 * len(text) > limits.max_bytes
+        and len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes
+    ):
+        raise InputLimitError(f"more than the limit of {size_text(limits.max_bytes)}", file=name)
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse_yaml(text: str, name: str, limits: InputLimits = DEFAULT_LIMITS) -> Document:
+    """Parse one YAML 1.2 document within ``limits``; every refusal is an ``InputError`` with its
+    line and column (a syntax error, a limit, an unsupported tag)."""
+    _check_size(text, name, limits)
     try:
         try:
+            check_limits(_events(text), name, limits)
             data = _fast().load(text)
-        except YAMLError:
-            # The round-trip parser words syntax errors with their positions; let it say what is
+        except YAMLError as exc:
+            if len(text) > _PURE_FALLBACK_BYTES and "escape code" not in str(exc):
+                raise _syntax_error(exc, name) from None
+            # The pure parser words syntax errors with their positions; let it say what is
             # wrong, or read what libyaml refuses but YAML 1.2 allows (the surrogate-pair escapes
             # that JSON writers use for characters beyond U+FFFF, "\ud83d\ude80").
-            data = _read_or_raise_syntax_error(text, name)
+            data = _read_or_raise_syntax_error(text, name, limits)
         return Document(data, name, text)
     except RecursionError:
-        # ruamel's constructor recurses a few frames per level: a few hundred levels exhaust it.
-        raise InputError("YAML: the document is nested too deeply", file=name) from None
+        # Within max_depth this does not happen; a limit set very high can still reach it.
+        raise InputLimitError("YAML: the document is nested too deeply", file=name) from None
     except ValueError as exc:
-        # Python refuses to convert integers of more than 4300 digits (CVE-2020-10735).
-        raise InputError(f"YAML: {exc}", file=name) from None
+        raise InputError(f"YAML: {_value_error_text(exc)}", file=name) from None
     except TypeError:
         # ruamel hashes a complex key (``? {a: [1]}``) to check for duplicates, and fails.
         raise InputError("YAML: a mapping key must be a plain value", file=name) from None
 
 
-def _read_or_raise_syntax_error(text: str, name: str) -> Any:
+def _value_error_text(exc: ValueError) -> str:
+    # Python refuses to convert integers of more than 4300 digits (CVE-2020-10735); its message
+    # suggests changing an interpreter setting, which is no advice for the author of a file.
+    if "integer string conversion" in str(exc):
+        return "a number has more than 4,300 digits"
+    return str(exc)
+
+
+def _syntax_error(exc: YAMLError, name: str) -> InputError:
+    if not isinstance(exc, MarkedYAMLError):
+        return InputError(f"YAML syntax: {exc}", file=name)
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "duplicate key" in str(exc):
+        problem = f"duplicate key: {problem}"
+    return InputError(f"YAML syntax: {problem}", line=line, column=column, file=name)
+
+
+def _read_or_raise_syntax_error(text: str, name: str, limits: InputLimits) -> Any:
     try:
+        check_limits(_events(text, pure=True), name, limits)
         data = _round_trip().load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-        problem = exc.problem or exc.context or "invalid YAML"
-        if "duplicate key" in str(exc):
-            problem = f"duplicate key: {problem}"
-        raise InputError(f"YAML syntax: {problem}", line=line, column=column, file=name) from None
     except YAMLError as exc:
-        raise InputError(f"YAML syntax: {exc}", file=name) from None
+        raise _syntax_error(exc, name) from None
     return _join_surrogates(data, name)
 
 
@@ -182,20 +396,73 @@ def _join_surrogates(node: Any, name: str) -> Any:
     return node
 
 
-def read_yaml(path: str | Path, name: str | None = None) -> Document:
-    """Read and parse a YAML file; unreadable or non-UTF-8 files are ``InputError``s naming the file
-    (as ``name``, by default the path)."""
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_bytes(
+    path: str | Path, limits: InputLimits = DEFAULT_LIMITS, name: str | None = None
+) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limits.max_bytes`` of them; errors name
+    the file as ``name`` (by default the path).
+
+    A pipe, device, socket or folder is refused before anything is read (a FIFO is opened without
+    waiting for a writer; ``/dev/zero`` is never read), as is a file larger than the limit.
+    """
     name = str(path) if name is None else name
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        raw = Path(path).read_bytes()
+        fd = os.open(path, flags)
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
     try:
-        text = raw.decode("utf-8")
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((k for test, k in _FILE_KINDS if test(info.st_mode)), "not a file")
+            raise InputLimitError(f"not a regular file ({kind})", file=name)
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb", closefd=True) as handle:
+        too_big = InputLimitError(
+            f"the file is larger than the limit of {size_text(limits.max_bytes)}", file=name
+        )
+        if info.st_size > limits.max_bytes:
+            raise too_big
+        try:
+            raw = handle.read(limits.max_bytes + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+        if len(raw) > limits.max_bytes:  # it grew while being read
+            raise too_big
+    return raw
+
+
+def read_text(
+    path: str | Path, limits: InputLimits = DEFAULT_LIMITS, name: str | None = None
+) -> str:
+    """The UTF-8 text of the regular file at ``path`` (see ``read_bytes``)."""
+    name = str(path) if name is None else name
+    raw = read_bytes(path, limits, name)
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"not UTF-8 text (byte {exc.start})", line=line, file=name) from None
-    return parse_yaml(text, name)
+
+
+def read_yaml(
+    path: str | Path, name: str | None = None, limits: InputLimits = DEFAULT_LIMITS
+) -> Document:
+    """Read and parse a YAML file within ``limits``; every refusal is an ``InputError`` naming the
+    file (as ``name``, by default the path)."""
+    name = str(path) if name is None else name
+    return parse_yaml(read_text(path, limits, name), name, limits)
 
 
 def placed(error: E, document: Document | None, path: Path_) -> E:
@@ -204,19 +471,135 @@ def placed(error: E, document: Document | None, path: Path_) -> E:
     return error.at_position(*position) if position else error
 
 
-def read_document(path: str | Path, build: Callable[[Any, Document], T]) -> T:
+def read_document(
+    path: str | Path, build: Callable[[Any, Document], T], limits: InputLimits = DEFAULT_LIMITS
+) -> T:
     """``build(data, document)`` for the YAML file at ``path``; its errors name the file."""
-    document = read_yaml(path)
+    document = read_yaml(path, limits=limits)
     try:
         return build(document.data, document)
     except AgiTermsError as exc:
         raise exc.with_file(str(path)) from None
 
 
-def parse_document(text: str, name: str, build: Callable[[Any, Document], T]) -> T:
+def parse_document(
+    text: str,
+    name: str,
+    build: Callable[[Any, Document], T],
+    limits: InputLimits = DEFAULT_LIMITS,
+) -> T:
     """``build(data, document)`` for YAML ``text``; its errors name ``name``."""
-    document = parse_yaml(text, name)
+    document = parse_yaml(text, name, limits)
     try:
         return build(document.data, document)
     except AgiTermsError as exc:
         raise exc.with_file(name) from None
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def _line_column(text: str, index: int) -> tuple[int | None, int | None]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(raw: bytes, name: str = "", limits: InputLimits = DEFAULT_LIMITS) -> Any:
+    """Strict JSON (RFC 8259) from ``raw`` within ``limits``, as Python data.
+
+    Refused, each as an ``InputError`` saying what is wrong: more than ``max_bytes``, bytes that are
+    not UTF-8 (or a byte-order mark), malformed JSON (with its line and column), a key twice in one
+    object, ``NaN``/``Infinity``, nesting deeper than ``max_depth``.
+    """
+    if len(raw) > limits.max_bytes:
+        raise InputLimitError(
+            f"JSON: more than the limit of {size_text(limits.max_bytes)}", file=name
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"JSON: the body is not UTF-8 (byte {exc.start}); send UTF-8 JSON", file=name
+        ) from None
+    if text.startswith("\ufeff"):
+        raise InputError("JSON: a byte-order mark before the JSON", line=1, column=1, file=name)
+    try:
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_json_constant)
+        too_deep = _deeper_than(data, limits.max_depth)
+    except RecursionError:  # json's scanner guards its recursion: far past any limit
+        too_deep = True
+    except json.JSONDecodeError as exc:
+        line, column = _line_column(text, exc.pos)
+        raise InputError(
+            f"malformed JSON: {exc.msg}", line=line, column=column, file=name
+        ) from None
+    except _DuplicateKey as exc:
+        raise InputError(
+            f"JSON: the key {exc.args[0]!r} appears twice in one object", file=name
+        ) from None
+    except ValueError as exc:  # NaN, an integer of over 4300 digits
+        raise InputError(f"JSON: {_value_error_text(exc)}", file=name) from None
+    if too_deep:
+        line, column = _json_depth_position(text, limits.max_depth)
+        raise InputLimitError(
+            f"JSON: nested more than {limits.max_depth} levels deep",
+            line=line,
+            column=column,
+            file=name,
+        )
+    return data
+
+
+def _deeper_than(data: Any, max_depth: int) -> bool:
+    pending = [(data, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict | list):
+            if depth > max_depth:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+_JSON_SPECIAL = re.compile(r'[\[\]{}"\\]')
+
+
+def _json_depth_position(text: str, max_depth: int) -> tuple[int | None, int | None]:
+    """Where the first collection deeper than ``max_depth`` opens (a linear scan, strings skipped)."""
+    depth, in_string, escaped_at = 0, False, -1
+    for match in _JSON_SPECIAL.finditer(text):
+        char, at = match.group(), match.start()
+        if at == escaped_at:
+            continue
+        if in_string:
+            if char == "\\":
+                escaped_at = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > max_depth:
+                return _line_column(text, at)
+        elif char in "]}":
+            depth -= 1
+    return None, None

@@ -131,6 +131,11 @@ class InputError(AgiTermsError):
     """Input that the engine refuses: a bad scenario, event, date, parameter or option."""
 
 
+class InputLimitError(InputError):
+    """Input past one of the reading limits (size, nesting, aliases) or in a form not read (a tag,
+    a pipe instead of a file): refused before it is parsed, whatever it would have said."""
+
+
 class EventOrderError(InputError):
     """An event dated before the previous event or before the agreement's start."""
 

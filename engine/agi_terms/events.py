@@ -6,7 +6,9 @@ Lifecycle events move the state machine; action events are decided by the rules 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import sys
 from collections.abc import Mapping
 from enum import IntEnum
 from typing import Annotated, Any, Literal, TypeAlias
@@ -81,6 +83,23 @@ def _positive_number(value: object) -> float:
 
 
 PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
+
+
+def add_to_total(total: float, amount: float, total_name: str, place: str = "amount_usd") -> float:
+    """``total + amount`` for a running total of amounts; ``InputError`` at ``place`` if not finite.
+
+    Every amount is finite (``PositiveNumber``), but a sum of them need not be: the event that
+    would carry a total past the largest float is refused, so a contract's state (and every
+    snapshot of it) holds finite numbers only.
+    """
+    result = total + amount
+    if not math.isfinite(result):
+        raise InputError(
+            f"{total_name} would exceed the largest number ({sys.float_info.max:.4g}) with this"
+            f" amount ({amount:.4g} on top of {total:.4g})",
+            place=place,
+        )
+    return result
 
 
 class Level(IntEnum):

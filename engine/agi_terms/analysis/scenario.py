@@ -28,7 +28,9 @@ from pydantic import (
 )
 
 from agi_terms.documents import (
+    DEFAULT_LIMITS,
     Document,
+    InputLimits,
     parse_document,
     parse_yaml,
     placed,
@@ -37,6 +39,7 @@ from agi_terms.documents import (
 from agi_terms.errors import (
     AgiTermsError,
     InputError,
+    InputLimitError,
     PathPart,
     UnknownParameterError,
     render_path,
@@ -337,14 +340,16 @@ def _positioned(expectation: Expectation, document: Document) -> Expectation:
     return replace(expectation, line=position[0], column=position[1])
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file (YAML 1.2)."""
-    return read_document(path, scenario_from_data)
+def load_scenario(path: str | Path, *, limits: InputLimits = DEFAULT_LIMITS) -> Scenario:
+    """Read and validate a scenario file (YAML 1.2) within ``limits``."""
+    return read_document(path, scenario_from_data, limits)
 
 
-def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
-    """Parse and validate scenario text."""
-    return parse_document(text, name, scenario_from_data)
+def parse_scenario(
+    text: str, name: str = "<scenario>", *, limits: InputLimits = DEFAULT_LIMITS
+) -> Scenario:
+    """Parse and validate scenario text within ``limits``."""
+    return parse_document(text, name, scenario_from_data, limits)
 
 
 def simulate(
@@ -496,14 +501,19 @@ def _check_expectation_ids(scenario: Scenario, rulebook: Rulebook) -> None:
                 )
 
 
-def parse_set_option(text: str) -> tuple[str, object]:
-    """``NAME=VALUE`` from ``--set``; the value is read as a YAML 1.2 scalar (``null``, ``5e27``)."""
+def parse_set_option(text: str, limits: InputLimits = DEFAULT_LIMITS) -> tuple[str, object]:
+    """``NAME=VALUE`` from ``--set``; the value is read as a YAML 1.2 scalar (``null``, ``5e27``).
+
+    A value that is not YAML is taken as text; one past ``limits`` is refused.
+    """
     name, sep, raw = text.partition("=")
     name = name.strip()
     if not sep or not name:
         raise InputError(f"--set takes NAME=VALUE, got {text!r}", place="--set")
     try:
-        value = parse_yaml(raw.strip() or "null", "--set").data
+        value = parse_yaml(raw.strip() or "null", "--set", limits).data
+    except InputLimitError:
+        raise
     except AgiTermsError:
         value = raw.strip()
     if isinstance(value, dict | list):

@@ -23,6 +23,10 @@ class RulesBackend(ABC):
     """
 
     name: ClassVar[str]
+    footprint: ClassVar[int] = 512 * 1024
+    """Estimated resident bytes of one version compiled on this backend, with the evaluator's caches
+    full: what a cache of agreements counts (``simulations/hostile.py`` prints it beside the
+    measured growth)."""
 
     def __init__(self, program: Program) -> None:
         self.program = program

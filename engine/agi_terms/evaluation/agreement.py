@@ -120,6 +120,10 @@ class Agreement:
         with the shipped entries for the shipped versions a contract may amend to."""
         return self.rulebook.sources.combined(shipped_sources())
 
+    def footprint(self) -> int:
+        """Estimated resident bytes: the backend's ``footprint`` for each version compiled so far."""
+        return sum(compiled.backend.footprint for compiled in list(self._versions.values()))
+
     @property
     def start_date(self) -> dt.date:
         return self.rulebook.effective

@@ -21,6 +21,7 @@ from agi_terms.events import (
     Amendment,
     AzurePurchase,
     Event,
+    add_to_total,
     event_to_json,
     parse_calendar_date,
     parse_event,
@@ -386,9 +387,10 @@ class _Timeline:
             # Purchases count toward a commitment only under a version that has one: the
             # October 2025 commitment counts purchases "since T0", not those made before it.
             if isinstance(event, AzurePurchase) and compiled.counts_purchases:
-                state = replace(
-                    state, azure_purchased_usd=state.azure_purchased_usd + event.amount_usd
+                total = add_to_total(
+                    state.azure_purchased_usd, event.amount_usd, "the Azure purchases"
                 )
+                state = replace(state, azure_purchased_usd=total)
         state = replace(state, date=event.date)
         step = Step(
             date=event.date, type=event.type, phase=state.phase, decision=decision, event=event

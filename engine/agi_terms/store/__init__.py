@@ -19,11 +19,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import sqlite3
+import stat
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,10 +42,23 @@ SCHEMA_VERSION = 1
 """The layout of a store file; a file of a newer layout is refused, an older one migrated."""
 
 APPLICATION_ID = 0x61676954  # "agiT": marks the SQLite file as an agi-terms store
-SNAPSHOT_FORMAT = "agi-terms/snapshot@1"
+SNAPSHOT_FORMAT = "agi-terms/snapshot@2"
 DEFAULT_BACKEND = "python"
+DEFAULT_MAX_AGREEMENTS = 256
+DEFAULT_MAX_AGREEMENT_BYTES = 256 * 1024 * 1024
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
+
+_COLUMNS = {
+    "schema_version": ("version",),
+    "contracts": ("seq", "id", "agreement", "parameters", "version"),
+    "events": ("contract_id", "version", "event"),
+    "snapshots": (
+        "contract_id", "fingerprint", "after_version", "version", "steps_before", "steps_after",
+        "data",
+    ),
+}  # fmt: skip
+"""The columns of each table of the layout (``_SCHEMA``), checked when a store is opened."""
 
 _SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -77,7 +92,8 @@ CREATE TABLE snapshots (
 
 
 class StoreError(AgiTermsError):
-    """The store file cannot be used: not a store, newer schema, or a stored event that fails."""
+    """The store file cannot be used: not a store, newer schema, damaged, or a stored event that
+    fails. The service answers 503 (its subclasses for unknown ids and conflicts 404 and 409)."""
 
 
 class UnknownContractError(StoreError):
@@ -130,28 +146,77 @@ class AgreementCache:
     """Agreements by (version, parameter overrides), built once and shared by every contract.
 
     Agreements are thread-safe and immutable, so one per distinct parameter set serves any number of
-    contracts (the durable backend then holds one ruleset per set, not one per contract).
+    contracts (the durable backend then holds one ruleset per set, not one per contract). The cache
+    keeps at most ``max_count`` agreements and about ``max_bytes`` of them (``Agreement.footprint``),
+    least recently used first out: a client sending a new parameter set with every request costs
+    a compilation each time, not memory for ever. An agreement dropped from the cache is released
+    when the last contract using it is (``on_evict`` lets the store drop its cached contracts).
     """
 
-    def __init__(self, backend: str | None = DEFAULT_BACKEND) -> None:
+    def __init__(
+        self,
+        backend: str | None = DEFAULT_BACKEND,
+        *,
+        max_count: int = DEFAULT_MAX_AGREEMENTS,
+        max_bytes: int = DEFAULT_MAX_AGREEMENT_BYTES,
+        on_evict: Callable[[Agreement], None] | None = None,
+    ) -> None:
+        for name, value in (("max_count", max_count), ("max_bytes", max_bytes)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InputError(f"{name} is a whole number >= 1, got {value!r}", place=name)
         self.backend = backend
+        self.max_count = max_count
+        self.max_bytes = max_bytes
+        self._on_evict = on_evict
         self._lock = threading.Lock()
-        self._agreements: dict[tuple[str, str], Agreement] = {}
+        self._agreements: collections.OrderedDict[tuple[str, str], Agreement] = (
+            collections.OrderedDict()
+        )
 
     def get(self, version: str, overrides: Mapping[str, object]) -> Agreement:
         """The agreement of ``version`` with ``overrides`` (already normalised by ``normalise``)."""
         key = (version, _canonical(overrides))
         with self._lock:
             found = self._agreements.get(key)
-        if found is not None:
-            return found
+            if found is not None:
+                self._agreements.move_to_end(key)
+                return found
         # Built outside the lock: compiling takes a while and must not hold up the other keys.
         built = Agreement(version, overrides, self.backend)
         with self._lock:
             found = self._agreements.setdefault(key, built)
+            self._agreements.move_to_end(key)
+            evicted = self._evict(keep=key)
         if found is not built:
             built.close()
+        for agreement in evicted:
+            if self._on_evict is not None:
+                self._on_evict(agreement)
         return found
+
+    def _evict(self, keep: tuple[str, str]) -> list[Agreement]:
+        """Drop the least recently used agreements past the limits (never ``keep``)."""
+        evicted: list[Agreement] = []
+        total = sum(a.footprint() for a in self._agreements.values())
+        while len(self._agreements) > 1 and (
+            len(self._agreements) > self.max_count or total > self.max_bytes
+        ):
+            key, agreement = next(iter(self._agreements.items()))
+            if key == keep:  # pragma: no cover - keep is the most recent, so never first
+                break
+            del self._agreements[key]
+            total -= agreement.footprint()
+            evicted.append(agreement)
+        return evicted
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._agreements)
+
+    def footprint(self) -> int:
+        """The estimated bytes of the agreements held (``Agreement.footprint``)."""
+        with self._lock:
+            return sum(a.footprint() for a in self._agreements.values())
 
     def close(self) -> None:
         with self._lock:
@@ -194,6 +259,24 @@ def normalise(version: object, overrides: object) -> tuple[str, dict[str, object
 
 def _canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _decoded(text: object, what: str, path: str, expect: type = object) -> Any:
+    """A stored JSON value, or a ``StoreError`` naming ``what`` when the row does not decode."""
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        if not isinstance(text, str):
+            raise TypeError(f"a {type(text).__name__}, not text")
+        value = json.loads(text)
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise StoreError(f"the store is damaged: cannot read {what} ({exc})", file=path) from None
+    if not isinstance(value, expect):
+        raise StoreError(
+            f"the store is damaged: {what} is a {type(value).__name__}, not a {expect.__name__}",
+            file=path,
+        )
+    return value
 
 
 # ---------------------------------------------------------------- snapshots
@@ -253,16 +336,32 @@ def _state_from(data: Sequence[Any]) -> ContractState:
 
 
 def _snapshot_json(contract: Contract, steps_before: int) -> str:
-    """The steps (and the states after them) added since step ``steps_before``, and the final state."""
-    return _canonical(
-        {
-            "format": SNAPSHOT_FORMAT,
-            "steps": [s.to_json() for s in contract.steps[steps_before:]],
-            "history": [_state_json(s) for s in contract.history[steps_before:]],
-            "state": _state_json(contract.state),
-            "terms": dict(contract.current_terms),
-        }
-    )
+    """The steps (and the states after them) added since step ``steps_before``, and the final state,
+    with a digest of them: a snapshot damaged in the file is noticed, and the events replayed."""
+    body = {
+        "format": SNAPSHOT_FORMAT,
+        "steps": [s.to_json() for s in contract.steps[steps_before:]],
+        "history": [_state_json(s) for s in contract.history[steps_before:]],
+        "state": _state_json(contract.state),
+        "terms": dict(contract.current_terms),
+    }
+    return _canonical({**body, "digest": _digest(body)})
+
+
+def _digest(body: Mapping[str, Any]) -> str:
+    return hashlib.sha256(_canonical(body).encode()).hexdigest()
+
+
+def _snapshot_chunk(data: object) -> dict[str, Any] | None:
+    """A stored snapshot chunk, or ``None`` when it is not one this release wrote intact."""
+    try:
+        chunk = json.loads(data) if isinstance(data, str) else None
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(chunk, dict) or chunk.get("format") != SNAPSHOT_FORMAT:
+        return None
+    body = {k: v for k, v in chunk.items() if k != "digest"}
+    return chunk if chunk.get("digest") == _digest(body) else None
 
 
 def _step_from(data: Mapping[str, Any], event: Event | None) -> Step:
@@ -284,10 +383,16 @@ class ContractStore:
     """Contracts as event streams in one SQLite file (WAL, synchronous=FULL), shared by threads and processes.
 
     Each thread uses its own connection. Contracts are built on agreements cached by (version,
-    parameters) on the ``backend`` (``"python"`` by default: stateless and without native resources).
+    parameters) on the ``backend`` (``"python"`` by default: stateless and without native resources),
+    at most ``max_agreements`` of them and about ``max_agreement_bytes``.
     ``snapshot_every`` events a snapshot of the replayed timeline is written in the same
     transaction; ``cache_size`` recently used contracts are kept in memory and brought up to date
     from the events stored after them.
+
+    A new file is created whole (written aside, then linked into place), so a file that exists is a
+    complete store or not a store at all: an empty file is refused, like any other that is not one.
+    Damage found in the file (a malformed database, a stored row that does not decode) is a
+    ``StoreError`` saying so; ``verify()`` checks the whole file.
     """
 
     def __init__(
@@ -298,12 +403,19 @@ class ContractStore:
         snapshot_every: int = 100,
         cache_size: int = 1024,
         timeout: float = 60.0,
+        max_agreements: int = DEFAULT_MAX_AGREEMENTS,
+        max_agreement_bytes: int = DEFAULT_MAX_AGREEMENT_BYTES,
     ) -> None:
         if snapshot_every < 1:
             raise InputError("snapshot_every must be at least 1", place="snapshot_every")
         self.path = str(path)
         self.snapshot_every = snapshot_every
-        self.agreements = AgreementCache(backend)
+        self.agreements = AgreementCache(
+            backend,
+            max_count=max_agreements,
+            max_bytes=max_agreement_bytes,
+            on_evict=self._forget_agreement,
+        )
         self._timeout = timeout
         self._fingerprint = engine_fingerprint()
         self._local = threading.local()
@@ -313,6 +425,7 @@ class ContractStore:
         self._cache_size = cache_size
         self._closed = False
         try:
+            self._prepare_file()
             self._initialise(self._connection())
         except BaseException:
             self.close()
@@ -359,6 +472,91 @@ class ContractStore:
                 raise StoreError(f"the store failed: {exc}", file=self.path) from exc
             raise
 
+    def _prepare_file(self) -> None:
+        """Refuse a path that is not a store file; create a new store whole where there is none."""
+        if self.path == ":memory:" or self.path.startswith("file:"):
+            return
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            self._create_file()
+            return
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the store: {exc.strerror or exc}", file=self.path
+            ) from None
+        if not stat.S_ISREG(info.st_mode):
+            raise StoreError("not an agi-terms store (not a regular file)", file=self.path)
+        if info.st_size == 0:
+            raise StoreError(
+                "not an agi-terms store (an empty file; a new store is created where no file is)",
+                file=self.path,
+            )
+
+    def _create_file(self) -> None:
+        """Write a new store beside ``path`` and link it into place: never a half-made store there.
+
+        ``os.link`` fails when another process linked its own first; then that store is used.
+        """
+        folder, base = os.path.split(os.path.abspath(self.path))
+        aside = os.path.join(folder, f".{base}.{uuid.uuid4().hex}.new")
+        try:
+            con = sqlite3.connect(aside, isolation_level=None)
+            try:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute("BEGIN IMMEDIATE")
+                self._create_schema(con)
+                con.execute("COMMIT")
+            finally:
+                con.close()
+            try:
+                os.link(aside, self.path)
+            except FileExistsError:
+                pass  # another process created the store first
+            except OSError:
+                # No hard links on this file system: move it, unless a store appeared meanwhile.
+                if not os.path.exists(self.path):
+                    os.replace(aside, self.path)
+        except (OSError, sqlite3.DatabaseError) as exc:
+            message = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise StoreError(f"cannot create the store: {message}", file=self.path) from None
+        finally:
+            for leftover in (aside, f"{aside}-wal", f"{aside}-shm", f"{aside}-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(leftover)
+
+    @staticmethod
+    def _create_schema(con: sqlite3.Connection) -> None:
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                con.execute(statement)
+        con.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        con.execute(f"PRAGMA application_id={APPLICATION_ID}")
+
+    def verify(self) -> None:
+        """Check the whole file (SQLite's ``quick_check``) and the layout; ``StoreError`` if damaged.
+
+        ``serve`` runs this before it listens, so a damaged store stops it with one clear line
+        instead of failing request after request.
+        """
+        with self._transaction(write=False) as con:
+            rows = con.execute("PRAGMA quick_check").fetchall()
+            problems = [str(r[0]) for r in rows if r and r[0] != "ok"]
+            if problems:
+                shown = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+                raise StoreError(f"the store file is damaged: {shown}", file=self.path)
+            self._check_layout(con)
+
+    def _check_layout(self, con: sqlite3.Connection) -> None:
+        for table, columns in _COLUMNS.items():
+            found = tuple(r[1] for r in con.execute(f"PRAGMA table_info({table})"))
+            if found != columns:
+                raise StoreError(
+                    f"the store's table {table} has the columns ({', '.join(found) or 'none'}),"
+                    f" not ({', '.join(columns)}): the file is damaged or not an agi-terms store",
+                    file=self.path,
+                )
+
     def _initialise(self, con: sqlite3.Connection) -> None:
         with self._transaction(write=True):
             try:
@@ -368,18 +566,18 @@ class ContractStore:
                 app_id = con.execute("PRAGMA application_id").fetchone()[0]
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"not an agi-terms store: {exc}", file=self.path) from None
-            if not tables:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        con.execute(statement)
-                con.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-                con.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            if not tables and app_id == 0 and self._is_new(con):
+                # An SQLite file with nothing in it yet (":memory:", or made by another tool).
+                self._create_schema(con)
                 return
             if app_id != APPLICATION_ID or "schema_version" not in tables:
                 raise StoreError(
                     "not an agi-terms store (an SQLite file of something else)", file=self.path
                 )
-            row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+            try:
+                row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"the store is damaged: {exc}", file=self.path) from None
             found = row[0] if row else None
             if not isinstance(found, int):
                 raise StoreError("the store has no schema version", file=self.path)
@@ -391,6 +589,13 @@ class ContractStore:
                     place="schema_version",
                     file=self.path,
                 )
+            self._check_layout(con)
+
+    def _is_new(self, con: sqlite3.Connection) -> bool:
+        """An in-memory database, or an SQLite file with no page written (never a file of data)."""
+        if self.path == ":memory:" or self.path.startswith("file:"):
+            return True
+        return int(con.execute("PRAGMA page_count").fetchone()[0]) == 0
 
     def close(self) -> None:
         """Close every connection and release the agreements; the store is unusable afterwards."""
@@ -465,7 +670,7 @@ class ContractStore:
                 " WHERE seq > ? ORDER BY seq LIMIT ?",
                 (start, -1 if limit is None else max(limit, 0)),
             ).fetchall()
-        return [ContractInfo(r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+        return [self._info_of(r) for r in rows]
 
     def count(self) -> tuple[int, int]:
         """The number of contracts and of events stored."""
@@ -481,7 +686,10 @@ class ContractStore:
             rows = con.execute(
                 "SELECT event FROM events WHERE contract_id = ? ORDER BY version", (contract_id,)
             ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [
+            _decoded(r[0], f"event {i + 1} of contract {contract_id}", self.path, dict)
+            for i, r in enumerate(rows)
+        ]
 
     def load(self, contract_id: str) -> Contract:
         """The contract with every stored event applied (from a snapshot and the cache when they help)."""
@@ -550,8 +758,19 @@ class ContractStore:
         return row  # type: ignore[no-any-return]
 
     def _info(self, con: sqlite3.Connection, contract_id: str) -> ContractInfo:
-        _, cid, agreement, parameters, version = self._row(con, contract_id)
-        return ContractInfo(cid, agreement, json.loads(parameters), version)
+        return self._info_of(self._row(con, contract_id))
+
+    def _info_of(self, row: Sequence[Any]) -> ContractInfo:
+        _, cid, agreement, parameters, version = row
+        what = f"the parameters of contract {cid}"
+        decoded = _decoded(parameters, what, self.path, dict)
+        if (
+            not isinstance(agreement, str)
+            or isinstance(version, bool)
+            or not isinstance(version, int)
+        ):
+            raise StoreError(f"the store is damaged: the row of contract {cid}", file=self.path)
+        return ContractInfo(cid, agreement, decoded, version)
 
     def _load(self, con: sqlite3.Connection, contract_id: str) -> Contract:
         info = self._info(con, contract_id)
@@ -560,15 +779,23 @@ class ContractStore:
         if cached is not None and len(cached.events) <= info.version:
             contract, done = cached, len(cached.events)
         else:
-            agreement = self.agreements.get(info.agreement, info.parameters)
+            try:
+                agreement = self.agreements.get(info.agreement, info.parameters)
+            except AgiTermsError as exc:
+                raise StoreError(
+                    f"contract {contract_id} is stored with an agreement this release cannot load"
+                    f" ({exc.one_line()})",
+                    file=self.path,
+                ) from None
             contract, done = self._from_snapshots(con, contract_id, agreement)
         rows = con.execute(
             "SELECT version, event FROM events WHERE contract_id = ? AND version > ? ORDER BY version",
             (contract_id, done),
         ).fetchall()
         for version, text in rows:
+            event = _decoded(text, f"event {version} of contract {contract_id}", self.path, dict)
             try:
-                contract = contract.apply(json.loads(text))
+                contract = contract.apply(event)
             except AgiTermsError as exc:
                 raise StoreError(
                     f"stored event {version} of contract {contract_id} no longer applies: {exc}",
@@ -597,18 +824,36 @@ class ContractStore:
         for after_version, version, steps_before, steps_after, data in rows:
             if after_version != reached or steps_before != steps:
                 break
-            chunk = json.loads(data)
-            if chunk.get("format") != SNAPSHOT_FORMAT or len(chunk["steps"]) != steps_after - steps:
+            chunk = _snapshot_chunk(data)
+            if chunk is None or len(chunk.get("steps", ())) != steps_after - steps:
                 break
             chain.append(chunk)
             reached, steps = version, steps_after
         if not chain:
             return start, 0
+        try:
+            return self._rebuilt(con, contract_id, agreement, chain, reached), reached
+        except (AgiTermsError, KeyError, IndexError, TypeError, ValueError, StopIteration):
+            # Snapshots are a cache of the replay: one that does not rebuild is replayed instead.
+            return start, 0
+
+    def _rebuilt(
+        self,
+        con: sqlite3.Connection,
+        contract_id: str,
+        agreement: Agreement,
+        chain: list[dict[str, Any]],
+        reached: int,
+    ) -> Contract:
+        start = agreement.start()
         texts = con.execute(
             "SELECT event FROM events WHERE contract_id = ? AND version <= ? ORDER BY version",
             (contract_id, reached),
         ).fetchall()
-        events = [parse_event(json.loads(t[0])) for t in texts]
+        events = [
+            parse_event(_decoded(t[0], f"event {i + 1} of contract {contract_id}", self.path, dict))
+            for i, t in enumerate(texts)
+        ]
         pending = iter(events)
         all_steps: list[Step] = []
         history: list[ContractState] = []
@@ -618,7 +863,7 @@ class ContractStore:
                 all_steps.append(_step_from(data, event))
             history.extend(_state_from(s) for s in chunk["history"])
         last = chain[-1]
-        contract = Contract(
+        return Contract(
             agreement,
             _state_from(last["state"]),
             events=tuple(events),
@@ -627,7 +872,6 @@ class ContractStore:
             start_terms=start.start_terms,
             current_terms=dict(last["terms"]),
         )
-        return contract, reached
 
     def _snapshot(self, con: sqlite3.Connection, contract_id: str, contract: Contract) -> None:
         """Write a snapshot of the events since the last one when ``snapshot_every`` have gathered."""
@@ -653,6 +897,12 @@ class ContractStore:
                 _snapshot_json(contract, steps),
             ),
         )
+
+    def _forget_agreement(self, agreement: Agreement) -> None:
+        """Drop the cached contracts of an agreement the agreement cache let go of."""
+        with self._lock:
+            for cid in [c for c, k in self._cache.items() if k.agreement is agreement]:
+                del self._cache[cid]
 
     def _remember(self, contract_id: str, contract: Contract) -> None:
         with self._lock:

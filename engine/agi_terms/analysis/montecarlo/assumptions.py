@@ -13,7 +13,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from agi_terms.documents import Document, parse_document, placed, read_document
+from agi_terms.documents import (
+    DEFAULT_LIMITS,
+    Document,
+    InputLimits,
+    parse_document,
+    placed,
+    read_document,
+)
 from agi_terms.errors import AgiTermsError, InputError
 from agi_terms.events import CalendarDate, VersionId, input_error_from
 from agi_terms.rulebook import load_rulebook
@@ -148,11 +155,13 @@ def _check(a: Assumptions) -> None:
         )
 
 
-def load_assumptions(path: str | Path) -> Assumptions:
-    """Read and validate an assumptions file (YAML 1.2)."""
-    return read_document(path, assumptions_from_data)
+def load_assumptions(path: str | Path, *, limits: InputLimits = DEFAULT_LIMITS) -> Assumptions:
+    """Read and validate an assumptions file (YAML 1.2) within ``limits``."""
+    return read_document(path, assumptions_from_data, limits)
 
 
-def parse_assumptions(text: str, name: str = "<assumptions>") -> Assumptions:
-    """Parse and validate assumptions text."""
-    return parse_document(text, name, assumptions_from_data)
+def parse_assumptions(
+    text: str, name: str = "<assumptions>", *, limits: InputLimits = DEFAULT_LIMITS
+) -> Assumptions:
+    """Parse and validate assumptions text within ``limits``."""
+    return parse_document(text, name, assumptions_from_data, limits)

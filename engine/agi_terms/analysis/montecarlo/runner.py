@@ -13,6 +13,7 @@ import datetime as dt
 import importlib
 import json
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -123,8 +124,9 @@ def run_montecarlo(
     """Run the population the assumptions describe and aggregate it (SPEC §10).
 
     ``runs`` and ``seed`` override the file's; ``overrides`` are parameter overrides on top of the
-    file's; ``workers`` > 1 evaluates chunks in that many processes; ``scheduler`` (a Dask scheduler
-    address) evaluates them on Dask instead. The result is the same for the same seed and runs.
+    file's; ``workers`` > 1 evaluates chunks in that many processes (at most one per chunk and per
+    CPU available to this process); ``scheduler`` (a Dask scheduler address) evaluates them on Dask
+    instead. The result is the same for the same seed and runs.
     """
     runs = _given(runs, assumptions.runs, "runs", 1)
     seed = _given(seed, assumptions.seed, "seed", 0)
@@ -132,6 +134,7 @@ def run_montecarlo(
         raise InputError(f"workers is a whole number >= 1, got {workers!r}", place="--workers")
     population = Population(assumptions, overrides)  # validates the agreement and parameters here
     tasks = chunk_tasks(assumptions, runs, seed, overrides)
+    workers = min(workers, len(tasks), available_cpus())
     if scheduler is not None:
         results = _on_dask(tasks, scheduler)
     elif workers > 1 and len(tasks) > 1:
@@ -147,6 +150,12 @@ def run_montecarlo(
             progress(done, runs)
     assert total is not None
     return _result(population, total, seed)
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the platform tells it)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def _given(value: int | None, default: int | None, name: str, minimum: int) -> int:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from agi_terms.documents import DEFAULT_LIMITS, InputLimits, parse_size
 from agi_terms.errors import AgiTermsError, InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -23,11 +24,28 @@ BACKENDS = ("durable", "python")
 
 
 def fail(error: AgiTermsError, file: str | None = None) -> None:
-    """Print ``error: FILE: PLACE: message`` and exit 2."""
+    """Print ``error: FILE: PLACE: message`` and exit 2 (control characters shown escaped)."""
+    from agi_terms.interfaces.cli.render import printable
+
     if file is not None:
         error = error.with_file(file)
-    click.echo(f"error: {error.one_line()}", err=True)
+    click.echo(f"error: {printable(error.one_line())}", err=True)
     sys.exit(2)
+
+
+def _byte_size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    """A size option: ``16MiB``, ``512KiB`` or a number of bytes."""
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def input_limits() -> InputLimits:
+    """The limits this command reads its input within (``agi-terms --max-input-size``)."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(InputLimits) if ctx is not None else None
+    return found if found is not None else DEFAULT_LIMITS
 
 
 def guarded(file_param: str | None = None) -> Callable[[F], F]:
@@ -61,7 +79,7 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, object]:
 
     overrides: dict[str, object] = {}
     for text in values:
-        name, value = parse_set_option(text)
+        name, value = parse_set_option(text, input_limits())
         overrides[name] = value
     return overrides
 
@@ -108,8 +126,19 @@ class _OneLineErrors(click.Group):
 
 @click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="agi-terms", prog_name="agi-terms")
-def main() -> None:
+@click.option(
+    "--max-input-size",
+    callback=_byte_size,
+    default="16MiB",
+    metavar="SIZE",
+    show_default=True,
+    envvar="AGI_TERMS_MAX_INPUT_SIZE",
+    help="Refuse a scenario, assumptions or rule file (or --set value) larger than this.",
+)
+@click.pass_context
+def main(ctx: click.Context, max_input_size: int) -> None:
     """Contract-rules engine for the Microsoft-OpenAI agreement."""
+    ctx.obj = InputLimits(max_bytes=max_input_size)
 
 
 rules_option = click.option(
@@ -136,7 +165,7 @@ def simulate(
     from agi_terms.errors import RulebookError
 
     overrides = parse_sets(sets)
-    scenario = load_scenario(file)
+    scenario = load_scenario(file, limits=input_limits())
     try:
         result = run(scenario, overrides=overrides, backend=backend, rules=rules)
     except RulebookError:
@@ -147,10 +176,10 @@ def simulate(
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
-        from agi_terms.interfaces.cli.render import simulation_markdown, simulation_table
+        from agi_terms.interfaces.cli.render import printable, simulation_markdown, simulation_table
 
         if fmt == "markdown":
-            click.echo(simulation_markdown(result))
+            click.echo(printable(simulation_markdown(result)))
         else:
             simulation_table(result)
 
@@ -165,12 +194,12 @@ def _rulebook(version: str) -> Any:
 
 
 def _emit(fmt: str, data: Any, markdown: str) -> None:
-    from agi_terms.interfaces.cli.render import print_markdown
+    from agi_terms.interfaces.cli.render import print_markdown, printable
 
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
     else:
-        print_markdown(markdown) if fmt == "table" else click.echo(markdown)
+        print_markdown(markdown) if fmt == "table" else click.echo(printable(markdown))
 
 
 @main.command()
@@ -373,7 +402,7 @@ def diff(
         return
     from agi_terms.analysis.scenario import load_scenario
 
-    scenario = load_scenario(scenario_file)
+    scenario = load_scenario(scenario_file, limits=input_limits())
     data = diff_scenario(scenario.events, scenario.checkpoints, a, b,
                          {**scenario.parameters, **overrides}, backend)  # fmt: skip
     _emit(fmt, data, scenario_diff_markdown(data))
@@ -409,7 +438,7 @@ def explain(
         )
     if term is not None and on is None:
         raise InputError("--term needs --on DATE", place="--on")
-    scenario = load_scenario(file)
+    scenario = load_scenario(file, limits=input_limits())
     contract = run(scenario, overrides=parse_sets(sets), backend=backend, rules=rules).contract
     if term is not None:
         explanation = contract.explain(on, term=term, detail=detail)  # type: ignore[arg-type]

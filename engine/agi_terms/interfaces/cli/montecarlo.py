@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import click
 
 from agi_terms.errors import AgiTermsError
-from agi_terms.interfaces.cli import format_option, guarded, parse_sets, set_option
+from agi_terms.interfaces.cli import format_option, guarded, input_limits, parse_sets, set_option
 
 
 @click.command()
@@ -21,7 +21,7 @@ from agi_terms.interfaces.cli import format_option, guarded, parse_sets, set_opt
     type=int,
     default=1,
     show_default=True,
-    help="Worker processes evaluating the chunks.",
+    help="Worker processes evaluating the chunks (at most one per chunk and per CPU).",
 )
 @format_option
 @click.option(
@@ -54,7 +54,7 @@ def montecarlo(
     from agi_terms.analysis.montecarlo import load_assumptions, run_montecarlo
 
     overrides = parse_sets(sets)
-    assumptions = load_assumptions(file)
+    assumptions = load_assumptions(file, limits=input_limits())
     try:
         with _progress() as progress:
             result = run_montecarlo(

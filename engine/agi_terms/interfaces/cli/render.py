@@ -3,12 +3,30 @@ register as Markdown (``SOURCES.md``) or a table."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agi_terms.analysis.scenario import Simulation
 from agi_terms.evaluation.results import Step
 from agi_terms.rulebook.sources import Source, SourceRegister
+
+# C0 and C1 controls (but newline and tab), DEL, and the characters that reorder or hide text
+# (bidirectional overrides and isolates, line and paragraph separators): written as escapes, a
+# name in a scenario cannot clear the screen, retitle the terminal or reorder what is shown.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as escapes (``\\x1b``, ``\\u202e``)."""
+    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
+def _markup_free(text: str) -> str:
+    """Input text for a rich cell: printable, and its ``[...]`` shown as written, not as markup."""
+    from rich.markup import escape
+
+    return escape(printable(text))
 
 
 def _changes(step: Step) -> str:
@@ -34,7 +52,7 @@ def _checkpoint_terms(result: Simulation) -> list[str]:
 
 
 def _title(result: Simulation) -> str:
-    name = f"{result.name} — " if result.name else ""
+    name = f"{printable(result.name)} — " if result.name else ""
     return f"{name}agreement {result.agreement}"
 
 
@@ -43,14 +61,15 @@ def _decision_lines(step: Step) -> str:
     if d is None:
         return ""
     lines = ["[green]allowed[/]" if d.allowed else "[bold red]denied[/]"]
-    lines += [f"[yellow]+ {o}[/]" for o in d.obligations]
-    lines += [f"{c.rule} ({c.source})" for c in d.because]
+    lines += [f"[yellow]+ {_markup_free(o)}[/]" for o in d.obligations]
+    lines += [_markup_free(f"{c.rule} ({c.source})") for c in d.because]
     return "\n".join(lines)
 
 
 def _change_lines(step: Step) -> str:
     return "\n".join(
-        f"[green]+ {c.term}[/]" if c.in_force else f"[red]- {c.term}[/]" for c in step.changes
+        f"[green]+ {_markup_free(c.term)}[/]" if c.in_force else f"[red]- {_markup_free(c.term)}[/]"
+        for c in step.changes
     )
 
 
@@ -63,7 +82,8 @@ def simulation_table(result: Simulation) -> None:
 
     # Piped output gets room for rule ids instead of rich's 80-column default.
     console = Console(width=None if sys.stdout.isatty() else 132)
-    timeline = Table(title=f"Timeline: {_title(result)}", title_justify="left", show_lines=True)
+    title = f"Timeline: {_markup_free(_title(result))}"
+    timeline = Table(title=title, title_justify="left", show_lines=True)
     timeline.add_column("date", no_wrap=True)
     timeline.add_column("step", no_wrap=True)
     timeline.add_column("phase", no_wrap=True)
@@ -297,6 +317,7 @@ def print_markdown(text: str) -> None:
     """Markdown in the terminal (rendered by rich when stdout is a terminal, plain otherwise)."""
     import sys
 
+    text = printable(text)
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.markdown import Markdown
