@@ -249,12 +249,28 @@ def normalise(version: object, overrides: object) -> tuple[str, dict[str, object
     normalised: dict[str, object] = {}
     for name, value in overrides.items():
         param = params.get(name)
-        normalised[name] = param.to_json(values[name]) if param else value
+        normalised[name] = param.to_json(values[name]) if param else _foreign(name, value)
     try:
         _canonical(normalised)
     except (TypeError, ValueError):
         raise InputError("parameter values must be JSON values", place="parameters") from None
     return rulebook.version, normalised
+
+
+def _foreign(name: str, value: object) -> object:
+    """The JSON value of a parameter of another version (applied if the contract amends to it),
+    validated now by a version that has it: a bad one is refused at creation, not at the amendment.
+    """
+    problem = ""
+    for version in available_versions():
+        param = load_rulebook(version).parameter_by_name.get(name)
+        if param is None:
+            continue
+        try:
+            return param.to_json(param.validate(value))
+        except ValueError as exc:
+            problem = problem or str(exc)
+    raise InputError(problem, place=f"parameters.{name}")
 
 
 def _canonical(value: object) -> str:

@@ -8,30 +8,41 @@ Bad input answers 422 with ``{"error": {"place", "message"}}`` (the place as in 
 ``events[3].cloud``) and stores nothing; an unknown contract answers 404, a stale
 ``expected_version`` 409, with the same error shape. Every answer that holds decisions or rules
 carries ``sources``: the register's entry for each source id they cite (SPEC §12), and
-``GET /sources`` lists the register.
+``GET /sources`` lists the register. What one request may ask is bounded (``ServiceLimits``): a
+body over the size limit is 413, a body that is not ``application/json`` 415, and a body is read as
+strict JSON (UTF-8, no key twice, nesting bounded) by the same reader as every other input
+(``agi_terms.documents``). A store that cannot be used answers 503; whatever fails, the answer is
+this JSON shape and the connection stays open for the next request.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at
 # runtime, and the endpoints are defined inside ``create_app`` next to their local imports.
 
+import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import click
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from agi_terms.documents import DEFAULT_LIMITS, InputLimits, MiB, parse_json, size_text
 from agi_terms.errors import AgiTermsError, InputError, render_path
 from agi_terms.evaluation.results import Change, Citation, Decision, Step, step_citations
-from agi_terms.events import CalendarDate, Event, path_of
+from agi_terms.events import ACTION_TYPES, CalendarDate, Event, path_of
 from agi_terms.facts import LEVEL_NAMES
 from agi_terms.rulebook.loader import shipped_sources
 from agi_terms.store import (
+    _ID,
     DEFAULT_BACKEND,
+    DEFAULT_MAX_AGREEMENT_BYTES,
+    DEFAULT_MAX_AGREEMENTS,
     ContractExistsError,
     ContractStore,
+    StoreError,
     UnknownContractError,
     VersionConflictError,
 )
@@ -41,6 +52,41 @@ if TYPE_CHECKING:
 
 POSITIVE_FIELDS = ("amount_usd", "training_flop")
 SERVICE_EXTRA_HINT = "agi-terms serve needs the service extra: pip install 'agi-terms[service]'"
+CONTRACT_ID_PATTERN = f"^{_ID.pattern}$"
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceLimits:
+    """What one request may ask of the service, and what ``serve`` allows each connection.
+
+    ``max_body_bytes`` (413 above) and ``max_events`` per append (422 above) are SPEC §11's;
+    ``max_depth`` bounds the nesting of a JSON body. ``max_agreements`` and
+    ``max_agreement_bytes`` bound the store's cache of compiled agreements (each distinct parameter
+    set a client sends is one). ``serve`` closes a connection whose request headers have not
+    arrived ``header_timeout`` seconds after it opened (or after its last answer), or whose body
+    has not arrived ``body_timeout`` seconds after its headers, and answers 503 to connections
+    beyond ``max_connections``.
+    """
+
+    max_body_bytes: int = MiB
+    max_events: int = 1000
+    max_depth: int = DEFAULT_LIMITS.max_depth
+    max_agreements: int = DEFAULT_MAX_AGREEMENTS
+    max_agreement_bytes: int = DEFAULT_MAX_AGREEMENT_BYTES
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    max_connections: int = 1000
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise InputError(f"{field.name} is a number > 0, got {value!r}", place=field.name)
+
+    @property
+    def body(self) -> InputLimits:
+        """The limits a request body is read within."""
+        return InputLimits(max_bytes=self.max_body_bytes, max_depth=self.max_depth)
 
 
 # ---------------------------------------------------------------- request and response bodies
@@ -156,6 +202,39 @@ def error_json(place: str, message: str) -> dict[str, Any]:
     return {"error": {"place": place, "message": " ".join(message.split())}}
 
 
+def _error_status(exc: AgiTermsError) -> int:
+    if isinstance(exc, UnknownContractError):
+        return 404
+    if isinstance(exc, VersionConflictError | ContractExistsError):
+        return 409
+    if isinstance(exc, InputError):
+        return 422
+    if isinstance(exc, StoreError):
+        return 503  # the store cannot be used: the server's state, not the request's fault
+    return 500
+
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+def check_media_type(content_type: str | None) -> str | None:
+    """Why a body with this ``Content-Type`` is not read (``None``: it is ``application/json``,
+    with no charset or UTF-8's)."""
+    if content_type is None:
+        return f"a request body needs Content-Type: {JSON_MEDIA_TYPE}"
+    kind, _, rest = content_type.partition(";")
+    if kind.strip().lower() != JSON_MEDIA_TYPE:
+        return f"the body is read as {JSON_MEDIA_TYPE} only, not {kind.strip() or 'nothing'}"
+    for parameter in rest.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in {
+            "utf-8",
+            "utf8",
+        }:
+            return f"JSON is read in UTF-8 only, not charset={value.strip()}"
+    return None
+
+
 def _steps_json(steps: Sequence[Step]) -> list[dict[str, Any]]:
     return [s.to_json() for s in steps]
 
@@ -195,20 +274,92 @@ def validation_error_json(errors: Sequence[Any], body: bytes) -> dict[str, Any]:
 # ---------------------------------------------------------------- the application
 
 
+class RequestGuard:
+    """ASGI middleware: a body past ``max_body_bytes`` is 413 (before it is read when its length
+    is announced), and a failure of any kind is a JSON 500 that leaves the connection usable."""
+
+    def __init__(self, app: Any, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    def _too_large(self) -> str:
+        return f"the request body is larger than the limit of {size_text(self.max_body_bytes)}"
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from starlette.exceptions import HTTPException
+
+        started = False
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        length = _content_length(scope)
+        if length is not None and length > self.max_body_bytes:
+            await _answer(send, 413, self._too_large(), close=True)
+            return
+        received = 0
+
+        async def limited() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise HTTPException(413, self._too_large(), headers={"connection": "close"})
+            return message
+
+        try:
+            await self.app(scope, limited, tracked)
+        except Exception as exc:
+            if not started:  # else the answer is under way, and ending it is all there is left
+                await _answer(send, 500, f"internal error: {type(exc).__name__}")
+
+
+def _content_length(scope: Any) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _answer(send: Any, status: int, message: str, *, close: bool = False) -> None:
+    body = json.dumps(error_json("", message)).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 def create_app(
-    store: ContractStore | str | Path, *, backend: str | None = DEFAULT_BACKEND
+    store: ContractStore | str | Path,
+    *,
+    backend: str | None = DEFAULT_BACKEND,
+    limits: ServiceLimits | None = None,
 ) -> "FastAPI":
     """The service on ``store`` (an open store, or a path to open; then the app closes it on shutdown)."""
     try:
         from fastapi import FastAPI, Query, Request
+        from fastapi import Path as PathParam
         from fastapi.exceptions import RequestValidationError
-        from fastapi.responses import JSONResponse
+        from fastapi.responses import JSONResponse, Response
+        from fastapi.routing import APIRoute
         from starlette.exceptions import HTTPException
     except ImportError as exc:
         raise InputError(f"{SERVICE_EXTRA_HINT} ({exc})") from None
 
+    bounds = limits or ServiceLimits()
     own = not isinstance(store, ContractStore)
-    contracts = open_store_arg(store, backend)
+    contracts = open_store_arg(store, backend, bounds)
     # The default agreement is compiled now rather than during the first request.
     contracts.agreements.get(NewContract().agreement, {})
 
@@ -218,6 +369,38 @@ def create_app(
             return json.dumps(
                 content, ensure_ascii=True, allow_nan=False, separators=(",", ":")
             ).encode()
+
+    class ParsedRequest(Request):
+        """The request with its body already read, and read as strict JSON."""
+
+        def __init__(self, request: Request, body: bytes, data: Any) -> None:
+            super().__init__(request.scope, request.receive)
+            self._read = (body, data)
+
+        async def body(self) -> bytes:
+            return self._read[0]
+
+        async def json(self) -> Any:
+            return self._read[1]
+
+    class StrictJSONRoute(APIRoute):
+        """Reads the body, by the reader every door uses, before FastAPI's lax ``json.loads``
+        would: its refusals are answers (413, 415, 422 with what is wrong), not a generic 400."""
+
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def strict(request: Request) -> Response:
+                body = await request.body()
+                if not body:
+                    return await handler(request)
+                problem = check_media_type(request.headers.get("content-type"))
+                if problem is not None:
+                    raise HTTPException(415, problem)
+                data = parse_json(body, limits=bounds.body)
+                return await handler(ParsedRequest(request, body, data))
+
+            return strict
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
@@ -231,26 +414,41 @@ def create_app(
         summary="Contracts of the Microsoft-OpenAI agreement: events in, terms and decisions out.",
         default_response_class=JSON,
         lifespan=lifespan,
+        # The interactive pages load their scripts from a CDN: off. /openapi.json describes all.
+        docs_url=None,
+        redoc_url=None,
     )
+    app.router.route_class = StrictJSONRoute
     app.state.store = contracts
-    errors: dict[int | str, dict[str, Any]] = {
+    app.state.limits = bounds
+    app.add_middleware(RequestGuard, max_body_bytes=bounds.max_body_bytes)
+    common: dict[int | str, dict[str, Any]] = {
+        413: {"model": ErrorBody, "description": "The request body is larger than the limit"},
+        415: {"model": ErrorBody, "description": "The request body is not application/json"},
         422: {"model": ErrorBody, "description": "Bad input; nothing was stored"},
+        503: {"model": ErrorBody, "description": "The store cannot be used"},
     }
+    errors = common
     not_found: dict[int | str, dict[str, Any]] = {
         404: {"model": ErrorBody, "description": "No contract with this id"},
         **errors,
     }
+    # Any other id names no contract: 404, as for an id of the right form that is not stored.
+    ContractId = Annotated[
+        str,
+        PathParam(
+            description="A contract id: 1-128 letters, digits or '_.:-'",
+            json_schema_extra={"pattern": CONTRACT_ID_PATTERN},
+        ),
+    ]
+    AsOf = Annotated[
+        CalendarDate | None,
+        Query(description="YYYY-MM-DD, on or after the start; default: the last event's date"),
+    ]
 
     @app.exception_handler(AgiTermsError)
     async def engine_error(request: Request, exc: AgiTermsError) -> JSONResponse:
-        status = 422
-        if isinstance(exc, UnknownContractError):
-            status = 404
-        elif isinstance(exc, VersionConflictError | ContractExistsError):
-            status = 409
-        elif not isinstance(exc, InputError):
-            status = 500  # a store that cannot be used: the server's fault, not the request's
-        return JSON(error_json(exc.place, exc.message), status_code=status)
+        return JSON(error_json(exc.place, exc.message), status_code=_error_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -264,10 +462,6 @@ def create_app(
         return JSON(
             error_json("", str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
-
-    @app.exception_handler(Exception)
-    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-        return JSON(error_json("", f"internal error: {type(exc).__name__}"), status_code=500)
 
     links = {
         name: {"operationId": op, "parameters": {"id": "$response.body#/id"}}
@@ -302,8 +496,13 @@ def create_app(
             409: {"model": ErrorBody, "description": "expected_version is not the stored version"},
         },
     )
-    def append_events(id: str, body: NewEvents) -> JSONResponse:
+    def append_events(id: ContractId, body: NewEvents) -> JSONResponse:
         """Apply and store the events together (all or none); the new version and the new steps."""
+        if len(body.events) > bounds.max_events:
+            raise InputError(
+                f"at most {bounds.max_events:,} events in one append, got {len(body.events):,}",
+                place="events",
+            )
         try:
             result = contracts.append(id, body.events, expected_version=body.expected_version)
         except AgiTermsError as exc:
@@ -321,12 +520,7 @@ def create_app(
         operation_id="getTerms",
         responses=not_found,
     )
-    def terms(
-        id: str,
-        date: str | None = Query(
-            None, description="YYYY-MM-DD, on or after the start; default: the last event's date"
-        ),
-    ) -> JSONResponse:
+    def terms(id: ContractId, date: AsOf = None) -> JSONResponse:
         """The phase and every term on ``date``, given the events recorded so far dated on or before it."""
         contract = contracts.load(id)
         report = contract.terms(on=date)
@@ -340,7 +534,7 @@ def create_app(
         operation_id="decide",
         responses=not_found,
     )
-    def decide(id: str, body: DecideAction) -> JSONResponse:
+    def decide(id: ContractId, body: DecideAction) -> JSONResponse:
         """Decide an action on its date without recording it."""
         contract = contracts.load(id)
         try:
@@ -356,7 +550,7 @@ def create_app(
         operation_id="getTimeline",
         responses=not_found,
     )
-    def timeline(id: str) -> JSONResponse:
+    def timeline(id: ContractId) -> JSONResponse:
         """Every step recorded: events and the calendar gates reached."""
         contract = contracts.load(id)
         sources = contract.agreement.sources.cited(step_citations(contract.steps))
@@ -369,26 +563,43 @@ def create_app(
         responses=not_found,
     )
     def explain(
-        id: str,
-        term: str = Query(..., description="a term id of the version in force on the date"),
-        date: str | None = Query(None, description="YYYY-MM-DD; default: the last event's date"),
+        id: ContractId,
+        term: Annotated[
+            str,
+            Query(
+                description="a term id of any version (one the version in force lacks is not in"
+                " force)",
+                json_schema_extra={"enum": all_term_ids()},
+            ),
+        ],
+        date: AsOf = None,
     ) -> JSONResponse:
         """Whether ``term`` is in force on ``date``, and the rules (with their sources) behind it."""
         contract = contracts.load(id)
         report = contract.terms(on=date)
         status = report.terms.get(term)
+        head = {"date": report.date.isoformat(), "phase": report.phase}
         if status is None:
-            raise InputError(
-                f"unknown term {term!r} in version {report.version}; terms: {', '.join(report.terms)}",
-                place="term",
-            )
+            if term not in all_term_ids():
+                raise InputError(
+                    f"unknown term {term!r} in version {report.version};"
+                    f" terms: {', '.join(report.terms)}",
+                    place="term",
+                )
+            # A term the version in force lacks is not in force (SPEC §9).
+            return JSON(
+                {**head, "term": term, "in_force": False, "reason": "not_granted", "because": [],
+                 "sources": {}}
+            )  # fmt: skip
         sources = contract.agreement.sources.cited(c.source for c in status.because)
-        return JSON(
-            {"date": report.date.isoformat(), "phase": report.phase, **status.to_json(),
-             "sources": sources}
-        )  # fmt: skip
+        return JSON({**head, **status.to_json(), "sources": sources})
 
-    @app.get("/sources", response_model=dict[str, SourceEntry], operation_id="listSources")
+    @app.get(
+        "/sources",
+        response_model=dict[str, SourceEntry],
+        operation_id="listSources",
+        responses=errors,
+    )
     def list_sources() -> JSONResponse:
         """Every entry of the source register, by id (``rules/sources.yaml``)."""
         return JSON({s.id: s.to_json() for s in shipped_sources()})
@@ -397,7 +608,7 @@ def create_app(
         "/sources/{id}",
         response_model=SourceEntry,
         operation_id="getSource",
-        responses={404: {"model": ErrorBody, "description": "No source with this id"}},
+        responses={404: {"model": ErrorBody, "description": "No source with this id"}, **errors},
     )
     def get_source(id: str) -> JSONResponse:
         """One entry of the source register."""
@@ -414,6 +625,7 @@ def create_app(
                 title=app.title, version=app.version, summary=app.summary, routes=app.routes
             )
             _fix_event_schemas(schema)
+            _state_limits(schema, bounds)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -440,10 +652,99 @@ def _fix_event_schemas(schema: dict[str, Any]) -> None:
                 properties[name]["exclusiveMinimum"] = 0
 
 
-def open_store_arg(store: ContractStore | str | Path, backend: str | None) -> ContractStore:
+def _state_limits(schema: dict[str, Any], limits: ServiceLimits) -> None:
+    """Say in the schema what the server checks beyond the models' types.
+
+    The agreement is one of the shipped versions; each parameter has its type and choices; events
+    in one append are at most ``max_events``; amounts are finite (JSON allows 1e400, read as
+    infinity); a contracting party's name is not blank.
+    """
+    components = schema.get("components", {}).get("schemas", {})
+    new_contract = components.get("NewContract", {}).get("properties", {})
+    if "agreement" in new_contract:
+        new_contract["agreement"]["enum"] = list(available_versions_shipped())
+    if "parameters" in new_contract:
+        new_contract["parameters"] = {
+            "type": "object",
+            "title": "Parameters",
+            "description": "Overrides of parameter defaults (SPEC §5); names of any version",
+            "properties": parameter_schemas(),
+            "additionalProperties": False,
+        }
+    events = components.get("NewEvents", {}).get("properties", {}).get("events")
+    if events is not None:
+        events["maxItems"] = limits.max_events
+    action = components.get("DecideAction", {}).get("properties", {}).get("action")
+    if action is not None:  # only actions are decided; a lifecycle event is refused
+        mapping = {
+            t: ref for t, ref in action["discriminator"]["mapping"].items() if t in ACTION_TYPES
+        }
+        action["discriminator"]["mapping"] = mapping
+        action["oneOf"] = [{"$ref": ref} for ref in mapping.values()]
+    for component in components.values():
+        properties = component.get("properties", {})
+        for name in POSITIVE_FIELDS:
+            if properties.get(name, {}).get("type") == "number":
+                properties[name]["maximum"] = sys.float_info.max
+        if component.get("title") == "ComputeContract" and "provider" in properties:
+            properties["provider"].update({"minLength": 1, "pattern": r"\S"})
+
+
+def available_versions_shipped() -> tuple[str, ...]:
+    from agi_terms.rulebook import available_versions
+
+    return tuple(available_versions())
+
+
+def all_term_ids() -> list[str]:
+    """Every term id of every shipped version, first seen first."""
+    from agi_terms.rulebook import load_rulebook
+
+    return list(
+        dict.fromkeys(t for v in available_versions_shipped() for t in load_rulebook(v).term_ids)
+    )
+
+
+def parameter_schemas() -> dict[str, Any]:
+    """A JSON Schema for the value of each parameter of any shipped version (the union of their
+    choices where versions differ)."""
+    from agi_terms.rulebook import load_rulebook
+
+    found: dict[str, list[dict[str, Any]]] = {}
+    for version in available_versions_shipped():
+        for param in load_rulebook(version).parameters:
+            if param.type == "bool":
+                value: dict[str, Any] = {"type": "boolean"}
+            elif param.type == "date":
+                value = {"type": "string", "format": "date"}
+            elif param.type in ("choice", "level"):
+                value = {"enum": list(param.choices if param.type == "choice" else LEVEL_NAMES)}
+            else:
+                value = {"type": "number", "maximum": sys.float_info.max}
+                if param.minimum is not None:
+                    value["minimum"] = param.minimum
+            if param.nullable:
+                value = {"anyOf": [value, {"type": "null"}]}
+            value["description"] = " ".join(param.meaning.split())
+            if value not in found.setdefault(param.name, []):
+                found[param.name].append(value)
+    return {
+        name: kinds[0] if len(kinds) == 1 else {"anyOf": kinds} for name, kinds in found.items()
+    }
+
+
+def open_store_arg(
+    store: ContractStore | str | Path, backend: str | None, limits: ServiceLimits | None = None
+) -> ContractStore:
     if isinstance(store, ContractStore):
         return store
-    return ContractStore(store, backend=backend)
+    limits = limits or ServiceLimits()
+    return ContractStore(
+        store,
+        backend=backend,
+        max_agreements=limits.max_agreements,
+        max_agreement_bytes=limits.max_agreement_bytes,
+    )
 
 
 def _version() -> str:
@@ -453,6 +754,18 @@ def _version() -> str:
 
 
 # ---------------------------------------------------------------- the command
+
+
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    from agi_terms.documents import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+_DEFAULTS = ServiceLimits()
 
 
 @click.command()
@@ -474,18 +787,90 @@ def _version() -> str:
     show_default=True,
     help="Rules backend of the contracts' agreements.",
 )
-def serve(db: str, host: str, port: int, backend: str) -> None:
-    """Serve the contracts in the store DB over HTTP (SPEC §11); OpenAPI at /docs and /openapi.json."""
+@click.option("--max-body-size", default="1MiB", show_default=True, callback=_size,
+              metavar="SIZE", help="Largest request body (413 above).")  # fmt: skip
+@click.option("--max-events", default=_DEFAULTS.max_events, show_default=True,
+              type=click.IntRange(1), help="Most events in one append (422 above).")  # fmt: skip
+@click.option("--max-agreements", default=_DEFAULTS.max_agreements, show_default=True,
+              type=click.IntRange(1),
+              help="Compiled agreements (distinct parameter sets) kept in memory.")  # fmt: skip
+@click.option("--max-agreement-memory", default="256MiB", show_default=True, callback=_size,
+              metavar="SIZE", help="Estimated memory of the compiled agreements kept.")  # fmt: skip
+@click.option("--header-timeout", default=_DEFAULTS.header_timeout, show_default=True,
+              type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Close a connection whose request headers take longer.")  # fmt: skip
+@click.option("--body-timeout", default=_DEFAULTS.body_timeout, show_default=True,
+              type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Close a connection whose request body takes longer.")  # fmt: skip
+@click.option("--max-connections", default=_DEFAULTS.max_connections, show_default=True,
+              type=click.IntRange(1), help="Open connections (503 beyond).")  # fmt: skip
+def serve(
+    db: str, host: str, port: int, backend: str, max_body_size: int, max_events: int,
+    max_agreements: int, max_agreement_memory: int, header_timeout: float, body_timeout: float,
+    max_connections: int,
+) -> None:  # fmt: skip
+    """Serve the contracts in the store DB over HTTP (SPEC §11); the OpenAPI at /openapi.json.
+
+    The store is checked whole before the server listens; a damaged one is refused.
+    """
     from agi_terms.interfaces.cli import fail
 
     try:
         import uvicorn
+
+        from agi_terms.interfaces.http.connections import guarded_protocol
     except ImportError:
         fail(InputError(SERVICE_EXTRA_HINT))
         return
     try:
-        app = create_app(db, backend=backend)
+        limits = ServiceLimits(
+            max_body_bytes=max_body_size,
+            max_events=max_events,
+            max_agreements=max_agreements,
+            max_agreement_bytes=max_agreement_memory,
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            max_connections=_connections_within_file_limit(max_connections),
+        )
+        app = create_app(db, backend=backend, limits=limits)
+        app.state.store.verify()
     except AgiTermsError as exc:
-        fail(exc)
+        fail(exc, db)
         return
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        http=guarded_protocol(limits.header_timeout, limits.body_timeout, limits.max_connections),
+        ws="none",
+        lifespan="on",
+        timeout_keep_alive=5,
+        # uvicorn's own cap counts requests in progress; connections are capped by the protocol.
+        limit_concurrency=limits.max_connections + 1,
+        backlog=min(2048, limits.max_connections),
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
+
+
+def _connections_within_file_limit(wanted: int) -> int:
+    """``wanted``, raising the soft limit on open files to allow it where the hard one permits;
+    else as many as fit, leaving room for the store's files and the worker threads."""
+    try:
+        import resource
+    except ImportError:  # not on this platform: no limit to mind
+        return wanted
+    spare = 256
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + spare
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+        if soft < needed:
+            return max(1, soft - spare)
+    return wanted
