@@ -90,6 +90,16 @@ CREATE TABLE snapshots (
 
 # ---------------------------------------------------------------- errors
 
+_SQLITE_FAILURES = (sqlite3.DatabaseError, UnicodeDecodeError)
+"""What sqlite3 raises for a damaged file: its own errors, and a ``UnicodeDecodeError`` when the
+damage reaches a message or a text value it decodes."""
+
+
+def _said(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "the file is damaged (text in it is not UTF-8)"
+    return str(exc)
+
 
 class StoreError(AgiTermsError):
     """The store file cannot be used: not a store, newer schema, damaged, or a stored event that
@@ -463,8 +473,8 @@ class ContractStore:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")
             con.execute("PRAGMA foreign_keys=ON")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the store: {exc}", file=self.path) from None
+        except _SQLITE_FAILURES as exc:
+            raise StoreError(f"cannot open the store: {_said(exc)}", file=self.path) from None
         with self._lock:
             self._connections.append(con)
         self._local.con = con
@@ -476,16 +486,17 @@ class ContractStore:
         con = self._connection()
         try:
             con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot use the store: {exc}", file=self.path) from None
+        except _SQLITE_FAILURES as exc:
+            raise StoreError(f"cannot use the store: {_said(exc)}", file=self.path) from None
         try:
             yield con
             con.execute("COMMIT")
         except BaseException as exc:
             if con.in_transaction:
-                con.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.DatabaseError):
-                raise StoreError(f"the store failed: {exc}", file=self.path) from exc
+                with contextlib.suppress(*_SQLITE_FAILURES):
+                    con.execute("ROLLBACK")
+            if isinstance(exc, _SQLITE_FAILURES):
+                raise StoreError(f"the store failed: {_said(exc)}", file=self.path) from exc
             raise
 
     def _prepare_file(self) -> None:
@@ -533,7 +544,7 @@ class ContractStore:
                 # No hard links on this file system: move it, unless a store appeared meanwhile.
                 if not os.path.exists(self.path):
                     os.replace(aside, self.path)
-        except (OSError, sqlite3.DatabaseError) as exc:
+        except (OSError, *_SQLITE_FAILURES) as exc:
             message = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise StoreError(f"cannot create the store: {message}", file=self.path) from None
         finally:
@@ -580,8 +591,8 @@ class ContractStore:
                     r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
                 }
                 app_id = con.execute("PRAGMA application_id").fetchone()[0]
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"not an agi-terms store: {exc}", file=self.path) from None
+            except _SQLITE_FAILURES as exc:
+                raise StoreError(f"not an agi-terms store: {_said(exc)}", file=self.path) from None
             if not tables and app_id == 0 and self._is_new(con):
                 # An SQLite file with nothing in it yet (":memory:", or made by another tool).
                 self._create_schema(con)
@@ -592,8 +603,8 @@ class ContractStore:
                 )
             try:
                 row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"the store is damaged: {exc}", file=self.path) from None
+            except _SQLITE_FAILURES as exc:
+                raise StoreError(f"the store is damaged: {_said(exc)}", file=self.path) from None
             found = row[0] if row else None
             if not isinstance(found, int):
                 raise StoreError("the store has no schema version", file=self.path)

@@ -18,7 +18,7 @@ _REASONS = {408: "Request Timeout", 503: "Service Unavailable"}
 
 def _raw_response(status: int, message: str) -> bytes:
     """A whole HTTP/1.1 answer that closes the connection, for moments with no request to answer."""
-    body = json.dumps(error_json("", message)).encode()
+    body = json.dumps(error_json("", message), separators=(",", ":")).encode()
     head = (
         f"HTTP/1.1 {status} {_REASONS[status]}\r\ncontent-type: application/json\r\n"
         f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"

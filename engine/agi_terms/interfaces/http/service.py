@@ -299,9 +299,12 @@ class RequestGuard:
                 started = True
             await send(message)
 
+        # The answer comes before the body is read; uvicorn then reads what is still sent and
+        # throws it away (bounded by serve's timeouts) and the connection takes the next request,
+        # where closing at once would reset it and lose the answer for many clients.
         length = _content_length(scope)
         if length is not None and length > self.max_body_bytes:
-            await _answer(send, 413, self._too_large(), close=True)
+            await _answer(send, 413, self._too_large())
             return
         received = 0
 
@@ -311,7 +314,7 @@ class RequestGuard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise HTTPException(413, self._too_large(), headers={"connection": "close"})
+                    raise HTTPException(413, self._too_large())
             return message
 
         try:
@@ -331,11 +334,9 @@ def _content_length(scope: Any) -> int | None:
     return None
 
 
-async def _answer(send: Any, status: int, message: str, *, close: bool = False) -> None:
-    body = json.dumps(error_json("", message)).encode()
+async def _answer(send: Any, status: int, message: str) -> None:
+    body = json.dumps(error_json("", message), separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if close:
-        headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -848,7 +849,6 @@ def serve(
         timeout_keep_alive=5,
         # uvicorn's own cap counts requests in progress; connections are capped by the protocol.
         limit_concurrency=limits.max_connections + 1,
-        backlog=min(2048, limits.max_connections),
         timeout_graceful_shutdown=10,
     )
     uvicorn.Server(config).run()
