@@ -23,7 +23,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -37,6 +36,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "hostile"
+sys.path.insert(0, str(ROOT / "tests"))
+
+import service_server  # noqa: E402
+
 DEEP = 28_000
 """Nesting that overflowed the stack of the YAML C parser (about 28,000 levels, 60 KB)."""
 SECONDS_TARGET = 2.0
@@ -274,61 +277,17 @@ def cli_problems(case: CliCase, outcome: Outcome) -> list[str]:
 # ---------------------------------------------------------------- the service
 
 
-class Server:
-    """``agi-terms serve`` on a free loopback port, started with short read timeouts."""
-
-    def __init__(self, db: Path, *extra: str) -> None:
-        self.db = db
-        self.extra = extra
-        self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+class Server(service_server.Server):
+    """``agi-terms serve`` on a free loopback port (the test suite's), and its peak memory."""
 
     @property
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
 
-    def start(self) -> Server:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "agi_terms", "serve", "--db", str(self.db),
-             "--port", str(self.port), *self.extra],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=_environment(),
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.proc.stderr.read().decode()}")  # type: ignore[union-attr]
-            try:
-                status, _ = request(self.url, "GET", "/openapi.json")
-                if status == 200:
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not start within 60 s")
-
-    def stop(self) -> str:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        _, err = self.proc.communicate(timeout=60)
-        return err.decode(errors="replace")
-
     def __enter__(self) -> Server:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        self.start()
+        return self
 
     def reset_peak(self) -> None:
         """Start measuring the server's peak memory afresh (Linux: /proc/PID/clear_refs)."""
@@ -466,11 +425,16 @@ def _idle(count: int, cap: int) -> Callable[[Server, str], tuple[int, str]]:
 
     def run(server: Server, cid: str) -> tuple[int, str]:
         sockets = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(count)]
-        time.sleep(0.2)
-        try:
-            files = len(os.listdir(f"/proc/{server.pid}/fd"))
-        except OSError:
-            files = -1
+        opened = time.monotonic()
+        files = -1
+        # The open files once the server has answered the connections past the cap (it may
+        # still be accepting them), before the header timeout frees the others.
+        while time.monotonic() - opened < 0.9 * SERVER_TIMEOUT:
+            with contextlib.suppress(OSError):
+                files = len(os.listdir(f"/proc/{server.pid}/fd"))
+            if 0 <= files <= cap + 100:
+                break
+            time.sleep(0.05)
         answers: dict[bytes, int] = {}
         for sock in sockets:
             sock.settimeout(SERVER_TIMEOUT + 10)
@@ -609,12 +573,14 @@ def started_server(folder: Path, cap: int = 1000) -> Iterator[tuple[Server, str]
 # ---------------------------------------------------------------- the table
 
 
-def _row(kind: str, name: str, outcome: Outcome, problems: list[str]) -> str:
+def _row(kind: str, name: str, outcome: Outcome, problems: list[str], file: str = "") -> str:
     nxt = "" if outcome.next_ok is None else ("yes" if outcome.next_ok else "NO")
     mark = "ok" if not problems else "FAIL: " + "; ".join(problems)
+    answer = outcome.message.removeprefix("error: ").removeprefix(f"{file}: ")
+    answer = answer if len(answer) <= 72 else answer[:69] + "..."
     return (
         f"| {kind} | {name} | {outcome.status} | {outcome.seconds:.2f} | {outcome.megabytes:.0f}"
-        f" | {nxt} | {mark} |"
+        f" | {nxt} | {answer.replace('|', '/')} | {mark} |"
     )
 
 
@@ -624,8 +590,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen = lambda name: args.only is None or args.only in name  # noqa: E731
     failed = 0
-    print("| door | case | exit/status | seconds | peak MB | next request | verdict |")
-    print("|---|---|---|---|---|---|---|")
+    print("| door | case | exit/status | seconds | peak MB | next request | answer | verdict |")
+    print("|---|---|---|---|---|---|---|---|")
     folder = Path(tempfile.mkdtemp(prefix="agi-terms-hostile-"))
     try:
         make_cli_files(folder / "cli")
@@ -635,7 +601,8 @@ def main(argv: list[str] | None = None) -> int:
             outcome = run_cli(case)
             problems = cli_problems(case, outcome)
             failed += bool(problems)
-            print(_row("CLI", case.name, outcome, problems), flush=True)
+            file = next((a for a in case.args if os.sep in a), "")
+            print(_row("CLI", case.name, outcome, problems, file), flush=True)
         cap = 1000
         with started_server(folder, cap) as (server, cid):
             for service_case in service_cases(cap):
@@ -645,10 +612,10 @@ def main(argv: list[str] | None = None) -> int:
                 problems = service_problems(service_case, outcome)
                 failed += bool(problems)
                 print(_row("HTTP", service_case.name, outcome, problems), flush=True)
-            stderr = server.stop()
-        if "Traceback" in stderr:
+            server.stop()
+        if "Traceback" in server.stderr:
             failed += 1
-            print(f"\nthe server printed a traceback:\n{stderr[-2000:]}")
+            print(f"\nthe server printed a traceback:\n{server.stderr[-2000:]}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(
