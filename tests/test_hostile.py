@@ -225,7 +225,7 @@ def test_a_term_another_version_has_is_explained_as_not_in_force(tmp_path: Path)
     assert answer.status_code == 200
     assert answer.json() == {
         "date": "2025-10-28", "phase": "pre_agi", "term": only_2025_01[0], "in_force": False,
-        "reason": "not_granted", "because": [],
+        "reason": "not_granted", "because": [], "sources": {},
     }  # fmt: skip
 
 

@@ -22,6 +22,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -454,6 +455,18 @@ def read_text(
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"not UTF-8 text (byte {exc.start})", line=line, file=name) from None
+
+
+def read_resource(entry: Traversable, name: str, limits: InputLimits = DEFAULT_LIMITS) -> Document:
+    """Read and parse a YAML file of a folder given by path or a package resource (shipped rules):
+    a file on disk within ``limits`` like any other input. Errors are ``InputError``s naming it."""
+    if isinstance(entry, Path):
+        return parse_yaml(read_text(entry, limits, name), name, limits)
+    try:
+        text = entry.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the file: {exc}", file=name) from None
+    return parse_yaml(text, name, limits)
 
 
 def read_yaml(

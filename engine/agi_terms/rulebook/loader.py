@@ -34,7 +34,7 @@ from agi_terms.conditions import (
     comparisons,
     parse_condition,
 )
-from agi_terms.documents import Document, parse_yaml, read_text
+from agi_terms.documents import Document, read_resource
 from agi_terms.errors import AgiTermsError, RulebookError, UnknownVersionError, split_path
 from agi_terms.events import LIFECYCLE_TYPES, Level
 from agi_terms.facts import (
@@ -154,14 +154,7 @@ def load_rulebook_from(
                 continue
             raise RulebookError(f"missing rule file {file}", file=where)
         try:
-            # A folder given by the user is read within the input limits like any other file.
-            text = read_text(entry) if isinstance(entry, Path) else entry.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RulebookError(f"cannot read the file: {exc}", file=where) from None
-        except AgiTermsError as exc:
-            raise RulebookError(exc.message, line=exc.line, file=where) from None
-        try:
-            docs[file] = parse_yaml(text, where)
+            docs[file] = read_resource(entry, where)
         except AgiTermsError as exc:  # an InputError carrying the YAML position
             raise RulebookError(
                 exc.message, place=exc.path, line=exc.line, column=exc.column, file=where

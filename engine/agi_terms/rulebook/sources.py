@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from agi_terms.documents import Document, parse_yaml
+from agi_terms.documents import Document, read_resource
 from agi_terms.errors import AgiTermsError, InputError, RulebookError
 from agi_terms.events import CalendarDate
 from agi_terms.rulebook.citations import citation_ids
@@ -201,11 +201,7 @@ def load_sources(path: Traversable | Path | str, label: str | None = None) -> So
     entry: Traversable = Path(path) if isinstance(path, str) else path
     name = label or str(entry)
     try:
-        text = entry.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulebookError(f"cannot read the source register: {exc}", file=name) from None
-    try:
-        document = parse_yaml(text, name)
+        document = read_resource(entry, name)
     except AgiTermsError as exc:
         raise RulebookError(
             exc.message, place=exc.path, line=exc.line, column=exc.column, file=name
