@@ -133,7 +133,7 @@ class _OneLineErrors(click.Group):
     metavar="SIZE",
     show_default=True,
     envvar="AGI_TERMS_MAX_INPUT_SIZE",
-    help="Refuse a scenario, assumptions or rule file (or --set value) larger than this.",
+    help="Refuse a scenario or assumptions file (or a --set value) larger than this.",
 )
 @click.pass_context
 def main(ctx: click.Context, max_input_size: int) -> None:
