@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import re
 import socket
 import sqlite3
 import sys
@@ -196,12 +197,16 @@ def test_the_openapi_document_states_the_limits(tmp_path: Path) -> None:
     document = app.openapi()
     schemas = document["components"]["schemas"]
     assert schemas["NewEvents"]["properties"]["events"]["maxItems"] == 7
-    assert schemas["NewContract"]["properties"]["agreement"]["enum"] == list(
-        agi_terms.available_versions()
-    )
-    parameters = schemas["NewContract"]["properties"]["parameters"]
+    variants = {v["properties"]["agreement"]["const"]: v for v in schemas["NewContract"]["oneOf"]}
+    assert list(variants) == list(agi_terms.available_versions())
+    assert "required" not in variants["2025-10"]
+    assert variants["2026-04"]["required"] == ["agreement"]
+    parameters = variants["2025-10"]["properties"]["parameters"]
     assert parameters["additionalProperties"] is False
     assert parameters["properties"]["agi_trigger"]["enum"] == ["verified", "declared"]
+    backstop = parameters["properties"]["api_exclusivity_backstop"]["anyOf"][0]
+    assert re.fullmatch(backstop["pattern"], "2025-10-28")
+    assert not re.fullmatch(backstop["pattern"], "2025-10-27")
     assert schemas["ComputeContract"]["properties"]["provider"]["minLength"] == 1
     actions = schemas["DecideAction"]["properties"]["action"]["discriminator"]["mapping"]
     assert "agi_declared" not in actions

@@ -67,16 +67,30 @@ VersionId = Annotated[str, BeforeValidator(_version_id)]
 """An agreement version id as written in a scenario or assumptions file."""
 
 
-def _positive_number(value: object) -> float:
+LARGEST_NUMBER = 1e308
+"""The largest amount or parameter value read. A round number, so that a JSON Schema states the
+bound exactly: the largest float (1.797...e308) is one value in binary and another as the decimal
+a schema writes, and integers between the two would be read one way here and another there."""
+
+_LARGEST_INTEGER = 10**308
+
+
+def finite_number(value: object) -> float:
+    """``value`` as a float: a number (not a bool) of at most ``LARGEST_NUMBER`` in size, neither
+    NaN nor infinite; else ``ValueError`` saying so. Integers are compared exactly, before
+    ``float()`` could round them into range."""
     # bool is an int subclass; a YAML ``true`` must not pass as the number 1.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"expected a number, got {value!r}")
-    try:
-        number = float(value)
-    except OverflowError:  # an int too large for a float
-        raise ValueError("expected a finite number") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("expected a finite number")
+    if abs(value) > (_LARGEST_INTEGER if isinstance(value, int) else LARGEST_NUMBER):
+        raise ValueError(f"expected a finite number of at most {LARGEST_NUMBER:g}")
+    return float(value)
+
+
+def _positive_number(value: object) -> float:
+    number = finite_number(value)
     if number <= 0:
         raise ValueError(f"expected a number greater than 0, got {value!r}")
     return number

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from agi_terms.conditions import Condition, comparisons
-from agi_terms.events import parse_calendar_date
+from agi_terms.events import finite_number, parse_calendar_date
 from agi_terms.facts import LEVEL_NAMES, FactSpec
 from agi_terms.lifecycle import Lifecycle
 from agi_terms.rulebook.sources import SourceRegister, ids_of
@@ -66,11 +66,10 @@ class Parameter:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{self.name} is a number, got {value!r}")
         try:
-            number = float(value)
-        except OverflowError:  # an int too large for a float
-            raise ValueError(f"{self.name} is a finite number") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError(f"{self.name} is a finite number, got {value!r}")
+            number = finite_number(value)
+        except ValueError:
+            shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:37]}..."
+            raise ValueError(f"{self.name} is a finite number, got {shown}") from None
         if isinstance(self.minimum, float | int) and number < self.minimum:
             raise ValueError(f"{self.name} is at least {self.minimum:g}, got {value!r}")
         if isinstance(self.maximum, float | int) and number > self.maximum:

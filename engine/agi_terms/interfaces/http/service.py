@@ -19,8 +19,8 @@ this JSON shape and the connection stays open for the next request.
 # runtime, and the endpoints are defined inside ``create_app`` next to their local imports.
 
 import dataclasses
+import datetime as dt
 import json
-import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from agi_terms.documents import DEFAULT_LIMITS, InputLimits, MiB, parse_json, size_text
 from agi_terms.errors import AgiTermsError, InputError, render_path
 from agi_terms.evaluation.results import Change, Citation, Decision, Step, step_citations
-from agi_terms.events import ACTION_TYPES, CalendarDate, Event, path_of
+from agi_terms.events import ACTION_TYPES, LARGEST_NUMBER, CalendarDate, Event, path_of
 from agi_terms.facts import LEVEL_NAMES
 from agi_terms.rulebook.loader import shipped_sources
 from agi_terms.store import (
@@ -656,21 +656,18 @@ def _fix_event_schemas(schema: dict[str, Any]) -> None:
 def _state_limits(schema: dict[str, Any], limits: ServiceLimits) -> None:
     """Say in the schema what the server checks beyond the models' types.
 
-    The agreement is one of the shipped versions; each parameter has its type and choices; events
-    in one append are at most ``max_events``; amounts are finite (JSON allows 1e400, read as
-    infinity); a contracting party's name is not blank.
+    A new contract is of one of the shipped versions, with that version's parameters (each with
+    its type, choices and domain) and those of the versions it may amend to; events in one append
+    are at most ``max_events``; amounts are finite (JSON allows 1e400, read as infinity); a
+    contracting party's name is not blank.
     """
     components = schema.get("components", {}).get("schemas", {})
-    new_contract = components.get("NewContract", {}).get("properties", {})
-    if "agreement" in new_contract:
-        new_contract["agreement"]["enum"] = list(available_versions_shipped())
-    if "parameters" in new_contract:
-        new_contract["parameters"] = {
-            "type": "object",
-            "title": "Parameters",
-            "description": "Overrides of parameter defaults (SPEC §5); names of any version",
-            "properties": parameter_schemas(),
-            "additionalProperties": False,
+    if "NewContract" in components:
+        described = components["NewContract"]
+        components["NewContract"] = {
+            "title": described.get("title", "NewContract"),
+            "description": described.get("description", ""),
+            "oneOf": new_contract_schemas(),
         }
     events = components.get("NewEvents", {}).get("properties", {}).get("events")
     if events is not None:
@@ -686,7 +683,7 @@ def _state_limits(schema: dict[str, Any], limits: ServiceLimits) -> None:
         properties = component.get("properties", {})
         for name in POSITIVE_FIELDS:
             if properties.get(name, {}).get("type") == "number":
-                properties[name]["maximum"] = sys.float_info.max
+                properties[name]["maximum"] = LARGEST_NUMBER
         if component.get("title") == "ComputeContract" and "provider" in properties:
             properties["provider"].update({"minLength": 1, "pattern": r"\S"})
 
@@ -706,32 +703,92 @@ def all_term_ids() -> list[str]:
     )
 
 
-def parameter_schemas() -> dict[str, Any]:
-    """A JSON Schema for the value of each parameter of any shipped version (the union of their
-    choices where versions differ)."""
+def new_contract_schemas() -> list[dict[str, Any]]:
+    """One schema of ``POST /contracts`` per shipped version: the version's own parameters as it
+    validates them, and those only other versions have as one of those versions accepts them (a
+    contract may amend to them). The default version's needs no ``agreement``."""
     from agi_terms.rulebook import load_rulebook
 
-    found: dict[str, list[dict[str, Any]]] = {}
-    for version in available_versions_shipped():
-        for param in load_rulebook(version).parameters:
-            if param.type == "bool":
-                value: dict[str, Any] = {"type": "boolean"}
-            elif param.type == "date":
-                value = {"type": "string", "format": "date"}
-            elif param.type in ("choice", "level"):
-                value = {"enum": list(param.choices if param.type == "choice" else LEVEL_NAMES)}
-            else:
-                value = {"type": "number", "maximum": sys.float_info.max}
-                if param.minimum is not None:
-                    value["minimum"] = param.minimum
-            if param.nullable:
-                value = {"anyOf": [value, {"type": "null"}]}
-            value["description"] = " ".join(param.meaning.split())
-            if value not in found.setdefault(param.name, []):
-                found[param.name].append(value)
-    return {
-        name: kinds[0] if len(kinds) == 1 else {"anyOf": kinds} for name, kinds in found.items()
-    }
+    versions = available_versions_shipped()
+    own = {v: {p.name: parameter_schema(p) for p in load_rulebook(v).parameters} for v in versions}
+    variants = []
+    for version in versions:
+        others: dict[str, list[dict[str, Any]]] = {}
+        for other in versions:
+            for name, value in own[other].items():
+                if name not in own[version] and value not in others.setdefault(name, []):
+                    others[name].append(value)
+        foreign = {n: v[0] if len(v) == 1 else {"anyOf": v} for n, v in others.items()}
+        parameters = {
+            "type": "object",
+            "description": f"Overrides of the parameter defaults of {version} (SPEC §5), and of"
+            " the versions a contract may amend to",
+            "properties": {**own[version], **foreign},
+            "additionalProperties": False,
+        }
+        variant: dict[str, Any] = {
+            "type": "object",
+            "properties": {
+                "agreement": {"type": "string", "const": version},
+                "parameters": parameters,
+            },
+            "additionalProperties": False,
+        }
+        if version != NewContract().agreement:
+            variant["required"] = ["agreement"]
+        variants.append(variant)
+    return variants
+
+
+def parameter_schema(param: Any) -> dict[str, Any]:
+    """The JSON Schema of a parameter's value, as ``Parameter.validate`` reads it."""
+    value: dict[str, Any]
+    if param.type == "bool":
+        value = {"type": "boolean"}
+    elif param.type == "date":
+        value = {"type": "string", "format": "date"}
+        low = param.minimum.isoformat() if isinstance(param.minimum, dt.date) else None
+        high = param.maximum.isoformat() if isinstance(param.maximum, dt.date) else None
+        patterns = [
+            f"^{p}$" for p in (_at_least(low) if low else "", _at_most(high) if high else "") if p
+        ]
+        if len(patterns) == 1:
+            value["pattern"] = patterns[0]
+        elif patterns:
+            value["allOf"] = [{"pattern": p} for p in patterns]
+    elif param.type in ("choice", "level"):
+        value = {"enum": list(param.choices if param.type == "choice" else LEVEL_NAMES)}
+    else:
+        value = {"type": "number", "maximum": LARGEST_NUMBER}
+        if isinstance(param.minimum, int | float):
+            value["minimum"] = param.minimum
+        if isinstance(param.maximum, int | float):
+            value["maximum"] = param.maximum
+    if param.nullable:
+        value = {"anyOf": [value, {"type": "null"}]}
+    value["description"] = " ".join(param.meaning.split())
+    return value
+
+
+def _date_order(bound: str, later: bool) -> str:
+    """A regular expression for the ``YYYY-MM-DD`` strings on or after (``later``) or on or before
+    ``bound``: ISO dates sort as their text, so digit by digit, the first that differs decides."""
+    alternatives = []
+    for at, char in enumerate(bound):
+        if not char.isdigit() or char == ("9" if later else "0"):
+            continue
+        digits = f"[{int(char) + 1}-9]" if later else f"[0-{int(char) - 1}]"
+        rest = "".join(r"\d" if c.isdigit() else c for c in bound[at + 1 :])
+        alternatives.append(bound[:at] + digits + rest)
+    return "(" + "|".join([*alternatives, bound]) + ")"
+
+
+def _at_least(bound: str) -> str:
+    return _date_order(bound, later=True)
+
+
+def _at_most(bound: str) -> str:
+    return _date_order(bound, later=False)
 
 
 def open_store_arg(
