@@ -21,7 +21,7 @@ from agi_terms.analysis.scenario import (
     scenario_from_data,
     simulate,
 )
-from agi_terms.documents import read_yaml
+from agi_terms.documents import DEFAULT_LIMITS, InputLimits, read_text, read_yaml
 from agi_terms.errors import AgiTermsError, InputError
 
 _MENTIONS_EXPECT = re.compile(r"\bexpect[\"']?\s*:")
@@ -143,16 +143,17 @@ def check_file(
     backend: str | None = None,
     searched: bool = False,
     name: str | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> FileResult | None:
     """Check the scenario file at ``path``; input errors are returned in the result, not raised.
 
     A file found by searching (``searched``) that is not a scenario stating expectations gives
     ``None``; a file named on its own must state some. ``name`` is the file as results show it
-    (default: ``path``).
+    (default: ``path``). The file is read within ``limits``.
     """
     name = str(path) if name is None else name
     try:
-        document = read_yaml(path, name=name)
+        document = read_yaml(path, name=name, limits=limits)
     except AgiTermsError as exc:
         return FileResult(name, error=exc.with_file(name), parsed=False)
     data = document.data
@@ -172,15 +173,17 @@ def check_file(
     return FileResult(name, outcomes)
 
 
-def mentions_expect(path: str | Path) -> bool:
+def mentions_expect(path: str | Path, limits: InputLimits = DEFAULT_LIMITS) -> bool:
     """Whether the file's text may state an expectation: the cheap test before parsing it."""
     try:
-        return bool(_MENTIONS_EXPECT.search(Path(path).read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError):
+        return bool(_MENTIONS_EXPECT.search(read_text(path, limits)))
+    except AgiTermsError:
         return True  # let reading it say what is wrong
 
 
-def scenario_files(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
+def scenario_files(
+    paths: Iterable[str | Path], limits: InputLimits = DEFAULT_LIMITS
+) -> list[tuple[Path, bool]]:
     """The files to check under ``paths``: each file given, and every ``*.yaml`` under each folder
     (recursively, skipping hidden folders) whose text mentions ``expect:``; each with whether it
     was found by searching. A path that does not exist is an ``InputError``."""
@@ -190,7 +193,7 @@ def scenario_files(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
         if path.is_dir():
             for file in sorted(path.rglob("*.yaml")):
                 hidden = any(part.startswith(".") for part in file.relative_to(path).parts[:-1])
-                if file.is_file() and not hidden and mentions_expect(file):
+                if file.is_file() and not hidden and mentions_expect(file, limits):
                     found.append((file, True))
         elif path.exists():
             found.append((path, False))
@@ -243,14 +246,20 @@ class ExpectationReport:
         }
 
 
-def check_paths(paths: Sequence[str | Path], *, backend: str | None = None) -> ExpectationReport:
-    """Check every scenario file with expectations under ``paths`` (files or folders).
+def check_paths(
+    paths: Sequence[str | Path],
+    *,
+    backend: str | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
+) -> ExpectationReport:
+    """Check every scenario file with expectations under ``paths`` (files or folders), each read
+    within ``limits``.
 
     Raises ``InputError`` for a path that does not exist; errors inside files are in the report.
     """
     results = []
-    for path, searched in scenario_files(paths):
-        result = check_file(path, backend=backend, searched=searched)
+    for path, searched in scenario_files(paths, limits):
+        result = check_file(path, backend=backend, searched=searched, limits=limits)
         if result is not None:
             results.append(result)
     return ExpectationReport(tuple(results))

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from agi_terms.interfaces.cli import backend_option, guarded
+from agi_terms.interfaces.cli import backend_option, guarded, input_limits
 
 
 @click.command("test")
@@ -25,16 +25,17 @@ from agi_terms.interfaces.cli import backend_option, guarded
 def check_expectations(paths: tuple[str, ...], fmt: str, backend: str | None) -> None:
     """Check the expectations of the scenarios in PATHS (files, or folders searched for *.yaml)."""
     from agi_terms.analysis.expectations import check_paths
+    from agi_terms.interfaces.cli.render import printable
 
-    report = check_paths(paths, backend=backend)
+    report = check_paths(paths, backend=backend, limits=input_limits())
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2))
     else:
         for result in report.files:
             if result.error is not None:
-                click.echo(f"error: {result.error.one_line()}", err=True)
+                click.echo(f"error: {printable(result.error.one_line())}", err=True)
             for outcome in result.outcomes:
                 if not outcome.passed:
-                    click.echo(outcome.one_line())
+                    click.echo(printable(outcome.one_line()))
         click.echo(report.summary())
     sys.exit(report.exit_code)
