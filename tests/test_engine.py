@@ -115,7 +115,11 @@ class EngineBehaviour:
             contract = agreement.start().advance_to("2032-01-01")
             gates = [s.date for s in contract.steps if s.type == "calendar"]
             assert gates == [D(2031, 1, 1), D(2031, 7, 1)]
-            assert [c.term for c in contract.steps[1].changes] == ["azure_api_exclusivity"]
+            # Third-party API products follow the API exclusivity by default (N9).
+            assert [c.term for c in contract.steps[1].changes] == [
+                "azure_api_exclusivity",
+                "third_party_api_exclusivity",
+            ]
 
     def test_no_backstop_keeps_api_exclusivity_after_2032(self) -> None:
         with self.with_params(api_exclusivity_backstop=None) as agreement:
@@ -241,6 +245,7 @@ class EngineBehaviour:
         assert not denied.allowed
         assert [c.rule for c in denied.because] == [
             "api_launch_off_azure_denied",
+            "third_party_api_launch_off_azure_denied",
             "third_party_partner_cited",
         ]
         assert denied.because[0].source == "N8, N9"
@@ -410,6 +415,8 @@ class EngineBehaviour:
             assert changes == {
                 ("ms_ip_exclusivity", False),
                 ("azure_api_exclusivity", False),
+                ("third_party_api_exclusivity", False),
+                ("ms_revenue_share_to_openai", False),  # "Microsoft will no longer pay" (S17)
                 ("azure_first_ship", True),
             }
             launch_off_azure = contract.decide(launch("2026-05-01", "aws"))
@@ -473,10 +480,15 @@ class EngineBehaviour:
             assert contract.decide({**deal, "rofr_offered": True}).allowed
             assert contract.decide({**deal, "provider": "Microsoft"}).allowed
 
-    def test_2026_04_agi_events_change_no_term(self) -> None:
+    def test_2026_04_agi_events_change_only_the_terms_the_april_text_leaves(self) -> None:
+        # The exclusivities and the revenue share no longer follow AGI (S17); the April text is
+        # silent on the compute cap and the research IP, so N14 and N6 stand (SPEC §5.1).
         with load_agreement("2026-04", backend=self.backend) as agreement:
             contract = agreement.start().apply_all([declared("2027-01-01"), verified("2027-06-01")])
-            assert [s.changes for s in contract.steps] == [(), ()]
+            assert [{(c.term, c.in_force) for c in s.changes} for s in contract.steps] == [
+                {("ms_compute_cap", False)},
+                {("ms_research_ip", False)},
+            ]
             assert contract.phase == "post_agi"
 
 

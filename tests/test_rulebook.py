@@ -18,17 +18,20 @@ RULES = Path(__file__).resolve().parent.parent / "rules" / "2025-10"
 def test_the_shipped_version_loads_with_every_term_of_the_spec() -> None:
     rulebook = load_rulebook("2025-10")
     assert set(rulebook.term_ids) == {
-        "ms_model_product_ip", "ms_ip_exclusivity", "post_agi_models_covered", "ms_research_ip",
-        "azure_api_exclusivity", "revenue_share", "ms_compute_cap", "ms_independent_agi",
-        "ms_compute_rofr", "openai_third_party_products", "openai_non_api_any_cloud",
-        "openai_natsec_any_cloud", "openai_open_weights", "consumer_hardware_carveout",
-        "azure_commitment",
+        "ms_model_product_ip", "ms_frontier_model_partner", "ms_ip_exclusivity",
+        "post_agi_models_covered", "ms_research_ip", "azure_api_exclusivity",
+        "third_party_api_exclusivity", "revenue_share", "ms_revenue_share_to_openai",
+        "ms_compute_cap", "ms_independent_agi", "ms_compute_rofr", "openai_third_party_products",
+        "openai_non_api_any_cloud", "openai_natsec_any_cloud", "openai_open_weights",
+        "consumer_hardware_carveout", "azure_commitment",
     }  # fmt: skip
     assert rulebook.effective.isoformat() == "2025-10-28"
     assert set(rulebook.decisions) == set(agi_terms.events.ACTION_TYPES)
     assert [p.name for p in rulebook.parameters] == [
         "agi_trigger", "api_exclusivity_backstop", "revenue_share_backstop", "compute_cap_lifts_on",
-        "compute_threshold_flop", "open_weights_max_level", "azure_commitment_usd",
+        "compute_threshold_flop", "open_weights_max_level", "open_weights_criteria_until",
+        "stateful_runtime_is_api", "third_party_api_exclusivity_ends_at_agi",
+        "research_ip_ends_at_verification", "azure_commitment_usd",
     ]  # fmt: skip
 
 
@@ -135,7 +138,10 @@ DEFECTS: list[tuple[str, str, Edit, list[str]]] = [
     (
         "value of the wrong type",
         "terms.yaml",
-        replace_once("when: {verified: true}", "when: {verified: 1}"),
+        replace_once(
+            "{research_ip_ends_at_verification: true}, {verified: true}",
+            "{research_ip_ends_at_verification: true}, {verified: 1}",
+        ),
         ["rule research_ip_ends_at_verification", "verified is a bool; 1 is not"],
     ),
     (

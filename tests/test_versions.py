@@ -140,7 +140,9 @@ def test_explain_command_text_and_json() -> None:
         "ms_ip_exclusivity",
         "ms_research_ip",
         "azure_api_exclusivity",
+        "third_party_api_exclusivity",
         "revenue_share",
+        "ms_revenue_share_to_openai",
     }
 
 
@@ -197,13 +199,15 @@ def test_check_catches_an_undecided_action(tmp_path: Path) -> None:
     assert findings
     assert {f.kind for f in findings} == {"undecided"}
     assert "no rule decides product_launch" in findings[0].message
-    assert "kind=non_api" in findings[0].message
+    # The first kind left undecided is a stateful runtime read as non-API, as non_api decides it.
+    assert "kind=stateful_runtime" in findings[0].message
+    assert "stateful_runtime_is_api=False" in findings[0].message
 
 
 def test_check_catches_conflicting_rules(tmp_path: Path) -> None:
     folder = planted(tmp_path, "decisions.yaml",
-                     "      - id: api_launch_on_azure\n        effect: allow\n        when: {$and: [{kind: api}, {cloud: azure}]}",
-                     "      - id: api_launch_on_azure\n        effect: allow\n        when: {kind: api}")  # fmt: skip
+                     "      - id: api_launch_on_azure\n        effect: allow\n        when:\n          $and:\n",
+                     "      - id: api_launch_on_azure\n        effect: allow\n        when:\n          $or:\n")  # fmt: skip
     findings = check_rulebook(load_rulebook_from(folder))
     assert findings
     assert {f.kind for f in findings} == {"conflict"}
@@ -270,7 +274,9 @@ def test_diff_with_a_scenario_shows_where_the_timelines_part() -> None:
     data = json.loads(out)
     verified = next(e for e in data["events"] if e["type"] == "panel_verified")
     assert {c["term"] for c in verified["a"]["changes"]} >= {"ms_research_ip", "revenue_share"}
-    assert verified["b"]["changes"] == []
+    # Under 2026-04 the verification ends only the research IP: the April text is silent on it,
+    # so N6 stands (SPEC §5.1); the revenue share no longer follows AGI (S17).
+    assert verified["b"]["changes"] == [{"term": "ms_research_ip", "in_force": False}]
     assert any(d["date"] == "2028-09-01" for d in data["differences"])
 
 

@@ -3,7 +3,9 @@
 A condition in a rule file is durable_rules' own format (``{field: value}`` for equality, ``$neq``,
 ``$lt``, ``$lte``, ``$gt``, ``$gte``, ``$and``, ``$or``); a value may be ``{param: NAME}``, a parameter of
 the agreement. Parameters are fixed for an agreement, so every comparison that involves one is decided
-when the rules are compiled ("folded"); a comparison with a parameter set to ``null`` never holds.
+when the rules are compiled ("folded"). A nullable parameter may be tested for null
+(``{backstop: null}``, ``{$neq: {backstop: null}}``); any other comparison with a parameter set to
+``null`` never holds (no backstop ends nothing).
 
 The properties of ``properties.yaml`` are *formulas*: conditions that may also use ``$not: C``,
 ``$implies: [A, B]`` (``B`` whenever ``A``) and ``$iff: [A, B]`` (both or neither). Rules do not: a

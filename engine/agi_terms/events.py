@@ -149,7 +149,7 @@ class _EventBase(_Model):
 
 
 class AgiDeclared(_EventBase):
-    """OpenAI declares that it has achieved AGI (N1)."""
+    """OpenAI declares that it has achieved AGI; the panel then verifies or rejects it (N2)."""
 
     type: Literal["agi_declared"] = "agi_declared"
 
@@ -177,11 +177,29 @@ class ProductLaunch(_EventBase):
     """OpenAI launches a product on a cloud, possibly with a partner or for a national-security customer."""
 
     type: Literal["product_launch"] = "product_launch"
-    kind: Literal["api", "non_api", "consumer_hardware"]
+    kind: Literal["api", "stateful_runtime", "non_api", "consumer_hardware"] = Field(
+        description=(
+            "api: a stateless API product; stateful_runtime: a stateful agent runtime, an API"
+            " product only under the parameter stateful_runtime_is_api (S16, S25, Q6)"
+        )
+    )
     cloud: Literal["azure", "aws", "gcp", "oracle", "other"]
     partner: StrictStr | None = None
     customer: Literal["commercial", "us_national_security"] = "commercial"
-    name: StrictStr | None = None
+    name: StrictStr | None = Field(
+        default=None,
+        description=(
+            "the product's name; a launch off Azure of a product launched on Azure earlier under"
+            " the same name has shipped first on Azure (S17)"
+        ),
+    )
+    azure_declined: StrictBool = Field(
+        default=False,
+        description=(
+            "Microsoft cannot and chooses not to support the product on Azure, so it need not"
+            " ship first on Azure (S17, S26)"
+        ),
+    )
 
 
 class Capability(_Model):
@@ -250,9 +268,26 @@ class AzurePurchase(_EventBase):
     amount_usd: PositiveNumber
 
 
+class RevenueSharePayment(_EventBase):
+    """A revenue-share payment between the parties (P13, N15); under 2026-04, OpenAI's count toward
+    the total cap (S17, S23)."""
+
+    type: Literal["revenue_share_payment"] = "revenue_share_payment"
+    amount_usd: PositiveNumber = Field(description="the amount paid, in USD")
+    payer: Literal["openai", "microsoft"] = Field(
+        description="openai pays Microsoft its share; microsoft pays OpenAI its share (two-way)"
+    )
+
+
 LifecycleEvent: TypeAlias = AgiDeclared | PanelVerified | PanelRejected | Amendment
 ActionEvent: TypeAlias = (
-    ProductLaunch | OpenWeightsRelease | MsIpUse | MsAgiTraining | ComputeContract | AzurePurchase
+    ProductLaunch
+    | OpenWeightsRelease
+    | MsIpUse
+    | MsAgiTraining
+    | ComputeContract
+    | AzurePurchase
+    | RevenueSharePayment
 )
 
 Event = Annotated[
@@ -265,7 +300,8 @@ Event = Annotated[
     | MsIpUse
     | MsAgiTraining
     | ComputeContract
-    | AzurePurchase,
+    | AzurePurchase
+    | RevenueSharePayment,
     Field(discriminator="type"),
 ]
 """Any event: a discriminated union on ``type``."""
@@ -281,6 +317,7 @@ EVENT_TYPES: tuple[type[_EventBase], ...] = (
     MsAgiTraining,
     ComputeContract,
     AzurePurchase,
+    RevenueSharePayment,
 )
 LIFECYCLE_TYPES: frozenset[str] = frozenset(
     {"agi_declared", "panel_verified", "panel_rejected", "amendment"}
@@ -292,6 +329,7 @@ ACTION_TYPES: tuple[str, ...] = (
     "ms_agi_training",
     "compute_contract",
     "azure_purchase",
+    "revenue_share_payment",
 )
 AGI_TYPES: frozenset[str] = frozenset({"agi_declared", "panel_verified", "panel_rejected"})
 

@@ -20,6 +20,7 @@ from agi_terms.events import (
     MsIpUse,
     OpenWeightsRelease,
     ProductLaunch,
+    RevenueSharePayment,
 )
 
 FactType = Literal["date", "bool", "number", "level", "choice"]
@@ -59,6 +60,12 @@ STATE_FACTS: tuple[FactSpec, ...] = (
         "Azure purchases recorded since the start, in USD",
         minimum=0,
     ),
+    FactSpec(
+        "revenue_share_paid_usd",
+        "number",
+        "OpenAI's revenue-share payments recorded under a version with a cap on them, in USD",
+        minimum=0,
+    ),
 )
 """Facts of the contract's state on a date (``phase`` is added per version, with its phases)."""
 
@@ -68,6 +75,12 @@ ACTION_FACTS: Mapping[str, tuple[FactSpec, ...]] = {
         FactSpec("cloud", "choice", "the cloud it is served on", _choices(ProductLaunch, "cloud")),
         FactSpec("customer", "choice", "who the customer is", _choices(ProductLaunch, "customer")),
         FactSpec("has_partner", "bool", "a third party co-develops the product"),
+        FactSpec("azure_declined", "bool", "Microsoft cannot and chooses not to support it on Azure"),
+        FactSpec(
+            "shipped_on_azure",
+            "bool",
+            "a product of the same name was launched on Azure earlier in the contract's history",
+        ),
     ),
     "open_weights_release": (
         FactSpec("bio_chem", "level", "Preparedness level in biological and chemical"),
@@ -94,9 +107,11 @@ ACTION_FACTS: Mapping[str, tuple[FactSpec, ...]] = {
         FactSpec("rofr_offered", "bool", "Microsoft was offered the right of first refusal"),
     ),
     "azure_purchase": (
-        FactSpec(
-            "amount_usd", "number", "the purchase amount in USD", minimum=0, above_minimum=True
-        ),
+        FactSpec("amount_usd", "number", "the amount in USD", minimum=0, above_minimum=True),
+    ),
+    "revenue_share_payment": (
+        FactSpec("amount_usd", "number", "the amount in USD", minimum=0, above_minimum=True),
+        FactSpec("payer", "choice", "who pays", _choices(RevenueSharePayment, "payer")),
     ),
 }
 """Facts of each action type, present only in rows that decide that action."""
@@ -139,7 +154,13 @@ class AgiHistory:
         return AgiHistory(None, None, False, self.declarations)
 
 
-def state_row(day: dt.date, phase: str, agi: AgiHistory, azure_purchased_usd: float) -> FactRow:
+def state_row(
+    day: dt.date,
+    phase: str,
+    agi: AgiHistory,
+    azure_purchased_usd: float,
+    revenue_share_paid_usd: float = 0.0,
+) -> FactRow:
     """The state facts on ``day`` (terms and actions are added on top by the evaluator)."""
     return {
         "day": day.toordinal(),
@@ -149,11 +170,16 @@ def state_row(day: dt.date, phase: str, agi: AgiHistory, azure_purchased_usd: fl
         "declaration_live": agi.live,
         "declared_ever": agi.declarations > 0,
         "azure_purchased_usd": azure_purchased_usd,
+        "revenue_share_paid_usd": revenue_share_paid_usd,
     }
 
 
-def action_row(action: Event, agi: AgiHistory) -> FactRow:
-    """The facts of an action event (``action`` plus its own fields as rule values)."""
+def action_row(action: Event, agi: AgiHistory, shipped_on_azure: bool = False) -> FactRow:
+    """The facts of an action event (``action`` plus its own fields as rule values).
+
+    ``shipped_on_azure``: the contract's history has an earlier launch on Azure of a product of the
+    same name (a product launch's fact; the contract knows its history, the event does not).
+    """
     row: FactRow = {"action": action.type}
     if isinstance(action, ProductLaunch):
         row.update(
@@ -161,6 +187,8 @@ def action_row(action: Event, agi: AgiHistory) -> FactRow:
             cloud=action.cloud,
             customer=action.customer,
             has_partner=action.partner is not None,
+            azure_declined=action.azure_declined,
+            shipped_on_azure=shipped_on_azure,
         )
     elif isinstance(action, OpenWeightsRelease):
         cap = action.capability
@@ -183,6 +211,8 @@ def action_row(action: Event, agi: AgiHistory) -> FactRow:
             provider_is_microsoft=action.provider.strip().casefold() == "microsoft",
             rofr_offered=action.rofr_offered,
         )
+    elif isinstance(action, RevenueSharePayment):
+        row.update(amount_usd=action.amount_usd, payer=action.payer)
     else:
         row.update(amount_usd=action.amount_usd)  # type: ignore[union-attr]
     return row

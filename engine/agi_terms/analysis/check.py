@@ -8,8 +8,9 @@
   same facts.
 
 The fact space is finite once every number is reduced to its position around the constants the rules
-compare it with: the checks enumerate phases × calendar gates × AGI situations × action fields, for
-every combination of the version's choice and true/false parameters. ``agi_terms.analysis.prove``
+compare it with: the checks enumerate phases × the days around every date a rule compares with × AGI
+situations × running totals × action fields, for every combination of the version's choice and
+true/false parameters, with each nullable date parameter null and not. ``agi_terms.analysis.prove``
 proves the same checks (and ``properties.yaml``) for every value of every parameter.
 
 ``uncited_sources`` lists the register's entries that no version beside it cites: information for
@@ -18,18 +19,19 @@ the register's authors, not a defect (an open question the rules do not encode i
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import math
 import textwrap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from agi_terms.backends.python import PythonBackend
-from agi_terms.conditions import comparisons
+from agi_terms.conditions import ParamRef, comparisons
 from agi_terms.errors import AgiTermsError
-from agi_terms.facts import ACTION_FACTS, FactRow, FactSpec, RuleValue
+from agi_terms.facts import ACTION_FACTS, STATE_FACTS, FactRow, FactSpec, RuleValue
 from agi_terms.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
 from agi_terms.rulebook.loader import shipped_sources
 from agi_terms.rulebook.program import Program, compile_program
@@ -56,9 +58,22 @@ class Finding:
 def check_rulebook(rulebook: Rulebook, *, limit: int = 20) -> list[Finding]:
     """Every defect found (at most ``limit`` per kind of check)."""
     findings = [*_citations(rulebook), *_reachability(rulebook)]
+    # A decision depends on the facts its rules test and on the parameters they test: variants
+    # that agree on those parameters are checked together, on every state any of them reaches.
+    deciding = _decision_parameters(rulebook)
+    relevant = sorted(
+        {c.field for r in rulebook.rules if r.kind == "action" for c in comparisons(r.condition)}
+        - {"action", *rulebook.parameter_by_name}
+    )
+    groups: dict[tuple[object, ...], tuple[Program, dict[tuple[object, ...], _State]]] = {}
     for parameters in _parameter_variants(rulebook):
         program = compile_program(rulebook, parameters)
-        found = _decisions(program, parameters, limit)
+        key = tuple(parameters[name] for name in deciding)
+        states = groups.setdefault(key, (program, {}))[1]
+        for row in _term_rows(program):
+            states.setdefault(tuple(row.get(f) for f in relevant), _State(row, parameters))
+    for program, states in groups.values():
+        found = _decisions(program, states.values(), limit)
         findings.extend(f for f in found if f not in findings)
         if len(findings) >= limit:
             break
@@ -68,6 +83,28 @@ def check_rulebook(rulebook: Rulebook, *, limit: int = 20) -> list[Finding]:
 def check_citations(rulebook: Rulebook) -> list[Finding]:
     """A finding for each citation of the version that is not one or that the register lacks."""
     return list(_citations(rulebook))
+
+
+@dataclass(frozen=True)
+class _State:
+    """A state row with its terms, and the parameter variant that reached it (for messages)."""
+
+    row: FactRow
+    parameters: Mapping[str, object]
+
+
+def _decision_parameters(rulebook: Rulebook) -> list[str]:
+    """The parameters that some decision rule tests or compares a fact with."""
+    names: set[str] = set()
+    for r in rulebook.rules:
+        if r.kind != "action":
+            continue
+        for c in comparisons(r.condition):
+            if c.field in rulebook.parameter_by_name:
+                names.add(c.field)
+            if isinstance(c.value, ParamRef):
+                names.add(c.value.name)
+    return [p.name for p in rulebook.parameters if p.name in names]
 
 
 def _citations(rulebook: Rulebook) -> Iterator[Finding]:
@@ -127,15 +164,23 @@ def _reachability(rulebook: Rulebook) -> Iterator[Finding]:
 
 
 def _parameter_variants(rulebook: Rulebook) -> Iterator[dict[str, object]]:
-    """Every combination of the choice and true/false parameters, the others at their defaults."""
+    """Every combination of the choice and true/false parameters, the others at their defaults;
+    then each nullable date parameter set the other way (null, or a date two years after the start)
+    in every such combination."""
     names = [p.name for p in rulebook.parameters if p.type in ("choice", "bool")]
     options = [
         list(p.choices) if p.type == "choice" else [False, True]
         for p in rulebook.parameters
         if p.type in ("choice", "bool")
     ]
-    for values in itertools.product(*options):
-        yield {**rulebook.defaults(), **dict(zip(names, values, strict=True))}
+    flips: list[dict[str, object]] = [{}]
+    some_day = rulebook.effective + dt.timedelta(days=730)
+    for p in rulebook.parameters:
+        if p.type == "date" and p.nullable:
+            flips.append({p.name: some_day if p.default is None else None})
+    for flip in flips:
+        for values in itertools.product(*options):
+            yield {**rulebook.defaults(), **dict(zip(names, values, strict=True)), **flip}
 
 
 def _number_points(program: Program, field: str) -> list[float]:
@@ -165,46 +210,63 @@ def _values(spec: FactSpec, program: Program) -> list[RuleValue]:
 def _state_rows(program: Program) -> Iterator[FactRow]:
     start = program.rulebook.effective.toordinal()
     days = {start}
-    for gate in program.gates:
-        days.update({gate.toordinal() - 1, gate.toordinal()})
+    # Every day a date comparison turns, in a term (a calendar gate) or in a decision rule.
+    for r in program.rules:
+        for c in comparisons(r.condition):
+            if c.field == "day" and isinstance(c.value, int) and not isinstance(c.value, bool):
+                days.update({c.value - 1, c.value, c.value + 1})
+    days = {d for d in days if d >= start}
     days.add(max(days) + 366)
-    purchased = [*_number_points(program, "azure_purchased_usd"), 0.0]
-    for day, phase, agi, bought in itertools.product(
-        sorted(days), program.rulebook.lifecycle.phase_ids, _AGI_SITUATIONS, sorted(set(purchased))
+    totals = [f.name for f in STATE_FACTS if f.type == "number"]
+    points = [sorted({*_number_points(program, name), 0.0}) for name in totals]
+    for day, phase, agi, *amounts in itertools.product(
+        sorted(days), program.rulebook.lifecycle.phase_ids, _AGI_SITUATIONS, *points
     ):
         pending, live, declared, verified = agi
         yield {
             "day": day, "phase": phase, "verified": verified, "declaration_pending": pending,
-            "declaration_live": live, "declared_ever": declared, "azure_purchased_usd": bought,
+            "declaration_live": live, "declared_ever": declared,
+            **dict(zip(totals, amounts, strict=True)),
         }  # fmt: skip
 
 
-def _decisions(program: Program, parameters: Mapping[str, object], limit: int) -> list[Finding]:
+def _term_rows(program: Program) -> Iterator[FactRow]:
+    """Every state row with the terms in force added (terms evaluated once per gate interval)."""
     backend = PythonBackend(program)
-    rules = program.rules
-    found: list[Finding] = []
-    seen: set[tuple[str, ...]] = set()
-    variant = ", ".join(f"{k}={v}" for k, v in parameters.items() if isinstance(v, str | bool))
     grants = {t: {r.index for r in program.rules_of_term(t) if r.rule.effect == "grant"}
               for t in program.rulebook.term_ids}  # fmt: skip
     ends = {t: {r.index for r in program.rules_of_term(t) if r.rule.effect == "end"}
             for t in program.rulebook.term_ids}  # fmt: skip
-    # Decisions see only some facts: states that agree on those decide every action alike.
-    relevant = sorted(
-        {c.field for r in rules if r.rule.kind == "action" for c in comparisons(r.condition)}
-        - {"action"}
+    tested = sorted(
+        {c.field for r in program.rules if r.rule.kind == "term" for c in comparisons(r.condition)}
+        - {"day", *program.rulebook.term_ids}
     )
-    decided_states: set[tuple[object, ...]] = set()
+    gate_days = [g.toordinal() for g in program.gates]
+    known: dict[tuple[object, ...], dict[str, bool]] = {}
     for state in _state_rows(program):
-        row = dict(state)
-        for stage, term_ids in enumerate(program.term_stages):
-            matched = set(backend.match(stage, [row])[0])
-            for t in term_ids:
-                row[t] = bool(grants[t] & matched) and not (ends[t] & matched)
-        projection = tuple(row.get(f) for f in relevant)
-        if projection in decided_states:
-            continue
-        decided_states.add(projection)
+        # Term rules compare the day only with the gate days (as Evaluator.terms relies on).
+        key = (bisect.bisect_right(gate_days, state["day"]), *(state[f] for f in tested))
+        terms = known.get(key)
+        if terms is None:
+            row = dict(state)
+            for stage, term_ids in enumerate(program.term_stages):
+                matched = set(backend.match(stage, [row])[0])
+                for t in term_ids:
+                    row[t] = bool(grants[t] & matched) and not (ends[t] & matched)
+            terms = known[key] = {t: bool(row[t]) for t in program.rulebook.term_ids}
+        yield {**state, **terms}
+
+
+def _decisions(program: Program, states: Iterable[_State], limit: int) -> list[Finding]:
+    backend = PythonBackend(program)
+    rules = program.rules
+    found: list[Finding] = []
+    seen: set[tuple[str, ...]] = set()
+    for state in states:
+        row = state.row
+        variant = ", ".join(
+            f"{k}={v}" for k, v in state.parameters.items() if isinstance(v, str | bool)
+        )
         for action, specs in ACTION_FACTS.items():
             for values in itertools.product(*(_values(s, program) for s in specs)):
                 action_row: FactRow = {

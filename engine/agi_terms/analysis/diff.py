@@ -50,6 +50,8 @@ ACTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("API for a national-security customer on GCP",
      {"type": "product_launch", "kind": "api", "cloud": "gcp", "customer": "us_national_security"}),
     ("non-API product on AWS", {"type": "product_launch", "kind": "non_api", "cloud": "aws"}),
+    ("stateful runtime on AWS with a partner", {"type": "product_launch",
+     "kind": "stateful_runtime", "cloud": "aws", "partner": "Amazon"}),
     ("open weights, every level low", {"type": "open_weights_release",
      "capability": {"bio_chem": "low", "cyber": "low", "self_improvement": "low"}}),
     ("open weights, cyber high", {"type": "open_weights_release",

@@ -21,6 +21,8 @@ from agi_terms.events import (
     Amendment,
     AzurePurchase,
     Event,
+    ProductLaunch,
+    RevenueSharePayment,
     add_to_total,
     event_to_json,
     parse_calendar_date,
@@ -38,13 +40,16 @@ CONTRACT_FORMAT = "agi-terms/contract@1"
 
 @dataclass(frozen=True)
 class ContractState:
-    """The contract's state after a step: the clock, version, phase, AGI history and purchases."""
+    """The contract's state after a step: the clock, version, phase, AGI history and running totals."""
 
     date: dt.date
     version: str
     phase: str
     agi: AgiHistory = field(default_factory=AgiHistory)
     azure_purchased_usd: float = 0.0
+    """Azure purchases recorded under a version with a commitment to them."""
+    revenue_share_paid_usd: float = 0.0
+    """OpenAI's revenue-share payments recorded under a version with a cap on them (2026-04)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,19 @@ class Contract:
     """The terms after the last step."""
     step_dates: tuple[dt.date, ...] = ()
     """The date of each step (parallel to ``steps``), for finding the state on a date."""
+    azure_launches: Mapping[str, int] | None = field(default=None, compare=False, repr=False)
+    """The index of the step that first launched each named product on Azure (derived from
+    ``steps`` when not given)."""
+
+    def __post_init__(self) -> None:
+        if self.azure_launches is None:
+            object.__setattr__(self, "azure_launches", _first_azure_launches(self.steps))
+
+    def shipped_on_azure(self, name: str | None, before: int) -> bool:
+        """Whether one of the first ``before`` steps launched a product named ``name`` on Azure."""
+        launches = self.azure_launches
+        assert launches is not None
+        return name is not None and launches.get(name, before) < before
 
     # ------------------------------------------------------------ construction
 
@@ -174,7 +192,12 @@ class Contract:
                 f"{parsed.type} is a lifecycle event, not an action to decide", place="type"
             )
         state = self._state_at(parsed.date)
-        return _decide(self.agreement.compiled(state.version), state, parsed)
+        shipped = self._shipped_before(parsed, bisect.bisect_right(self.step_dates, parsed.date))
+        return _decide(self.agreement.compiled(state.version), state, parsed, shipped)
+
+    def _shipped_before(self, action: Event, before: int) -> bool:
+        name = action.name if isinstance(action, ProductLaunch) else None
+        return self.shipped_on_azure(name, before)
 
     # ------------------------------------------------------------ explanations
 
@@ -200,7 +223,8 @@ class Contract:
             parsed = parse_event(action)
             if parsed.type in AGI_TYPES or isinstance(parsed, Amendment):
                 raise InputError(f"{parsed.type} is a lifecycle event, not an action", place="type")
-            return self._explain_action(self.state_on(parsed.date), parsed, detail)
+            before = bisect.bisect_right(self.step_dates, parsed.date)
+            return self._explain_action(self.state_on(parsed.date), parsed, detail, before)
         day = self.state.date if on is None else _date_arg(on)
         state = self.state_on(day)
         compiled = self.agreement.compiled(state.version)
@@ -234,18 +258,22 @@ class Contract:
         step = self.steps[index]
         if step.decision is not None and step.event is not None:
             before = self.history[index - 1] if index else self._initial_state()
-            return (self._explain_action(replace(before, date=step.date), step.event, detail),)
+            state = replace(before, date=step.date)
+            return (self._explain_action(state, step.event, detail, index),)
         return tuple(
             self.explain(step.date, term=change.term, detail=detail)
             for change in step.changes
             if change.term in self.agreement.compiled(self.history[index].version).rulebook.term_ids
         )
 
-    def _explain_action(self, state: ContractState, action: Event, detail: Detail) -> Explanation:
+    def _explain_action(
+        self, state: ContractState, action: Event, detail: Detail, before: int
+    ) -> Explanation:
+        """``action`` explained on ``state``, with the history of the first ``before`` steps."""
         compiled = self.agreement.compiled(state.version)
         row = _row(state, action.date)
         compiled.terms(row)
-        row.update(action_row(action, state.agi))
+        row.update(action_row(action, state.agi, self._shipped_before(action, before)))
         return explain_action(compiled.rulebook, compiled.parameters, row, action.type,
                               date=action.date, phase=state.phase, detail=detail)  # fmt: skip
 
@@ -327,6 +355,8 @@ class _Timeline:
         self.steps = list(contract.steps)
         self.history = list(contract.history)
         self.step_dates = list(contract.step_dates)
+        assert contract.azure_launches is not None
+        self.azure_launches = dict(contract.azure_launches)
 
     def contract(self) -> Contract:
         return replace(
@@ -337,6 +367,7 @@ class _Timeline:
             steps=tuple(self.steps),
             history=tuple(self.history),
             step_dates=tuple(self.step_dates),
+            azure_launches=self.azure_launches,
         )
 
     def apply(self, event: Event) -> None:
@@ -383,18 +414,16 @@ class _Timeline:
         elif isinstance(event, Amendment):
             state = self.amendment(event)
         else:
-            decision = _decide(compiled, state, event)
-            # Purchases count toward a commitment only under a version that has one: the
-            # October 2025 commitment counts purchases "since T0", not those made before it.
-            if isinstance(event, AzurePurchase) and compiled.counts_purchases:
-                total = add_to_total(
-                    state.azure_purchased_usd, event.amount_usd, "the Azure purchases"
-                )
-                state = replace(state, azure_purchased_usd=total)
+            name = event.name if isinstance(event, ProductLaunch) else None
+            shipped = name is not None and name in self.azure_launches
+            decision = _decide(compiled, state, event, shipped)
+            state = _counted(compiled, state, event)
         state = replace(state, date=event.date)
         step = Step(
             date=event.date, type=event.type, phase=state.phase, decision=decision, event=event
         )
+        if isinstance(event, ProductLaunch) and event.cloud == "azure" and event.name is not None:
+            self.azure_launches.setdefault(event.name, len(self.steps))
         self.record(step, state)
         self.events.append(event)
 
@@ -464,7 +493,38 @@ def _date_arg(value: dt.date | str) -> dt.date:
 
 
 def _row(state: ContractState, day: dt.date) -> FactRow:
-    return state_row(day, state.phase, state.agi, state.azure_purchased_usd)
+    return state_row(
+        day, state.phase, state.agi, state.azure_purchased_usd, state.revenue_share_paid_usd
+    )
+
+
+def _counted(compiled: Evaluator, state: ContractState, event: Event) -> ContractState:
+    """``state`` with ``event``'s amount added to the running total it counts toward, if any.
+
+    A total counts only under a version whose rules test it: the October 2025 commitment counts
+    purchases "since T0", not those made before it; the April 2026 cap counts OpenAI's payments
+    from the amendment on (S23), not the earlier ones nor Microsoft's.
+    """
+    if isinstance(event, AzurePurchase) and "azure_purchased_usd" in compiled.tested_facts:
+        total = add_to_total(state.azure_purchased_usd, event.amount_usd, "the Azure purchases")
+        return replace(state, azure_purchased_usd=total)
+    if (
+        isinstance(event, RevenueSharePayment)
+        and event.payer == "openai"
+        and "revenue_share_paid_usd" in compiled.tested_facts
+    ):
+        total = add_to_total(state.revenue_share_paid_usd, event.amount_usd, "OpenAI's payments")
+        return replace(state, revenue_share_paid_usd=total)
+    return state
+
+
+def _first_azure_launches(steps: Iterable[Step]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, step in enumerate(steps):
+        event = step.event
+        if isinstance(event, ProductLaunch) and event.cloud == "azure" and event.name is not None:
+            found.setdefault(event.name, index)
+    return found
 
 
 def _evaluate(
@@ -473,8 +533,10 @@ def _evaluate(
     return compiled.terms(_row(state, day))
 
 
-def _decide(compiled: Evaluator, state: ContractState, action: Event) -> Decision:
+def _decide(
+    compiled: Evaluator, state: ContractState, action: Event, shipped_on_azure: bool
+) -> Decision:
     row = _row(state, action.date)
     compiled.terms(row)
-    row.update(action_row(action, state.agi))
+    row.update(action_row(action, state.agi, shipped_on_azure))
     return compiled.decide(row)

@@ -54,13 +54,10 @@ class Evaluator:
     )
 
     @functools.cached_property
-    def counts_purchases(self) -> bool:
-        """Some rule of this version tests the Azure purchases (it has a purchase commitment)."""
-        return any(
-            c.field == "azure_purchased_usd"
-            for r in self.rulebook.rules
-            for c in comparisons(r.condition)
-        )
+    def tested_facts(self) -> frozenset[str]:
+        """The facts some rule of this version tests (a running total counts only where one does:
+        the Azure purchases under a commitment, OpenAI's payments under a cap)."""
+        return frozenset(c.field for r in self.rulebook.rules for c in comparisons(r.condition))
 
     def gates_between(self, after: dt.date, until: dt.date) -> tuple[dt.date, ...]:
         """The gates in (after, until], in order."""

@@ -24,7 +24,7 @@ from agi_terms.events import Level
 from agi_terms.facts import FactRow
 from agi_terms.rulebook import Rule, Rulebook
 from agi_terms.rulebook.citations import citation_ids
-from agi_terms.rulebook.program import rule_value
+from agi_terms.rulebook.program import parameter_holds, rule_value
 from agi_terms.rulebook.sources import Source, ids_of
 
 Detail = Literal["summary", "full"]
@@ -176,10 +176,7 @@ class _Tracer:
         if cmp.field in params:
             param = params[cmp.field]
             actual = self.parameters[cmp.field]
-            holds = False
-            if actual is not None and constant is not None:
-                kind = "choice" if param.type == "choice" else param.type
-                holds = _compare(cmp.op, _value(kind, actual), _value(kind, constant))
+            holds = parameter_holds(param.type, cmp.op, actual, constant)
             return FactCheck(fact=cmp.field, test=test, actual=self.display(cmp.field, actual),
                              holds=holds, parameter=True)  # fmt: skip
         actual_row = self.row.get(cmp.field)

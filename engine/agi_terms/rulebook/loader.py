@@ -234,7 +234,15 @@ class _Loader:
                 condition = self.condition("terms.yaml", path, entry, available, parameters)
                 rules.append(self.rule(entry, condition, term.id, "term", "terms.yaml", path))
             terms.append(
-                Term(term.id, term.holder, term.title, term.meaning, term.source, tuple(rules))
+                Term(
+                    term.id,
+                    term.holder,
+                    term.title,
+                    term.meaning,
+                    term.source,
+                    tuple(rules),
+                    term.note,
+                )
             )
         self.check_term_cycles(terms)
 
@@ -576,6 +584,12 @@ def _check_comparison(
         param = params[cmp.field]
         if isinstance(cmp.value, ParamRef):
             raise ValueError("compare a parameter with a constant, not with another parameter")
+        if cmp.value is None:
+            if not param.nullable:
+                raise ValueError(f"parameter {param.name} cannot be null; compare it with a value")
+            if cmp.op not in ("eq", "neq"):
+                raise ValueError(f"null is tested with {{{param.name}: null}} or $neq, not ordered")
+            return
         _check_value(cmp, _param_fact_type(param), param.choices, cmp.value)
         return
     spec = facts.get(cmp.field)

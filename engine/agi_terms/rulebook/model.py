@@ -106,6 +106,8 @@ class Term:
     meaning: str
     source: str
     rules: tuple[Rule, ...]
+    note: str | None = None
+    """How the term was read, e.g. that a later version carries it over unmentioned."""
 
 
 @dataclass(frozen=True)

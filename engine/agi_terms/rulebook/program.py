@@ -19,6 +19,7 @@ from agi_terms.conditions import (
     Compare,
     Condition,
     Not,
+    Op,
     ParamRef,
     compare_values,
     comparisons,
@@ -95,15 +96,8 @@ def fold(condition: Condition, rulebook: Rulebook, parameters: Mapping[str, obje
             return node
         if node.field in params:
             param = params[node.field]
-            actual = parameters[node.field]
-            if actual is None or node.value is None:
-                return Always(False, node.path)
             return Always(
-                compare_values(
-                    node.op,
-                    _param_rule_value(param.type, actual),
-                    _param_rule_value(param.type, node.value),
-                ),
+                parameter_holds(param.type, node.op, parameters[node.field], node.value),
                 node.path,
             )
         spec = facts[node.field]
@@ -116,6 +110,21 @@ def fold(condition: Condition, rulebook: Rulebook, parameters: Mapping[str, obje
         return Compare(node.op, node.field, rule_value(spec.type, value), node.path)
 
     return simplify(walk(condition))
+
+
+def parameter_holds(param_type: str, op: Op, actual: object, constant: object) -> bool:
+    """Whether a parameter's value ``actual`` compares ``op`` with a rule's ``constant``.
+
+    ``null`` is a value of its own: ``{backstop: null}`` holds when the parameter is null and
+    ``{$neq: {backstop: null}}`` when it is not; any other comparison with null never holds.
+    """
+    if constant is None:
+        return (actual is None) == (op == "eq")
+    if actual is None:
+        return False
+    return compare_values(
+        op, _param_rule_value(param_type, actual), _param_rule_value(param_type, constant)
+    )
 
 
 def _param_rule_value(param_type: str, value: object) -> RuleValue:

@@ -153,6 +153,7 @@ class TermEntry(Cited):
     holder: str
     title: str
     meaning: str
+    note: str | None = None
     rules: list[RuleEntry]
 
 

@@ -347,18 +347,21 @@ def _state_json(state: ContractState) -> list[object]:
         agi.pending,
         agi.declarations,
         state.azure_purchased_usd,
+        state.revenue_share_paid_usd,
     ]
 
 
 def _state_from(data: Sequence[Any]) -> ContractState:
-    day, version, phase, declared, verified, pending, declarations, purchased = data
+    day, version, phase, declared, verified, pending, declarations, purchased, paid = data
     agi = AgiHistory(
         dt.date.fromisoformat(declared) if declared else None,
         dt.date.fromisoformat(verified) if verified else None,
         bool(pending),
         int(declarations),
     )
-    return ContractState(dt.date.fromisoformat(day), version, phase, agi, float(purchased))
+    return ContractState(
+        dt.date.fromisoformat(day), version, phase, agi, float(purchased), float(paid)
+    )
 
 
 def _snapshot_json(contract: Contract, steps_before: int) -> str:
