@@ -48,13 +48,15 @@ class AgreementCache:
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
-        self._cache: OrderedDict[tuple[str, str], agi_terms.Agreement] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str], agi_terms.Agreement] = OrderedDict()
 
-    def get(self, parameters: Mapping[str, object], backend: str) -> agi_terms.Agreement:
-        key = (json.dumps(dict(parameters), sort_keys=True, default=str), backend)
+    def get(
+        self, parameters: Mapping[str, object], backend: str, version: str = "2025-10"
+    ) -> agi_terms.Agreement:
+        key = (json.dumps(dict(parameters), sort_keys=True, default=str), backend, version)
         found = self._cache.get(key)
         if found is None:
-            found = agi_terms.load_agreement("2025-10", dict(parameters), backend)
+            found = agi_terms.load_agreement(version, dict(parameters), backend)
             self._cache[key] = found
             while len(self._cache) > self.size:
                 self._cache.popitem(last=False)[1].close()

@@ -35,9 +35,10 @@ def step_json(step: agi_terms.Step) -> dict[str, Any]:
 
 
 def cited_clauses(decision: agi_terms.Decision) -> set[str]:
-    """The term-sheet clauses (N-keys) a decision cites; open questions (Q) and others aside."""
+    """The term-sheet clauses (N-keys) and public sources (S-keys) a decision cites; open
+    questions (Q) and others aside."""
     parts = {part.strip() for c in decision.because for part in c.source.split(",")}
-    return {p for p in parts if p.startswith("N")}
+    return {p for p in parts if p.startswith(("N", "S"))}
 
 
 def assert_decision(decision: agi_terms.Decision, expected: dict[str, Any], what: object) -> None:

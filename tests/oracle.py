@@ -1,7 +1,7 @@
 """An independent reading of SPEC §3-§6 for agreement 2025-10 in plain Python (differential tests).
 
 It shares no code with the engine: it reads events as JSON data (``event_to_json``'s shape) and
-answers from the tables of SPEC §4 (terms), §5 (parameters) and §6 (decisions) directly. Steps come
+answers from the tables of SPEC §4 (terms), §5 and §5.1 (parameters) and §6 (decisions) directly. Steps come
 out in SPEC §7's JSON shape, with ``changes`` as a set of (term, in_force) pairs and ``decision``
 without ``because`` (rule ids are the rule files' business; ``decide`` gives the term-sheet clauses
 a decision must cite instead).
@@ -21,11 +21,14 @@ TERM_ENDS = dt.date(2033, 1, 1)
 
 TERMS = (
     "ms_model_product_ip",
+    "ms_frontier_model_partner",
     "ms_ip_exclusivity",
     "post_agi_models_covered",
     "ms_research_ip",
     "azure_api_exclusivity",
+    "third_party_api_exclusivity",
     "revenue_share",
+    "ms_revenue_share_to_openai",
     "ms_compute_cap",
     "ms_independent_agi",
     "ms_compute_rofr",
@@ -45,8 +48,13 @@ DEFAULTS: Mapping[str, object] = {
     "compute_cap_lifts_on": "declared_not_rejected",
     "compute_threshold_flop": 5e27,
     "open_weights_max_level": "medium",
+    "open_weights_criteria_until": None,
+    "stateful_runtime_is_api": False,
+    "third_party_api_exclusivity_ends_at_agi": True,
+    "research_ip_ends_at_verification": True,
     "azure_commitment_usd": 250e9,
 }
+DATES = ("api_exclusivity_backstop", "revenue_share_backstop", "open_weights_criteria_until")
 
 
 def _day(value: object) -> dt.date:
@@ -65,7 +73,7 @@ def parameters_json(overrides: Mapping[str, object]) -> dict[str, object]:
     values = {**DEFAULTS, **overrides}
     out: dict[str, object] = {}
     for name, value in values.items():
-        if name.endswith("_backstop"):
+        if name in DATES:
             out[name] = None if value is None else _day(value).isoformat()
         elif name in ("compute_threshold_flop", "azure_commitment_usd"):
             out[name] = float(value)  # type: ignore[arg-type]
@@ -82,12 +90,17 @@ class Params:
     cap_lifts_on: str
     threshold_flop: float
     max_level: int
+    criteria_until: dt.date | None
+    stateful_is_api: bool
+    third_party_ends_at_agi: bool
+    research_ends_at_verification: bool
     commitment_usd: float
 
     @classmethod
     def of(cls, overrides: Mapping[str, object]) -> Params:
         v = {**DEFAULTS, **overrides}
         api, rev = v["api_exclusivity_backstop"], v["revenue_share_backstop"]
+        until = v["open_weights_criteria_until"]
         return cls(
             agi_trigger=str(v["agi_trigger"]),
             api_backstop=None if api is None else _day(api),
@@ -95,6 +108,10 @@ class Params:
             cap_lifts_on=str(v["compute_cap_lifts_on"]),
             threshold_flop=float(v["compute_threshold_flop"]),  # type: ignore[arg-type]
             max_level=LEVELS.index(str(v["open_weights_max_level"])),
+            criteria_until=None if until is None else _day(until),
+            stateful_is_api=bool(v["stateful_runtime_is_api"]),
+            third_party_ends_at_agi=bool(v["third_party_api_exclusivity_ends_at_agi"]),
+            research_ends_at_verification=bool(v["research_ip_ends_at_verification"]),
             commitment_usd=float(v["azure_commitment_usd"]),  # type: ignore[arg-type]
         )
 
@@ -163,19 +180,27 @@ class Oracle:
         verified = agi.verified_on is not None and agi.verified_on <= day
         reached = verified if p.agi_trigger == "verified" else agi.live
         licence = T0 <= day <= END_2032
-        if p.cap_lifts_on == "declared_not_rejected":
-            cap_lifted = agi.live
-        elif p.cap_lifts_on == "declared":
-            cap_lifted = agi.declared_ever
-        else:
-            cap_lifted = verified
+        cap_lifted = {
+            "declared_not_rejected": agi.live,
+            "declared": agi.declared_ever,
+            "verified": verified,
+            "never": False,
+        }[p.cap_lifts_on]
+        api_exclusive = not reached and _on_or_before(day, p.api_backstop)
+        # Third-party API products: with the API exclusivity, or (read without "until AGI") on or
+        # before its backstop, through 2032 without one (SPEC §4, N9).
+        third_party_after_agi = not p.third_party_ends_at_agi and day <= (p.api_backstop or END_2032)
+        revenue_share = not verified and _on_or_before(day, p.revenue_backstop)
         return {
             "ms_model_product_ip": licence,
+            "ms_frontier_model_partner": licence,
             "ms_ip_exclusivity": licence and not reached,
             "post_agi_models_covered": licence,
-            "ms_research_ip": day <= END_2030 and not verified,
-            "azure_api_exclusivity": not reached and _on_or_before(day, p.api_backstop),
-            "revenue_share": not verified and _on_or_before(day, p.revenue_backstop),
+            "ms_research_ip": day <= END_2030 and not (verified and p.research_ends_at_verification),
+            "azure_api_exclusivity": api_exclusive,
+            "third_party_api_exclusivity": api_exclusive or third_party_after_agi,
+            "revenue_share": revenue_share,
+            "ms_revenue_share_to_openai": revenue_share,
             "ms_compute_cap": licence and not cap_lifted,
             "ms_independent_agi": True,
             "ms_compute_rofr": False,
@@ -207,7 +232,8 @@ class Oracle:
     def decide(self, action: Mapping[str, Any], before: int | None = None) -> dict[str, Any]:
         """SPEC §6's decision: ``{"allowed", "obligations", "clauses"}``.
 
-        ``clauses`` are the term-sheet clauses (N-keys) the decision rests on, which its
+        ``clauses`` are the term-sheet clauses and public sources (N- and S-keys) the decision
+        rests on, which its
         ``because`` must cite, no more and no fewer: a decision names the clauses behind it.
         """
         day = _day(action["date"])
@@ -218,22 +244,33 @@ class Oracle:
         allowed, obligations, clauses = True, [], set()
         if kind == "product_launch":
             exclusive = terms["azure_api_exclusivity"]
-            api, azure = action["kind"] == "api", action["cloud"] == "azure"
+            partner = action.get("partner") is not None
+            third_party = partner and terms["third_party_api_exclusivity"]
+            stateful = action["kind"] == "stateful_runtime"
+            # A stateful runtime is an API product only under stateful_runtime_is_api (S16, S25).
+            api = action["kind"] == "api" or (stateful and p.stateful_is_api)
+            azure = action["cloud"] == "azure"
             natsec = action.get("customer", "commercial") == "us_national_security"
-            if api and not azure and not natsec and exclusive:
-                # Denied by the Azure API exclusivity, which reaches third-party API products (N9).
-                allowed, clauses = False, {"N8", "N9"}
+            if api and not azure and not natsec and (exclusive or third_party):
+                # Denied by the Azure API exclusivity, which reaches third-party API products (N9),
+                # or by the third-party products' own exclusivity after AGI.
+                allowed, clauses = False, ({"N8", "N9"} if exclusive else {"N9"})
             elif api:
-                clauses = {"N8"} if azure or not exclusive else set()
+                clauses = {"N8"} if azure or not (exclusive or third_party) else set()
                 clauses |= {"N11"} if natsec else set()
             else:
-                clauses = {"N10"} if action["kind"] == "non_api" else {"N7"}
-            if action.get("partner") is not None:
+                clauses = {"N7"} if action["kind"] == "consumer_hardware" else {"N10"}
+            if stateful:
+                # The stateless-API reading is cited either way, Microsoft's 2026 one when taken.
+                clauses |= {"S16", "S25"} if p.stateful_is_api else {"S16"}
+            if partner:
                 clauses.add("N9")  # co-development with a third party is allowed, and cited
         elif kind == "open_weights_release":
             cap = action["capability"]
             categories = ("bio_chem", "cyber", "self_improvement")
-            allowed = all(LEVELS.index(cap[c]) <= p.max_level for c in categories)
+            within = all(LEVELS.index(cap[c]) <= p.max_level for c in categories)
+            after = p.criteria_until is not None and day > p.criteria_until
+            allowed = within or after
             clauses = {"N12"}
         elif kind == "ms_ip_use":
             asset = action["asset"]
@@ -266,6 +303,8 @@ class Oracle:
             clauses = {"N17"}
         elif kind == "azure_purchase":
             clauses = {"N16"}
+        elif kind == "revenue_share_payment":
+            clauses = {"N15"}  # recorded, whoever pays; no total counts under 2025-10
         else:
             raise OracleError(f"{kind} is not an action")
         return {"allowed": allowed, "obligations": obligations, "clauses": clauses}

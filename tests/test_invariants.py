@@ -19,6 +19,7 @@ import jsonschema
 import pytest
 from agi_terms.analysis.scenario import scenario_from_data
 from agi_terms.evaluation.contract import Contract
+from agi_terms.events import ACTION_TYPES
 from agi_terms.testing import HORIZON, ContractStateMachine, event_sequences, scenarios
 from conftest import BACKENDS, AgreementCache
 from hypothesis import given, note
@@ -46,7 +47,14 @@ MOVES: Mapping[tuple[str, str], frozenset[str]] = {
 }
 DECLARATION_MAY_CHANGE = {
     "verified": frozenset({"ms_compute_cap"}),
-    "declared": frozenset({"ms_compute_cap", "ms_ip_exclusivity", "azure_api_exclusivity"}),
+    "declared": frozenset(
+        {
+            "ms_compute_cap",
+            "ms_ip_exclusivity",
+            "azure_api_exclusivity",
+            "third_party_api_exclusivity",
+        }
+    ),
 }
 
 CONFIGURATIONS: tuple[Mapping[str, object], ...] = (
@@ -62,6 +70,18 @@ CONFIGURATIONS: tuple[Mapping[str, object], ...] = (
         "api_exclusivity_backstop": "2029-06-30",
         "revenue_share_backstop": "2034-12-31",
         "azure_commitment_usd": 1e9,
+    },
+    {
+        "third_party_api_exclusivity_ends_at_agi": False,
+        "research_ip_ends_at_verification": False,
+        "stateful_runtime_is_api": True,
+        "compute_cap_lifts_on": "never",
+        "open_weights_criteria_until": "2030-12-31",
+    },
+    {
+        "agi_trigger": "declared",
+        "third_party_api_exclusivity_ends_at_agi": False,
+        "api_exclusivity_backstop": None,
     },
 )
 
@@ -189,10 +209,20 @@ class InvariantMachine(ContractStateMachine):
             for change in step.changes:
                 self.replayed[change.term] = change.in_force
             verified = state.agi.verified_on is not None and state.agi.verified_on <= step.date
+            params = self.agreement.parameters
             if self.replayed["ms_research_ip"]:
                 assert step.date <= END_2030, step
-                assert not verified, step
+                assert not verified or not params["research_ip_ends_at_verification"], step
             assert self.replayed["ms_model_product_ip"] == (step.date <= END_2032), step
+            # Third-party API products are exclusive to Azure only while all API products are,
+            # unless read as exclusive after AGI too (SPEC §4, N9).
+            if params["third_party_api_exclusivity_ends_at_agi"]:
+                assert (
+                    not self.replayed["third_party_api_exclusivity"]
+                    or self.replayed["azure_api_exclusivity"]
+                ), step
+            # The revenue share runs both ways for as long as it accrues (SPEC §4, N15).
+            assert self.replayed["ms_revenue_share_to_openai"] == self.replayed["revenue_share"]
             self.decisions_hold(step, verified)
             following = contract.steps[index + 1 : index + 2]
             if not following or following[0].date != step.date:
@@ -217,8 +247,16 @@ class InvariantMachine(ContractStateMachine):
             assert self.contract.phase == FINAL
 
     def nothing_ended_for_good_comes_back(self, step: agi_terms.Step) -> None:
-        """No term that ended at verification or at a calendar gate comes back."""
+        """No term that ended at verification or at a calendar gate comes back.
+
+        Except the one way SPEC §4 (Dec 2026) allows: third-party API products are exclusive while
+        the Azure API exclusivity is, so when that comes back (a rejection under agi_trigger:
+        declared, without a backstop) after the third-party exclusivity's own end in 2032, both do.
+        """
+        back = {c.term for c in step.changes if c.in_force}
         for change in step.changes:
+            if change.term == "third_party_api_exclusivity" and "azure_api_exclusivity" in back:
+                continue
             assert not (change.in_force and change.term in self.ended_for_good), (step, change)
         if step.type in ("panel_verified", "calendar"):
             self.ended_for_good.update(c.term for c in step.changes if not c.in_force)
@@ -267,6 +305,45 @@ class InvariantMachine(ContractStateMachine):
 
 
 _agreements = AgreementCache()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@given(
+    before=event_sequences(max_size=10),
+    after=event_sequences("2026-04", max_size=15),
+    checkpoints=st.lists(st.dates(min_value=T0, max_value=HORIZON), max_size=4),
+)
+def test_microsoft_pays_no_revenue_share_under_2026_04(
+    agreements: AgreementCache,
+    backend: str,
+    before: list[agi_terms.Event],
+    after: list[agi_terms.Event],
+    checkpoints: list[dt.date],
+) -> None:
+    """SPEC §8 for the April 2026 amendment: ms_revenue_share_to_openai is never in force under
+    2026-04, whether a contract starts there or comes to it by amendment (S17)."""
+    amended_on = max([dt.date(2026, 4, 27), *(e.date for e in before)])
+    # Coming by amendment, the contract keeps its AGI history; the actions drawn for 2026-04 follow.
+    actions = [e for e in after if e.date >= amended_on and e.type in ACTION_TYPES]
+    amended = [*before, agi_terms.Amendment(date=amended_on, to="2026-04"), *actions]
+    stories = [
+        agreements.get({}, backend, version="2026-04").start().apply_all(after),
+        agreements.get({}, backend).start().apply_all(amended),
+    ]
+    for contract in stories:
+        for step, state in zip(contract.steps, contract.history, strict=True):
+            if state.version == "2026-04":
+                assert ("ms_revenue_share_to_openai", True) not in {
+                    (c.term, c.in_force) for c in step.changes
+                }, step
+                terms = contract.terms(on=step.date)
+                assert terms.in_force()["ms_revenue_share_to_openai"] is False, step
+        for day in checkpoints:
+            if day < contract.start_date:
+                continue
+            report = contract.terms(on=day)
+            if report.version == "2026-04":
+                assert report.in_force()["ms_revenue_share_to_openai"] is False, day
 
 
 @pytest.fixture(scope="module", autouse=True)

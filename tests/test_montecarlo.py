@@ -23,10 +23,12 @@ from click.testing import CliRunner
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "simulations" / "assumptions" / "default.yaml"
 TERMS_2025_10 = [
-    "ms_model_product_ip", "ms_ip_exclusivity", "post_agi_models_covered", "ms_research_ip",
-    "azure_api_exclusivity", "revenue_share", "ms_compute_cap", "ms_independent_agi",
-    "ms_compute_rofr", "openai_third_party_products", "openai_non_api_any_cloud",
-    "openai_natsec_any_cloud", "openai_open_weights", "consumer_hardware_carveout", "azure_commitment",
+    "ms_model_product_ip", "ms_frontier_model_partner", "ms_ip_exclusivity",
+    "post_agi_models_covered", "ms_research_ip", "azure_api_exclusivity",
+    "third_party_api_exclusivity", "revenue_share", "ms_revenue_share_to_openai", "ms_compute_cap",
+    "ms_independent_agi", "ms_compute_rofr", "openai_third_party_products",
+    "openai_non_api_any_cloud", "openai_natsec_any_cloud", "openai_open_weights",
+    "consumer_hardware_carveout", "azure_commitment",
 ]  # fmt: skip
 PHASES_2025_10 = ["pre_agi", "panel_review", "post_agi", "post_2032"]
 
@@ -336,7 +338,7 @@ def test_an_error_names_the_line_and_column(tmp_path: Path) -> None:
     ("args", "words"),
     [
         (["--set", "no_such=1"], "unknown parameter"),
-        (["--set", "compute_cap_lifts_on=never"], "compute_cap_lifts_on"),
+        (["--set", "compute_cap_lifts_on=sometimes"], "compute_cap_lifts_on"),
         (["--set", "oops"], "NAME=VALUE"),
         (["--plot", "chart.pdf"], ".png or .svg"),
         (["--runs", "0"], "--runs: runs is a whole number >= 1"),
@@ -410,7 +412,9 @@ def test_under_2025_01_the_boards_declaration_is_final_and_needs_no_panel() -> N
     assert result.lapse["ms_model_product_ip"].median == dt.date(2031, 1, 1)
 
 
-def test_under_2026_04_a_verification_changes_no_term() -> None:
+def test_under_2026_04_a_verification_changes_only_what_the_april_text_leaves() -> None:
+    # The exclusivities and the revenue share no longer follow AGI (S17); where the April text is
+    # silent, N14 and N6 stand: the declaration lifts the cap, the verification ends research IP.
     certain = assumptions_text(
         declaration="{probability: 1, between: [2027-01-01, 2027-01-01]}",
         panel="{verify_probability: 1, review_days: [30, 30]}",
@@ -418,8 +422,16 @@ def test_under_2026_04_a_verification_changes_no_term() -> None:
     never = assumptions_text(declaration="{probability: 0, between: [2027-01-01, 2027-01-01]}")
     verified = run_text("agreement: '2026-04'\n" + certain, runs=100)
     calendar = run_text("agreement: '2026-04'\n" + never, runs=100)
-    assert verified.terms == calendar.terms
-    assert verified.phases["post_agi"][verified.dates.index(dt.date(2027, 12, 31))] == 1.0
+    differing = {t for t in verified.terms if verified.terms[t] != calendar.terms[t]}
+    assert differing == {"ms_compute_cap", "ms_research_ip"}
+    at_2027 = verified.dates.index(dt.date(2027, 12, 31))
+    assert verified.terms["ms_research_ip"][at_2027] == 0.0
+    assert calendar.terms["ms_research_ip"][at_2027] == 1.0
+    assert verified.phases["post_agi"][at_2027] == 1.0
+    # With both readings turned off, AGI changes no term at all.
+    readings = "parameters: {compute_cap_lifts_on: never, research_ip_ends_at_verification: false}\n"
+    silent = run_text("agreement: '2026-04'\n" + certain + readings, runs=100)
+    assert silent.terms == run_text("agreement: '2026-04'\n" + never + readings, runs=100).terms
 
 
 def test_a_parameter_of_another_version_is_refused() -> None:

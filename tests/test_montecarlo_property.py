@@ -26,13 +26,23 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 
 BACKSTOPS = st.sampled_from(["null", "2029-06-30", "2032-12-31", "2035-01-01"])
+BOOLS = st.sampled_from(["true", "false"])
+CAP_LIFTS = st.sampled_from(["declared_not_rejected", "declared", "verified", "never"])
 PARAMETERS: dict[str, dict[str, st.SearchStrategy[str]]] = {
-    "2025-01": {"declaration_ends_exclusivities": st.sampled_from(["true", "false"])},
+    "2025-01": {"declaration_ends_exclusivities": BOOLS},
     "2025-10": {
         "agi_trigger": st.sampled_from(["verified", "declared"]),
-        "compute_cap_lifts_on": st.sampled_from(["declared_not_rejected", "declared", "verified"]),
+        "compute_cap_lifts_on": CAP_LIFTS,
         "api_exclusivity_backstop": BACKSTOPS,
         "revenue_share_backstop": BACKSTOPS,
+        "third_party_api_exclusivity_ends_at_agi": BOOLS,
+        "research_ip_ends_at_verification": BOOLS,
+    },
+    "2026-04": {
+        "compute_cap_lifts_on": CAP_LIFTS,
+        "research_ip_ends_at_verification": BOOLS,
+        "azure_first_ship_until": BACKSTOPS,
+        "revenue_share_cap_usd": st.sampled_from(["0", "3.8e10"]),
     },
 }
 """The parameters that move terms, per version (a version not listed is run on its defaults)."""
@@ -159,16 +169,18 @@ def _rows(program: Any) -> list[dict[str, Any]]:
             "day": day.toordinal(), "phase": phase, "verified": verified,
             "declaration_pending": pending, "declaration_live": pending or verified,
             "declared_ever": ever, "azure_purchased_usd": 3e11 if ever else 0.0,
+            "revenue_share_paid_usd": 0.0 if ever else 4e10,
         })  # fmt: skip
     return rows
 
 
 def _actions() -> list[dict[str, Any]]:
     return [
-        {"action": "product_launch", "kind": k, "cloud": c, "customer": u, "has_partner": p}
-        for k, c, u, p in itertools.product(
-            ("api", "non_api", "consumer_hardware"), ("azure", "aws"), ("commercial", "us_national_security"),
-            (False, True),
+        {"action": "product_launch", "kind": k, "cloud": c, "customer": u, "has_partner": p,
+         "azure_declined": d, "shipped_on_azure": o}
+        for k, c, u, p, d, o in itertools.product(
+            ("api", "stateful_runtime", "non_api", "consumer_hardware"), ("azure", "aws"),
+            ("commercial", "us_national_security"), (False, True), (False, True), (False, True),
         )
     ] + [
         {"action": "open_weights_release", "bio_chem": b, "cyber": c, "self_improvement": s}
@@ -182,7 +194,10 @@ def _actions() -> list[dict[str, Any]]:
     ] + [
         {"action": "compute_contract", "provider_is_microsoft": m, "rofr_offered": o}
         for m, o in itertools.product((False, True), (False, True))
-    ] + [{"action": "azure_purchase", "amount_usd": 1e9}]  # fmt: skip
+    ] + [{"action": "azure_purchase", "amount_usd": 1e9}] + [
+        {"action": "revenue_share_payment", "amount_usd": 1e9, "payer": p}
+        for p in ("openai", "microsoft")
+    ]  # fmt: skip
 
 
 @settings(max_examples=25, deadline=None)
@@ -191,17 +206,30 @@ def _actions() -> list[dict[str, Any]]:
         {
             "agi_trigger": st.sampled_from(["verified", "declared"]),
             "compute_cap_lifts_on": st.sampled_from(
-                ["declared_not_rejected", "declared", "verified"]
+                ["declared_not_rejected", "declared", "verified", "never"]
             ),
             "api_exclusivity_backstop": st.sampled_from([None, "2029-06-30", "2032-12-31"]),
             "open_weights_max_level": st.sampled_from(["low", "medium", "high", "critical"]),
             "compute_threshold_flop": st.sampled_from([1e26, 5e27, 1e30]),
+            "open_weights_criteria_until": st.sampled_from([None, "2030-12-31"]),
+            "stateful_runtime_is_api": st.booleans(),
+            "research_ip_ends_at_verification": st.booleans(),
         }
-    )
+    ),
+    version=st.sampled_from(["2025-10", "2026-04"]),
+    third_party=st.booleans(),
 )
-def test_vectorised_match_equals_python_match_on_every_stage(parameters: dict[str, Any]) -> None:
-    with load_agreement("2025-10", parameters, backend="python") as agreement:
-        compiled = agreement.compiled("2025-10")
+def test_vectorised_match_equals_python_match_on_every_stage(
+    parameters: dict[str, Any], version: str, third_party: bool
+) -> None:
+    if version == "2025-10":
+        parameters = {**parameters, "third_party_api_exclusivity_ends_at_agi": third_party}
+    else:
+        parameters = {k: v for k, v in parameters.items() if k not in ("agi_trigger",
+                      "api_exclusivity_backstop")}  # fmt: skip
+        parameters["post_agi_guardrails"] = third_party
+    with load_agreement(version, parameters, backend="python") as agreement:
+        compiled = agreement.compiled(version)
         program = compiled.program
         rows = _rows(program)
         for row in rows:

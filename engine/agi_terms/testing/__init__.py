@@ -29,6 +29,7 @@ from agi_terms.conditions import comparisons
 from agi_terms.evaluation.agreement import Agreement, load_agreement
 from agi_terms.evaluation.contract import Contract
 from agi_terms.events import (
+    ACTION_TYPES,
     EVENT_TYPES,
     AgiDeclared,
     Amendment,
@@ -43,6 +44,7 @@ from agi_terms.events import (
     PanelRejected,
     PanelVerified,
     ProductLaunch,
+    RevenueSharePayment,
     event_to_json,
 )
 from agi_terms.rulebook import Parameter, Rulebook, available_versions, load_rulebook
@@ -71,6 +73,9 @@ _FIXED_DAYS = (
 )
 _FLOP_EDGES = (1e20, 4.999999999999999e27, 5e27, 5.000000000000001e27, 1e28, 1e30)
 _USD_EDGES = (1.0, 1e9, 1e11, 2.5e11, 2.6e11)
+_PAYMENT_EDGES = (1.0, 1e9, 1.9e10, 3.8e10, 4e10)
+_PRODUCT_NAMES = ("Frontier", "Codex", "Responses API")
+"""Names that recur, so that a product launched on Azure is often launched elsewhere later."""
 
 
 def _check_version(agreement: object) -> str:
@@ -146,11 +151,12 @@ def _action_on(draw: st.DrawFn, day: dt.date, kind: str) -> Event:
     if kind == "product_launch":
         return ProductLaunch(
             date=day,
-            kind=draw(st.sampled_from(["api", "non_api", "consumer_hardware"])),
+            kind=draw(st.sampled_from(["api", "stateful_runtime", "non_api", "consumer_hardware"])),
             cloud=draw(st.sampled_from(["azure", "aws", "gcp", "oracle", "other"])),
             partner=draw(st.none() | _NAMES),
             customer=draw(st.sampled_from(["commercial", "us_national_security"])),
-            name=draw(st.none() | _NAMES),
+            name=draw(st.none() | st.sampled_from(_PRODUCT_NAMES) | _NAMES),
+            azure_declined=draw(st.booleans()),
         )
     if kind == "open_weights_release":
         return OpenWeightsRelease(
@@ -175,17 +181,16 @@ def _action_on(draw: st.DrawFn, day: dt.date, kind: str) -> Event:
         return ComputeContract(date=day, provider=provider, rofr_offered=draw(st.booleans()))
     if kind == "azure_purchase":
         return AzurePurchase(date=day, amount_usd=draw(_positive(_USD_EDGES, 3e11)))
+    if kind == "revenue_share_payment":
+        return RevenueSharePayment(
+            date=day,
+            amount_usd=draw(_positive(_PAYMENT_EDGES, 5e10)),
+            payer=draw(st.sampled_from(["openai", "microsoft"])),
+        )
     raise InvalidArgument(f"{kind!r} is not an action type")  # pragma: no cover - internal
 
 
-_ACTIONS = (
-    "product_launch",
-    "open_weights_release",
-    "ms_ip_use",
-    "ms_agi_training",
-    "compute_contract",
-    "azure_purchase",
-)
+_ACTIONS = ACTION_TYPES
 _LIFECYCLE_CLASSES: Mapping[str, type[AgiDeclared | PanelVerified | PanelRejected]] = {
     "agi_declared": AgiDeclared,
     "panel_verified": PanelVerified,

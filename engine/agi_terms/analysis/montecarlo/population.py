@@ -272,8 +272,11 @@ class _StateFacts(dict[str, Column]):
             "declaration_pending": lambda: (codes & _PENDING) != 0,
             "declaration_live": lambda: (codes & (_PENDING | _VERIFIED)) != 0,
             "declared_ever": lambda: (codes & _DECLARED) != 0,
-            # Monte Carlo samples no purchases: the commitment stands throughout.
+            # Monte Carlo samples no purchases and no payments: the commitment stands throughout,
+            # and the revenue share runs to its date whatever its cap (a contract replaying the
+            # same AGI history has the same zero totals).
             "azure_purchased_usd": lambda: 0.0,
+            "revenue_share_paid_usd": lambda: 0.0,
         }
         if fact not in derived:
             raise KeyError(fact)
