@@ -116,6 +116,37 @@ def test_snapshots_rebuild_the_same_contract_as_a_full_replay(tmp_path: Path) ->
         assert reader.load(cid).steps[-1].event == replayed(STORY, PARAMS).steps[-1].event
 
 
+def test_a_contract_from_snapshots_answers_about_past_dates_and_earlier_launches(
+    tmp_path: Path,
+) -> None:
+    """The state on a past date and the history of Azure launches survive a snapshot: a launch
+    off Azure of a product shipped on Azure before carries no Azure-first obligation (S17)."""
+    story = [
+        {"date": "2026-05-01", "type": "product_launch", "kind": "api", "cloud": "azure",
+         "name": "Frontier"},
+        {"date": "2027-01-01", "type": "agi_declared"},
+        {"date": "2027-06-01", "type": "panel_verified"},
+        {"date": "2027-07-01", "type": "azure_purchase", "amount_usd": 1.0},
+    ]  # fmt: skip
+    path = tmp_path / "s.db"
+    with open_store(path, snapshot_every=2) as writer:
+        cid = writer.create("2026-04")
+        writer.append(cid, story)
+    with open_store(path, cache_size=0) as reader:
+        loaded = reader.load(cid)
+    with agi_terms.load_agreement("2026-04", backend="python") as agreement:
+        expected = agreement.start().apply_all(story)
+        assert loaded.terms(on="2027-03-01") == expected.terms(on="2027-03-01")
+        assert loaded.terms(on="2027-03-01").phase == "panel_review"
+        again = {"date": "2027-08-01", "type": "product_launch", "kind": "api", "cloud": "aws",
+                 "name": "Frontier"}  # fmt: skip
+        assert loaded.decide(again).obligations == ()
+        assert loaded.decide({**again, "name": "Codex"}).obligations == ("ship_first_on_azure",)
+        assert loaded.decide({**again, "date": "2026-05-01"}).obligations == ()
+        before = {**again, "date": "2026-04-30"}
+        assert loaded.decide(before).obligations == ("ship_first_on_azure",)
+
+
 def test_snapshots_of_another_engine_build_are_ignored(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     with open_store(path, snapshot_every=2) as writer:

@@ -73,6 +73,9 @@ class Contract:
     ``steps`` when not given)."""
 
     def __post_init__(self) -> None:
+        # Indexes of the steps, built here when a contract is put together from stored steps.
+        if len(self.step_dates) != len(self.steps):
+            object.__setattr__(self, "step_dates", tuple(s.date for s in self.steps))
         if self.azure_launches is None:
             object.__setattr__(self, "azure_launches", _first_azure_launches(self.steps))
 
