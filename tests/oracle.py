@@ -189,14 +189,16 @@ class Oracle:
         api_exclusive = not reached and _on_or_before(day, p.api_backstop)
         # Third-party API products: with the API exclusivity, or (read without "until AGI") on or
         # before its backstop, through 2032 without one (SPEC §4, N9).
-        third_party_after_agi = not p.third_party_ends_at_agi and day <= (p.api_backstop or END_2032)
+        last = p.api_backstop or END_2032
+        third_party_after_agi = not p.third_party_ends_at_agi and day <= last
         revenue_share = not verified and _on_or_before(day, p.revenue_backstop)
+        research_ended = verified and p.research_ends_at_verification
         return {
             "ms_model_product_ip": licence,
             "ms_frontier_model_partner": licence,
             "ms_ip_exclusivity": licence and not reached,
             "post_agi_models_covered": licence,
-            "ms_research_ip": day <= END_2030 and not (verified and p.research_ends_at_verification),
+            "ms_research_ip": day <= END_2030 and not research_ended,
             "azure_api_exclusivity": api_exclusive,
             "third_party_api_exclusivity": api_exclusive or third_party_after_agi,
             "revenue_share": revenue_share,

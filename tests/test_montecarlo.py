@@ -429,7 +429,9 @@ def test_under_2026_04_a_verification_changes_only_what_the_april_text_leaves() 
     assert calendar.terms["ms_research_ip"][at_2027] == 1.0
     assert verified.phases["post_agi"][at_2027] == 1.0
     # With both readings turned off, AGI changes no term at all.
-    readings = "parameters: {compute_cap_lifts_on: never, research_ip_ends_at_verification: false}\n"
+    readings = (
+        "parameters: {compute_cap_lifts_on: never, research_ip_ends_at_verification: false}\n"
+    )
     silent = run_text("agreement: '2026-04'\n" + certain + readings, runs=100)
     assert silent.terms == run_text("agreement: '2026-04'\n" + never + readings, runs=100).terms
 

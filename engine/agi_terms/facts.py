@@ -75,7 +75,9 @@ ACTION_FACTS: Mapping[str, tuple[FactSpec, ...]] = {
         FactSpec("cloud", "choice", "the cloud it is served on", _choices(ProductLaunch, "cloud")),
         FactSpec("customer", "choice", "who the customer is", _choices(ProductLaunch, "customer")),
         FactSpec("has_partner", "bool", "a third party co-develops the product"),
-        FactSpec("azure_declined", "bool", "Microsoft cannot and chooses not to support it on Azure"),
+        FactSpec(
+            "azure_declined", "bool", "Microsoft cannot and chooses not to support it on Azure"
+        ),
         FactSpec(
             "shipped_on_azure",
             "bool",

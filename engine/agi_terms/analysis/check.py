@@ -219,15 +219,16 @@ def _state_rows(program: Program) -> Iterator[FactRow]:
     days.add(max(days) + 366)
     totals = [f.name for f in STATE_FACTS if f.type == "number"]
     points = [sorted({*_number_points(program, name), 0.0}) for name in totals]
-    for day, phase, agi, *amounts in itertools.product(
-        sorted(days), program.rulebook.lifecycle.phase_ids, _AGI_SITUATIONS, *points
+    for day, phase, agi in itertools.product(
+        sorted(days), program.rulebook.lifecycle.phase_ids, _AGI_SITUATIONS
     ):
         pending, live, declared, verified = agi
-        yield {
-            "day": day, "phase": phase, "verified": verified, "declaration_pending": pending,
-            "declaration_live": live, "declared_ever": declared,
-            **dict(zip(totals, amounts, strict=True)),
-        }  # fmt: skip
+        for amounts in itertools.product(*points):
+            yield {
+                "day": day, "phase": phase, "verified": verified, "declaration_pending": pending,
+                "declaration_live": live, "declared_ever": declared,
+                **dict(zip(totals, amounts, strict=True)),
+            }  # fmt: skip
 
 
 def _term_rows(program: Program) -> Iterator[FactRow]:
