@@ -7,12 +7,18 @@ changes (and what does not), on both rules backends.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import agi_terms
 import pytest
+from agi_terms.interfaces.cli import main
+from click.testing import CliRunner
 from conftest import BACKENDS, AgreementCache
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "simulations" / "scenarios"
 
 Event = dict[str, Any]
 
@@ -369,3 +375,62 @@ def test_an_amount_that_would_overflow_a_total_is_refused_and_changes_nothing(
     if version == "2026-04":
         microsoft = first.apply({"date": "2027-02-01", **event, "payer": "microsoft"})
         assert microsoft.state.revenue_share_paid_usd == 1e308
+
+
+# ---------------------------------------------------------------- one shipped scenario per reading
+
+# (scenario, parameter, its default as --set writes it, date, what to compare, as shipped, default)
+SHOWN: tuple[tuple[str, str, str, str, str, object, object], ...] = (
+    ("stateful-runtime-as-api", "stateful_runtime_is_api", "false", "2026-03-01", "allowed",
+     False, True),
+    ("third-party-api-after-agi", "third_party_api_exclusivity_ends_at_agi", "true", "2030-02-01",
+     "allowed", False, True),
+    ("research-ip-survives-verification", "research_ip_ends_at_verification", "true", "2029-01-15",
+     "allowed", True, False),
+    ("compute-cap-never-lifts", "compute_cap_lifts_on", "declared_not_rejected", "2028-03-01",
+     "allowed", False, True),
+    ("post-agi-guardrails-dropped", "post_agi_guardrails", "true", "2029-01-15", "obligations",
+     [], ["post_agi_safety_guardrails"]),
+    ("open-weights-criteria-end", "open_weights_criteria_until", "null", "2031-01-01", "allowed",
+     True, False),
+    ("azure-first-ship", "azure_first_ship_until", "2032-12-31", "2029-03-01", "obligations",
+     [], ["ship_first_on_azure"]),
+    ("revenue-share-cap", "revenue_share_cap_usd", "5e10", "2028-06-30", "revenue_share",
+     False, True),
+)  # fmt: skip
+
+
+def simulate_json(path: Path, *sets: str) -> dict[str, Any]:
+    args = ["simulate", str(path), "--format", "json", "--backend", "python"]
+    for item in sets:
+        args += ["--set", item]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def shown_on(data: dict[str, Any], day: str, what: str) -> object:
+    if what == "revenue_share":
+        return next(c for c in data["checkpoints"] if c["date"] == day)["terms"][what]
+    step = next(s for s in data["steps"] if s["date"] == day and s["decision"] is not None)
+    return step["decision"][what]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "name", "default", "day", "what", "shipped", "otherwise"),
+    SHOWN,
+    ids=[row[0] for row in SHOWN],
+)
+def test_each_reading_has_a_scenario_that_shows_it_and_set_turns_it_back(
+    scenario: str, name: str, default: str, day: str, what: str, shipped: object, otherwise: object
+) -> None:
+    path = SCENARIOS / f"{scenario}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "What to look at" in text and f"--set {name}=" in text
+    as_shipped = simulate_json(path)
+    assert as_shipped["parameters"][name] != simulate_json(path, f"{name}={default}")[
+        "parameters"
+    ][name]
+    assert shown_on(as_shipped, day, what) == shipped
+    assert shown_on(simulate_json(path, f"{name}={default}"), day, what) == otherwise
