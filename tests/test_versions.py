@@ -320,3 +320,56 @@ def test_a_second_board_declaration_is_refused_as_final() -> None:
         contract = agreement.start().apply({"date": "2025-07-01", "type": "agi_declared"})
         with pytest.raises(agi_terms.LifecycleError, match="the board's declaration is final"):
             contract.apply({"date": "2025-08-01", "type": "agi_declared"})
+
+
+def _cited(source: str) -> set[str]:
+    return {part.strip() for part in source.split(",")}
+
+
+def test_the_agi_process_cites_n2_and_n1_is_only_the_frontier_model_partner() -> None:
+    """N1 is the frontier-model-partner status; the declaration, the panel and the phases are N2."""
+    for version in agi_terms.available_versions():
+        rulebook = agi_terms.load_rulebook(version)
+        lifecycle = rulebook.lifecycle
+        cited: list[tuple[str, str]] = [
+            *((f"phase {p.id}", p.source) for p in lifecycle.phases),
+            *((f"transition {t.trigger}", t.source) for t in lifecycle.transitions),
+            *((f"placement {p.phase}", p.source) for p in lifecycle.placement),
+            *((f"gate {g.date}", g.source) for g in lifecycle.calendar),
+            *((f"parameter {p.name}", p.source) for p in rulebook.parameters),
+            *((f"obligation {o.id}", o.source) for o in rulebook.obligations),
+            *((f"term {t.id}", t.source) for t in rulebook.terms),
+            *((f"rule {r.id} of {r.target}", r.source) for r in rulebook.rules),
+        ]
+        n1 = {what for what, source in cited if "N1" in _cited(source)}
+        assert n1, version
+        assert all("ms_frontier_model_partner" in what for what in n1), (version, n1)
+        if version != "2025-01":
+            agi = [s for what, s in cited if what.startswith(("phase", "placement")) or "agi" in what]
+            assert any("N2" in _cited(s) for s in agi), version
+
+
+CARRIED_OVER = {
+    "ms_frontier_model_partner", "ms_research_ip", "ms_compute_cap", "ms_independent_agi",
+    "ms_compute_rofr", "openai_open_weights", "consumer_hardware_carveout", "azure_commitment",
+}  # fmt: skip
+
+
+def test_2026_04_terms_carried_over_from_october_2025_say_so_and_cite_s17() -> None:
+    april = agi_terms.load_rulebook("2026-04")
+    october = agi_terms.load_rulebook("2025-10")
+    noted = {t.id for t in april.terms if t.note and t.note.startswith("Carried over")}
+    assert noted == CARRIED_OVER
+    by_id = {t.id: t for t in october.terms}
+    for term in april.terms:
+        if term.id not in CARRIED_OVER:
+            continue
+        assert "S17" in _cited(term.source), term.id
+        clauses = {c for c in _cited(by_id[term.id].source) if c.startswith("N")}
+        assert clauses <= _cited(term.source), term.id  # the October clause stands beside S17
+        assert all("S17" in _cited(r.source) for r in term.rules), term.id
+    code, out, _ = cli("terms", "2026-04", "--format", "json")
+    assert code == 0
+    notes = {t["term"]: t["note"] for t in json.loads(out)["terms"]}
+    assert notes["ms_compute_cap"].startswith("Carried over from October 2025")
+    assert notes["ms_ip_exclusivity"] is None

@@ -212,7 +212,8 @@ def terms(version: str, fmt: str) -> None:
 
     rulebook = _rulebook(version)
     data = [
-        {"term": t.id, "holder": t.holder, "title": t.title, "meaning": t.meaning, "source": t.source,
+        {"term": t.id, "holder": t.holder, "title": t.title, "meaning": t.meaning, "note": t.note,
+         "source": t.source,
          "rules": [{"rule": r.id, "effect": r.effect, "source": r.source} for r in t.rules]}
         for t in rulebook.terms
     ]  # fmt: skip
@@ -221,7 +222,10 @@ def terms(version: str, fmt: str) -> None:
     for t in rulebook.terms:
         rules = "<br>".join(f"{r.effect} `{r.id}` ({r.source})" for r in t.rules)
         titles = source_titles(t.source, rulebook.sources)
-        lines.append(f"| `{t.id}` | {t.holder} | **{t.title}.** {t.meaning} | {titles} | {rules} |")
+        note = f" *{t.note}*" if t.note else ""
+        lines.append(
+            f"| `{t.id}` | {t.holder} | **{t.title}.** {t.meaning}{note} | {titles} | {rules} |"
+        )
     cited = rulebook.sources.cited(
         [*(t.source for t in rulebook.terms), *(r.source for t in rulebook.terms for r in t.rules)]
     )
