@@ -373,3 +373,25 @@ def test_2026_04_terms_carried_over_from_october_2025_say_so_and_cite_s17() -> N
     notes = {t["term"]: t["note"] for t in json.loads(out)["terms"]}
     assert notes["ms_compute_cap"].startswith("Carried over from October 2025")
     assert notes["ms_ip_exclusivity"] is None
+
+
+def test_the_april_2026_diff_shows_only_what_the_april_text_changes() -> None:
+    """2025-10 → 2026-04 at defaults: the exclusivities go, products ship first on Azure, the revenue
+    share leaves AGI behind and Microsoft's share ends (S17); the compute cap, the research IP and
+    the guardrails, on which the April text is silent, agree (SPEC §5.1)."""
+    from agi_terms.analysis.diff import diff_versions
+
+    diff = diff_versions("2025-10", "2026-04", backend="python")
+    assert {row["term"] for row in diff["terms"]} == {
+        "ms_ip_exclusivity", "azure_api_exclusivity", "third_party_api_exclusivity",
+        "azure_first_ship", "revenue_share", "ms_revenue_share_to_openai",
+    }  # fmt: skip
+    changed = {row["action"] for row in diff["actions"]}
+    assert not changed & {
+        "Microsoft trains with OpenAI IP, 6e27 FLOP", "Microsoft uses a new model",
+        "Microsoft uses research IP",
+    }  # fmt: skip
+    launches = [row for row in diff["actions"] if row["type"] == "product_launch"]
+    assert launches
+    assert all(row["b"]["allowed"] for row in launches)
+    assert all(row["b"]["obligations"] == ["ship_first_on_azure"] for row in launches)
