@@ -7,6 +7,7 @@ Shared by the property tests (tests/test_oracle.py) and the rule mutation run
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import agi_terms
@@ -92,40 +93,65 @@ def compare(
 
 
 # Worked decisions whose citations are pinned to rule ids: the clauses alone cannot tell a decision
-# that cites a rule which does not apply to it (the rule for training without OpenAI IP, say).
-PINNED: tuple[tuple[dict[str, Any], bool, set[str]], ...] = (
-    (
-        {"date": "2026-06-01", "type": "ms_agi_training", "uses_openai_ip": True,
-         "training_flop": 1e26},
-        True,
-        {"agi_training_with_openai_ip_under_licence", "agi_training_within_compute_threshold"},
-    ),
-    (
-        {"date": "2026-06-01", "type": "ms_agi_training", "uses_openai_ip": False,
-         "training_flop": 1e29},
-        True,
-        {"agi_training_without_openai_ip"},
-    ),
-    (
-        {"date": "2026-06-01", "type": "product_launch", "kind": "non_api", "cloud": "aws"},
-        True,
-        {"non_api_launch_any_cloud"},
-    ),
-    (
-        {"date": "2034-01-01", "type": "ms_ip_use", "asset": "model"},
-        False,
-        {"model_product_use_without_licence"},
-    ),
+# that cites a rule which does not apply to it (the rule for training without OpenAI IP, say), and
+# random cases rarely reach the readings that need two parameters and a story at once.
+_VERIFIED_2029 = (
+    {"date": "2029-03-01", "type": "agi_declared"},
+    {"date": "2029-09-01", "type": "panel_verified"},
+)
+_LITERAL_N9: dict[str, object] = {"third_party_api_exclusivity_ends_at_agi": False}
+_STATEFUL_API: dict[str, object] = {"stateful_runtime_is_api": True}
+_LOW = {"bio_chem": "low", "cyber": "low", "self_improvement": "low"}
+Pinned = tuple[dict[str, object], tuple[dict[str, Any], ...], dict[str, Any], bool, set[str]]
+PINNED: tuple[Pinned, ...] = (
+    ({}, (),
+     {"date": "2026-06-01", "type": "ms_agi_training", "uses_openai_ip": True, "training_flop": 1e26},
+     True, {"agi_training_with_openai_ip_under_licence", "agi_training_within_compute_threshold"}),
+    ({}, (),
+     {"date": "2026-06-01", "type": "ms_agi_training", "uses_openai_ip": False, "training_flop": 1e29},
+     True, {"agi_training_without_openai_ip"}),
+    ({}, (),
+     {"date": "2026-06-01", "type": "product_launch", "kind": "non_api", "cloud": "aws"},
+     True, {"non_api_launch_any_cloud"}),
+    ({}, (),
+     {"date": "2034-01-01", "type": "ms_ip_use", "asset": "model"},
+     False, {"model_product_use_without_licence"}),
+    ({}, (),
+     {"date": "2026-06-01", "type": "open_weights_release", "capability": _LOW},
+     True, {"open_weights_within_capability_criteria"}),
+    ({}, (),
+     {"date": "2026-06-01", "type": "product_launch", "kind": "stateful_runtime", "cloud": "aws"},
+     True, {"non_api_launch_any_cloud", "stateful_runtime_not_an_api_product"}),
+    (_STATEFUL_API, (),
+     {"date": "2026-06-01", "type": "product_launch", "kind": "stateful_runtime", "cloud": "azure"},
+     True, {"api_launch_on_azure", "stateful_runtime_as_an_api_product"}),
+    (_LITERAL_N9, _VERIFIED_2029,
+     {"date": "2030-02-01", "type": "product_launch", "kind": "api", "cloud": "aws",
+      "partner": "Amazon"},
+     False, {"third_party_api_launch_off_azure_denied", "third_party_partner_cited"}),
+    (_LITERAL_N9, _VERIFIED_2029,
+     {"date": "2030-02-01", "type": "product_launch", "kind": "api", "cloud": "aws"},
+     True, {"api_launch_after_exclusivity"}),
+    ({"research_ip_ends_at_verification": False}, _VERIFIED_2029,
+     {"date": "2030-02-01", "type": "ms_ip_use", "asset": "research"},
+     True, {"research_use_under_research_ip"}),  # guardrails go with models and products (N5)
+    ({**_LITERAL_N9, **_STATEFUL_API}, _VERIFIED_2029,
+     {"date": "2030-02-01", "type": "product_launch", "kind": "stateful_runtime", "cloud": "gcp",
+      "partner": "Amazon"},
+     False, {"third_party_api_launch_off_azure_denied", "stateful_runtime_as_an_api_product",
+             "third_party_partner_cited"}),
 )  # fmt: skip
 
 
-def check_pinned(agreement: agi_terms.Agreement) -> None:
-    """The pinned decisions on a new contract with default parameters."""
-    contract = agreement.start()
-    for action, allowed, rules in PINNED:
+def check_pinned(agreement_for: Callable[[dict[str, object]], agi_terms.Agreement]) -> None:
+    """The pinned decisions, each on an agreement with its overrides after its story."""
+    for overrides, story, action, allowed, rules in PINNED:
+        contract = agreement_for(overrides).start().apply_all(story)
         decision = contract.decide(action)
         assert decision.allowed == allowed, action
         assert {c.rule for c in decision.because} == rules, (action, decision.because)
+        expected = Oracle(overrides).apply_all(story).decide(action)
+        assert_decision(decision, expected, action)
 
 
 # AGI histories under 2026-04 (where AGI events change no term) before the contract comes back to

@@ -10,7 +10,7 @@ import agi_terms
 import pytest
 from agi_terms.testing import HORIZON, event_sequences, parameter_overrides
 from conftest import BACKENDS, CI, AgreementCache
-from differential import ACTIONS, T0, check_placement, compare, step_json
+from differential import ACTIONS, T0, check_pinned, check_placement, compare, step_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import Oracle
@@ -97,3 +97,11 @@ def test_an_amendment_back_to_2025_10_places_the_contract_as_the_oracle_does(
     agreements: AgreementCache, backend: str, overrides: dict[str, object]
 ) -> None:
     check_placement(agreements.get(overrides, backend), overrides)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_pinned_decisions_hold_on_the_shipped_rules(
+    agreements: AgreementCache, backend: str
+) -> None:
+    """The decisions the mutation run pins to rule ids, on the shipped rules (SPEC §6, §5.1)."""
+    check_pinned(lambda overrides: agreements.get(overrides, backend))

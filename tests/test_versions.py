@@ -345,8 +345,12 @@ def test_the_agi_process_cites_n2_and_n1_is_only_the_frontier_model_partner() ->
         assert n1, version
         assert all("ms_frontier_model_partner" in what for what in n1), (version, n1)
         if version != "2025-01":
-            agi = [s for what, s in cited if what.startswith(("phase", "placement")) or "agi" in what]
-            assert any("N2" in _cited(s) for s in agi), version
+            for phase in lifecycle.phases:
+                if phase.id in ("pre_agi", "panel_review", "post_agi"):
+                    assert "N2" in _cited(phase.source), (version, phase.id)
+            for move in lifecycle.transitions:
+                if move.trigger in ("agi_declared", "panel_verified") and move.dest != "post_2032":
+                    assert "N2" in _cited(move.source), (version, move)
 
 
 CARRIED_OVER = {
