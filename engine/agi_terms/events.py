@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import reprlib
 import sys
 from collections.abc import Mapping
 from enum import IntEnum
@@ -362,9 +363,14 @@ def _message_of(error: Mapping[str, Any]) -> str:
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     if kind == "literal_error" or kind.endswith("_type") or kind.endswith("_parsing"):
-        shown = repr(error.get("input"))
+        shown = _SHORT.repr(error.get("input"))
         message = f"{message}, got {shown if len(shown) <= 60 else shown[:57] + '...'}"
     return message
+
+
+_SHORT = reprlib.Repr()
+"""Reprs of bad input, bounded in depth and length: a value nested thousands deep prints short."""
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 3, 60, 60
 
 
 def _tags() -> list[str]:
