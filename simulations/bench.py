@@ -168,11 +168,14 @@ def naive_answers(
             when_all(condition)(lambda c: fired.append(name))
 
         grant("ms_model_product_ip", licence)
+        grant("ms_frontier_model_partner", licence)
         grant("ms_ip_exclusivity", licence & (m.verified == False))  # noqa: E712
         grant("post_agi_models_covered", licence)
         grant("ms_research_ip", (m.day <= RESEARCH_END) & (m.verified == False))  # noqa: E712
         grant("azure_api_exclusivity", licence & (m.verified == False))  # noqa: E712
+        grant("third_party_api_exclusivity", licence & (m.verified == False))  # noqa: E712
         grant("revenue_share", licence & (m.verified == False))  # noqa: E712
+        grant("ms_revenue_share_to_openai", licence & (m.verified == False))  # noqa: E712
         grant("ms_compute_cap", licence & (m.live == False))  # noqa: E712
         for name in (
             "ms_independent_agi",
@@ -274,6 +277,10 @@ def closed_form_counts(
         "ms_compute_cap": licence & ~live,
         "ms_compute_rofr": np.zeros((query.size, 1), np.bool_),
     }
+    # Equal to another term at the defaults (SPEC §4, Dec 2026).
+    shares["ms_frontier_model_partner"] = shares["ms_model_product_ip"]
+    shares["third_party_api_exclusivity"] = shares["azure_api_exclusivity"]
+    shares["ms_revenue_share_to_openai"] = shares["revenue_share"]
     lapse_days = {
         "ms_model_product_ip": np.full(n, LICENCE_END + 1, np.int32),
         "post_agi_models_covered": np.full(n, LICENCE_END + 1, np.int32),
@@ -284,6 +291,9 @@ def closed_form_counts(
         "ms_compute_cap": np.minimum(first_declared, LICENCE_END + 1),
         "ms_compute_rofr": np.full(n, start, np.int32),
     }
+    lapse_days["ms_frontier_model_partner"] = lapse_days["ms_model_product_ip"]
+    lapse_days["third_party_api_exclusivity"] = lapse_days["azure_api_exclusivity"]
+    lapse_days["ms_revenue_share_to_openai"] = lapse_days["revenue_share"]
     counts = np.zeros((len(terms), query.size), dtype=np.int64)
     span = horizon - start + 1
     lapse = np.zeros((len(terms), span), dtype=np.int64)
@@ -357,9 +367,8 @@ def decide_latency(backend: str, calls: int) -> tuple[float, float]:
 
 def decide_breakdown(calls: int) -> dict[str, float]:
     """Median µs of the parts of one ``Contract.decide`` on the python backend (where time goes)."""
-    from agi_terms.evaluation.contract import _row
+    from agi_terms.evaluation.contract import state_facts
     from agi_terms.events import parse_event
-    from agi_terms.facts import action_row
 
     action = {"date": "2030-06-01", "type": "product_launch", "kind": "api", "cloud": "gcp"}
     with load_agreement("2025-10", backend="python") as agreement:
@@ -367,10 +376,10 @@ def decide_breakdown(calls: int) -> dict[str, float]:
         event = parse_event(action)
         compiled = agreement.compiled("2025-10")
         state = contract.state_on(event.date)
-        row = _row(state, event.date)
+        row = state_facts(state, event.date)
         decision_row = dict(row)
         compiled.terms(decision_row)
-        decision_row.update(action_row(event, state.agi))
+        decision_row.update(contract.action_facts(event))
         parts: dict[str, Callable[[], object]] = {
             "whole decide": lambda: contract.decide(action),
             "parse the event": lambda: parse_event(action),
