@@ -30,9 +30,10 @@ from agi_terms.conditions import (
     parse_condition,
 )
 from agi_terms.errors import RulebookError
+from agi_terms.evaluation.contract import state_facts
 from agi_terms.evaluation.evaluator import Evaluator
 from agi_terms.events import parse_event
-from agi_terms.facts import ACTION_FACTS, LEVEL_NAMES, FactRow, action_row, state_row
+from agi_terms.facts import ACTION_FACTS, LEVEL_NAMES, FactRow, state_row
 from agi_terms.interfaces.cli import main
 from agi_terms.rulebook import Rulebook, load_rulebook, load_rulebook_from
 from agi_terms.testing import event_sequences, parameter_overrides
@@ -175,15 +176,23 @@ VERIFICATION_NEEDS_NO_DECLARATION = [
 
 
 @pytest.mark.parametrize(
-    "edits", [IP_IN_PLACE_OF_API, THRESHOLD_WRITTEN_OUT, REVENUE_BACKSTOP_WRITTEN_OUT,
-              VERIFICATION_NEEDS_NO_DECLARATION],
-    ids=["ip-for-api-exclusivity", "threshold-written-out", "revenue-backstop-written-out",
-         "verification-unreachable"],
+    "edits", [THRESHOLD_WRITTEN_OUT, REVENUE_BACKSTOP_WRITTEN_OUT, VERIFICATION_NEEDS_NO_DECLARATION],
+    ids=["threshold-written-out", "revenue-backstop-written-out", "verification-unreachable"],
 )  # fmt: skip
 def test_the_enumeration_does_not_see_the_planted_defects(
     tmp_path: Path, edits: list[tuple[str, str, str]]
 ) -> None:
     assert check_rulebook(load_rulebook_from(planted(tmp_path, edits))) == []
+
+
+def test_the_enumeration_sees_a_defect_a_null_backstop_shows(tmp_path: Path) -> None:
+    # The enumeration also sets each nullable date parameter the other way: without a backstop the
+    # API exclusivity outlives the licence, and with the IP exclusivity in its place in the deny
+    # rule an API launch off Azure after 2032 is neither denied nor allowed.
+    findings = check_rulebook(load_rulebook_from(planted(tmp_path, IP_IN_PLACE_OF_API)))
+    assert {f.kind for f in findings} == {"undecided"}
+    assert "day=2033-01-01" in findings[0].message
+    assert "azure_api_exclusivity=True" in findings[0].message
 
 
 def failing(tmp_path: Path, edits: list[tuple[str, str, str]]) -> tuple[Path, str, ProofReport]:
@@ -198,7 +207,7 @@ def test_the_check_command_exits_1_with_the_counterexamples(tmp_path: Path) -> N
     folder = planted(tmp_path, THRESHOLD_WRITTEN_OUT)
     code, out, _ = cli("check", str(folder), "--prove")
     assert code == 1
-    assert out.splitlines()[0].startswith(f"{folder}: 3 of 32 checks fail")
+    assert out.splitlines()[0].startswith(f"{folder}: 3 of 37 checks fail")
     report = prove_rulebook(load_rulebook_from(folder), folder)
     shown = [o.counterexample.text for o in report.failures if o.counterexample is not None]
     assert [text.rstrip("\n") for text in shown] == counterexamples(out)
@@ -353,8 +362,8 @@ def test_a_shipped_version_with_a_failing_property_prints_a_runnable_scenario(
 ) -> None:
     # A property that does not hold: research IP through 2029 only. Its counterexample starts in the
     # shipped version (no --rules needed when the folder keeps the shipped rules).
-    folder = planted(tmp_path, [("properties.yaml", "        - {$and: [{$lte: {day: 2030-12-31}}, {verified: false}]}",
-                                  "        - {$and: [{$lte: {day: 2029-12-31}}, {verified: false}]}")])  # fmt: skip
+    folder = planted(tmp_path, [("properties.yaml", "            - {$lte: {day: 2030-12-31}}\n            - {$or:",
+                                  "            - {$lte: {day: 2029-12-31}}\n            - {$or:")])  # fmt: skip
     report = prove_rulebook(load_rulebook_from(folder), folder)
     (failure,) = report.failures
     assert failure.subject == "research_ip_outlives_neither_2030_nor_verification"
@@ -420,8 +429,8 @@ def test_loading_refuses_a_bad_property_naming_file_property_and_key(
 
 
 def test_a_rule_may_not_use_the_connectives_of_properties(tmp_path: Path) -> None:
-    folder = planted(tmp_path, [("terms.yaml", "        when: {verified: true}\n        source: N6",
-                                 "        when: {$not: {verified: false}}\n        source: N6")])  # fmt: skip
+    folder = planted(tmp_path, [("terms.yaml", "{research_ip_ends_at_verification: true}, {verified: true}",
+                                 "{research_ip_ends_at_verification: true}, {$not: {verified: false}}")])  # fmt: skip
     with pytest.raises(RulebookError, match=r"\$not is for properties") as info:
         load_rulebook_from(folder)
     assert info.value.rule == "research_ip_ends_at_verification"
@@ -510,7 +519,7 @@ def states(draw: st.DrawFn, version: str) -> tuple[dict[str, object], Situation,
     situation: Situation = draw(st.sampled_from(_situations(version)))
     last = min(situation.last, dt.date(2040, 12, 31))
     day = draw(st.dates(situation.first, max(situation.first, last)))
-    row = state_row(day, str(situation.facts["phase"]), situation.agi, 0.0)
+    row = state_row(day, str(situation.facts["phase"]), situation.agi, 0.0, 0.0)
     for fact in TOTALS:
         if situation.facts[fact]:
             row[fact] = draw(st.sampled_from([1.0, 2.5e11, 3e11, 1e12]))
@@ -624,8 +633,8 @@ def property_rows(
         for action in [event, probe] if event.type in ACTION_FACTS else [probe]:
             state = contract.state_on(action.date)
             evaluator = agreement.compiled(state.version)
-            row = state_row(action.date, state.phase, state.agi, state.azure_purchased_usd)
-            row.update(action_row(action, state.agi))
+            row = state_facts(state, action.date)
+            row.update(contract.action_facts(action))
             yield evaluator, evaluator.property_row(row)
         contract = contract.apply(event)
 

@@ -97,7 +97,7 @@ DEFECTS: list[tuple[str, str, Edit, list[str]]] = [
         ),
         [
             "rule research_ip_through_2030",
-            "key terms[3].rules[0].source",
+            "key terms[4].rules[0].source",
             "unknown source id N66",
             "no entry in the register rules/sources.yaml",
         ],

@@ -148,7 +148,7 @@ PLANTED = [
      "        when: {asset: consumer_hardware}\n        source: E99\n",
      "consumer_hardware_use_denied", "E99"),
     ("lifecycle.yaml", "  - id: panel_review\n    meaning: OpenAI has declared AGI; the independent"
-     " expert panel has not ruled yet.\n    source: N1, N2\n", "  - id: panel_review\n    meaning:"
+     " expert panel has not ruled yet.\n    source: N2\n", "  - id: panel_review\n    meaning:"
      " OpenAI has declared AGI; the independent expert panel has not ruled yet.\n    source: D3\n",
      "panel_review", "D3"),
     ("agreement.yaml", "source: S1, S2", "source: S1, P99", None, "P99"),

@@ -161,7 +161,7 @@ def state_row(
     phase: str,
     agi: AgiHistory,
     azure_purchased_usd: float,
-    revenue_share_paid_usd: float = 0.0,
+    revenue_share_paid_usd: float,
 ) -> FactRow:
     """The state facts on ``day`` (terms and actions are added on top by the evaluator)."""
     return {

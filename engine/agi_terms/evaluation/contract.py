@@ -198,6 +198,14 @@ class Contract:
         shipped = self._shipped_before(parsed, bisect.bisect_right(self.step_dates, parsed.date))
         return _decide(self.agreement.compiled(state.version), state, parsed, shipped)
 
+    def action_facts(self, action: Event | Mapping[str, Any]) -> FactRow:
+        """The facts of ``action`` as the rules see them on its date (``facts.action_row``), with
+        the contract's history on and before that date (an earlier launch on Azure of its name)."""
+        parsed = parse_event(action)
+        state = self._state_at(parsed.date)
+        before = bisect.bisect_right(self.step_dates, parsed.date)
+        return action_row(parsed, state.agi, self._shipped_before(parsed, before))
+
     def _shipped_before(self, action: Event, before: int) -> bool:
         name = action.name if isinstance(action, ProductLaunch) else None
         return self.shipped_on_azure(name, before)
@@ -246,7 +254,7 @@ class Contract:
             raise InputError(
                 f"{term!r} is not a term of agreement {state.version}; terms: {known}", place="term"
             )
-        row = _row(state, day)
+        row = state_facts(state, day)
         compiled.terms(row)
         return explain_term(compiled.rulebook, compiled.parameters, row, term, date=day,
                             phase=state.phase, detail=detail)  # fmt: skip
@@ -274,7 +282,7 @@ class Contract:
     ) -> Explanation:
         """``action`` explained on ``state``, with the history of the first ``before`` steps."""
         compiled = self.agreement.compiled(state.version)
-        row = _row(state, action.date)
+        row = state_facts(state, action.date)
         compiled.terms(row)
         row.update(action_row(action, state.agi, self._shipped_before(action, before)))
         return explain_action(compiled.rulebook, compiled.parameters, row, action.type,
@@ -471,7 +479,7 @@ class _Timeline:
                 place="date",
             )
         # The AGI history carries over; the new version's placement rules say which phase it gives.
-        phase = target.place(_row(self.state, event.date))
+        phase = target.place(state_facts(self.state, event.date))
         return replace(self.state, version=event.to, phase=phase)
 
     def record(self, step: Step, state: ContractState) -> None:
@@ -495,7 +503,8 @@ def _date_arg(value: dt.date | str) -> dt.date:
         raise InputError(str(exc), place="date") from None
 
 
-def _row(state: ContractState, day: dt.date) -> FactRow:
+def state_facts(state: ContractState, day: dt.date) -> FactRow:
+    """The state facts of ``state`` on ``day`` (``facts.state_row`` of its AGI history and totals)."""
     return state_row(
         day, state.phase, state.agi, state.azure_purchased_usd, state.revenue_share_paid_usd
     )
@@ -533,13 +542,13 @@ def _first_azure_launches(steps: Iterable[Step]) -> dict[str, int]:
 def _evaluate(
     compiled: Evaluator, state: ContractState, day: dt.date
 ) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
-    return compiled.terms(_row(state, day))
+    return compiled.terms(state_facts(state, day))
 
 
 def _decide(
     compiled: Evaluator, state: ContractState, action: Event, shipped_on_azure: bool
 ) -> Decision:
-    row = _row(state, action.date)
+    row = state_facts(state, action.date)
     compiled.terms(row)
     row.update(action_row(action, state.agi, shipped_on_azure))
     return compiled.decide(row)

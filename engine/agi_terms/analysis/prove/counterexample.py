@@ -1,6 +1,8 @@
 """Counterexamples: a solver's model turned into a scenario that ``agi-terms simulate`` runs, and
 checked on the engine before it is shown.
 
+A launch of a product shipped on Azure before is preceded by that Azure launch, on the same day.
+
 Among the failing states the solver prefers, in this order: parameters at their defaults, fewer
 events, date parameters close to their defaults, the earliest day; amounts and FLOP are then rounded
 to the fewest significant digits that still fail. The scenario replays the situation's events (a
@@ -26,9 +28,10 @@ from agi_terms.analysis.prove.reach import IP_USE, TOTALS, Situation
 from agi_terms.analysis.prove.smt import FLOAT_MAX, Expr, Translation, exact
 from agi_terms.analysis.scenario import parse_scenario, scenario_agreement
 from agi_terms.conditions import ParamRef, comparisons
+from agi_terms.evaluation.contract import state_facts
 from agi_terms.evaluation.explain import Explanation
 from agi_terms.events import parse_event
-from agi_terms.facts import ACTION_FACTS, ACTION_FIELD, LEVEL_NAMES, FactRow, action_row, state_row
+from agi_terms.facts import ACTION_FACTS, ACTION_FIELD, LEVEL_NAMES, FactRow
 from agi_terms.rulebook import Property
 
 _EVERY_DAY = dt.date.max.toordinal()
@@ -36,6 +39,9 @@ PARTNER = "Partner Co"
 """The partner named in a counterexample's launch with a partner."""
 PROVIDERS = {True: "Microsoft", False: "Oracle"}
 """The compute provider of a counterexample's ``compute_contract``, by ``provider_is_microsoft``."""
+PRODUCT = "Product Co"
+"""The name of a counterexample's launch of a product shipped on Azure before: an Azure launch of
+that name comes first, on the same day."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,9 @@ def build(
     action: dict[str, Any] | None = None
     if with_action:
         action = _action_event(translation, model, situation, day)
+        if action.get("name") == PRODUCT:
+            events.append({"date": day, "type": "product_launch", "kind": "api", "cloud": "azure",
+                           "name": PRODUCT})  # fmt: skip
         events.append(action)
     scenario: dict[str, Any] = {"name": title, "agreement": situation.start}
     if overrides:
@@ -245,6 +254,9 @@ def _action_event(
                 event["partner"] = PARTNER
         elif spec.name == "provider_is_microsoft":
             event["provider"] = PROVIDERS[bool(value)]
+        elif spec.name == "shipped_on_azure":
+            if value:
+                event["name"] = PRODUCT  # launched on Azure just before (see ``build``)
         elif action == IP_USE and spec.name != "asset":
             continue  # the creation date gives them
         else:
@@ -338,12 +350,12 @@ def replay(text: str, action: Mapping[str, Any] | None, day: dt.date, rules: Pat
         contract = agreement.start().apply_all(events)
         state = contract.state_on(day)
         evaluator = agreement.compiled(state.version)
-        row = state_row(day, state.phase, state.agi, state.azure_purchased_usd)
+        row = state_facts(state, day)
         explanation = None
         step = None
         if action is not None:
             event = parse_event(scenario.events[-1])
-            row.update(action_row(event, state.agi))
+            row.update(contract.action_facts(event))
             explanation = contract.explain(action=event, detail="full")
             step = len(contract.apply(event).steps) - 1
         seen = evaluator.property_row(row)

@@ -28,9 +28,9 @@ from typing import Any
 from agi_terms.conditions import ParamRef, comparisons
 from agi_terms.errors import AgiTermsError
 from agi_terms.evaluation.agreement import Agreement
-from agi_terms.evaluation.contract import Contract
+from agi_terms.evaluation.contract import Contract, state_facts
 from agi_terms.events import AGI_TYPES, MsIpUse
-from agi_terms.facts import AgiHistory, RuleValue, action_row, state_row
+from agi_terms.facts import AgiHistory, RuleValue, action_row
 from agi_terms.rulebook import Rulebook, available_versions, load_rulebook
 from agi_terms.rulebook.program import change_days, fold
 
@@ -47,6 +47,9 @@ class Total:
 
 TOTALS: Mapping[str, Total] = {
     "azure_purchased_usd": Total({"type": "azure_purchase"}, "amount_usd"),
+    "revenue_share_paid_usd": Total(
+        {"type": "revenue_share_payment", "payer": "openai"}, "amount_usd"
+    ),
 }
 """The state facts that are totals. A situation in which a total is positive stands for every
 positive total: one event of that amount makes it."""
@@ -187,7 +190,7 @@ def _search(
             continue
         seen.add(key)
         state = contract.state
-        row = state_row(day, state.phase, state.agi, state.azure_purchased_usd)
+        row = state_facts(state, day)
         del row["day"]
         upto = positions[k + 1] - dt.timedelta(days=1) if k + 1 < len(positions) else dt.date.max
         yield Situation(
@@ -233,7 +236,7 @@ def _moves(
 def _key(contract: Contract, day: dt.date) -> tuple[object, ...]:
     """What decides a contract's future and its facts from ``day`` on (the situation, less days)."""
     state = contract.state
-    row = state_row(day, state.phase, state.agi, state.azure_purchased_usd)
+    row = state_facts(state, day)
     del row["day"]
     for fact in TOTALS:
         row[fact] = bool(row[fact])

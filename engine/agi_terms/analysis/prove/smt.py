@@ -4,7 +4,7 @@ Days are integers (ordinal days, as in fact rows), Preparedness levels integers 
 reals (a float compares as the real it is), booleans booleans, and the values of choices integers
 (one code per string, shared by facts and parameters, so a choice compares with a choice parameter
 by its text). A nullable parameter has a flag "is null": a comparison with a null parameter never
-holds, as when the rules are folded. Terms, ``allowed`` and each obligation are variables defined by
+holds, as when the rules are folded, except the test for null itself. Terms, ``allowed`` and each obligation are variables defined by
 their rules (a term is in force when a grant rule holds and no end rule does; an action is allowed
 when an allow rule holds and no deny rule does; an obligation attaches to an allowed action when an
 oblige rule holds), exactly as ``agi_terms.evaluation.evaluator`` evaluates them. The state facts
@@ -180,7 +180,10 @@ class Translation:
         if cmp.field in self.parameters:
             param = self.parameters[cmp.field]
             if cmp.value is None:
-                return z3.BoolVal(False)
+                # {backstop: null} holds when the parameter is null, $neq when it is not
+                # (rulebook.program.parameter_holds).
+                is_null = param.null if param.null is not None else z3.BoolVal(False)
+                return is_null if cmp.op == "eq" else z3.Not(is_null)
             kind = param.parameter.type
             return param.held(OPERATIONS[cmp.op](param.value, self.constant(kind, cmp.value)))
         spec = self.rulebook.facts[cmp.field]
