@@ -120,7 +120,8 @@ checkpoints:
     assert out.splitlines() == [
         f"{path}:3: events[0].expect.allowed: expected true, got false",
         f"{path}:3: events[0].expect.because[0]: expected api_launch_on_azure among the deciding"
-        " rules, got [api_launch_off_azure_denied, third_party_partner_cited]",
+        " rules, got [api_launch_off_azure_denied, third_party_api_launch_off_azure_denied,"
+        " third_party_partner_cited]",
         f"{path}:4: events[1].expect.obligations: expected [post_agi_safety_guardrails], got []",
         f"{path}:6: checkpoints[0].expect.phase: expected post_agi, got pre_agi",
         "0 passed, 4 failed",
