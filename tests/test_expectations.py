@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +14,11 @@ from typing import Any
 
 import agi_terms
 import pytest
-from agi_terms.analysis.expectations import check_paths, check_scenario
+from agi_terms.analysis.expectations import check_expectation_ids, check_paths, check_scenario
 from agi_terms.documents import parse_yaml
 from agi_terms.events import ACTION_TYPES
 from agi_terms.interfaces.cli import main
+from agi_terms.rulebook import load_rulebook_from
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,8 +186,8 @@ def test_a_bad_expectation_is_an_input_error_with_its_place_and_line(
     ]
     checkpoint = f"{{date: 2030-01-01, expect: {expect}}}" if on == "checkpoint" else "2030-01-01"
     text = "events:\n" + "\n".join(events) + f"\ncheckpoints:\n  - {checkpoint}\n"
-    with pytest.raises(agi_terms.InputError) as caught:  # when read, or (ids) when run
-        agi_terms.simulate(agi_terms.parse_scenario(text, "reading.yaml"), backend="python").close()
+    with pytest.raises(agi_terms.InputError) as caught:  # when read, or (ids) when checked
+        check_scenario(agi_terms.parse_scenario(text, "reading.yaml"), backend="python")
     assert caught.value.place == place
     assert words in caught.value.message
     assert caught.value.line == (5 if on == "checkpoint" else 2 if on == "lifecycle" else 3)
@@ -285,6 +287,38 @@ def test_the_events_and_the_timeline_stay_as_they_are(tmp_path: Path) -> None:
     outputs = [run("simulate", str(p), "--format", "json") for p in (plain, stated)]
     assert outputs[0][0] == outputs[1][0] == 0
     assert json.loads(outputs[0][1]) == json.loads(outputs[1][1])
+
+
+def test_simulate_runs_a_file_whose_expectations_name_rules_its_rule_folder_lacks(
+    tmp_path: Path,
+) -> None:
+    # SPEC §13: simulate accepts files with expectations and reports the same JSON as without them;
+    # only checking them asks whether the ids they name exist.
+    path = ROOT / "simulations" / "scenarios" / "no-agi-ever.yaml"
+    assert "api_launch_off_azure_denied" in path.read_text()
+    rules = tmp_path / "rules" / "2025-10"
+    shutil.copytree(ROOT / "rules" / "2025-10", rules)
+    decisions = rules / "decisions.yaml"
+    decisions.write_text(
+        decisions.read_text().replace("api_launch_off_azure_denied", "api_off_azure_refused")
+    )
+    plain = write(
+        tmp_path, json.dumps(without_expectations(parse_yaml(path.read_text(), "x").data)), "p.yaml"
+    )
+    outputs = [
+        run("simulate", str(p), "--rules", str(rules), "--format", "json") for p in (path, plain)
+    ]
+    assert [(code, err) for code, _, err in outputs] == [(0, ""), (0, "")]
+    assert json.loads(outputs[0][1]) == json.loads(outputs[1][1])
+    assert "api_off_azure_refused" in outputs[0][1]
+    # Checking the expectations against that folder is what refuses the renamed rule.
+    with pytest.raises(agi_terms.InputError) as caught:
+        check_expectation_ids(agi_terms.load_scenario(path), load_rulebook_from(rules))
+    assert "'api_launch_off_azure_denied' is not a rule deciding product_launch" in str(
+        caught.value
+    )
+    assert caught.value.place == "events[0].expect.because[0]"
+    assert caught.value.line is not None
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])

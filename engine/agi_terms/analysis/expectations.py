@@ -18,11 +18,14 @@ from agi_terms.analysis.scenario import (
     Expectation,
     Scenario,
     Simulation,
+    amended_versions,
+    scenario_agreement,
     scenario_from_data,
     simulate,
 )
 from agi_terms.documents import DEFAULT_LIMITS, InputLimits, read_text, read_yaml
 from agi_terms.errors import AgiTermsError, InputError
+from agi_terms.rulebook import Rulebook, load_rulebook
 
 _MENTIONS_EXPECT = re.compile(r"\bexpect[\"']?\s*:")
 """Text that may state an expectation; only such files are parsed as scenarios when searching."""
@@ -121,9 +124,61 @@ def compare(
 def check_scenario(
     scenario: Scenario, *, file: str | None = None, backend: str | None = None
 ) -> tuple[Outcome, ...]:
-    """Simulate ``scenario`` and check its expectations; bad input raises ``InputError``s."""
-    with simulate(scenario, backend=backend) as simulation:
-        return compare(scenario, simulation, file)
+    """Simulate ``scenario`` and check its expectations; bad input raises ``InputError``s (an
+    expectation naming an id the versions lack among them, before anything is run)."""
+    with scenario_agreement(scenario, backend=backend) as agreement:
+        check_expectation_ids(scenario, agreement.rulebook)
+        with simulate(scenario, agreement=agreement) as simulation:
+            return compare(scenario, simulation, file)
+
+
+def check_expectation_ids(scenario: Scenario, rulebook: Rulebook) -> None:
+    """Refuse an expectation naming a term, phase, obligation or deciding rule that none of the
+    versions the scenario runs under has: ``rulebook`` (the one it starts with) and every version
+    it amends to. Only checking expectations asks this; ``simulate`` runs the file without it."""
+    if not scenario.expectations:
+        return
+    rulebooks = [rulebook] + [
+        load_rulebook(v) for v in dict.fromkeys(amended_versions(scenario)) if v != rulebook.version
+    ]
+    versions = ("agreements " if len(rulebooks) > 1 else "agreement ") + ", ".join(
+        r.version for r in rulebooks
+    )
+    known: dict[str, set[str]] = {
+        "term": {t for r in rulebooks for t in r.term_ids},
+        "phase": {p for r in rulebooks for p in r.lifecycle.phase_ids},
+        "obligation": {o.id for r in rulebooks for o in r.obligations},
+    }
+    for expectation in scenario.expectations:
+        path, line, column = expectation.path, expectation.line, expectation.column
+        if expectation.check == "because":
+            action = str(scenario.events[expectation.index]["type"])
+            rules = {rule.id for r in rulebooks for rule in r.decisions.get(action, ())}
+            named = [
+                (f"a rule deciding {action} in", "rules", rules, str(expectation.expected), path)
+            ]
+        elif expectation.check == "obligations":
+            assert isinstance(expectation.expected, tuple)
+            obligations = known["obligation"]
+            named = [
+                ("an obligation of", "obligations", obligations, o, (*path, i))
+                for i, o in enumerate(expectation.expected)
+            ]
+        elif expectation.check in ("term", "phase"):
+            kind = expectation.check
+            name = expectation.key if kind == "term" else expectation.expected
+            named = [(f"a {kind} of", f"{kind}s", known[kind], str(name), path)]
+        else:
+            named = []
+        for what, plural, ids, name, place in named:
+            if name not in ids:
+                raise InputError(
+                    f"{name!r} is not {what} {versions}; {plural}:"
+                    f" {', '.join(sorted(ids)) or 'none'}",
+                    place=place,
+                    line=line,
+                    column=column,
+                )
 
 
 @dataclass(frozen=True)

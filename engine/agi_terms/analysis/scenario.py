@@ -55,7 +55,7 @@ from agi_terms.events import (
     parse_calendar_date,
     parse_event,
 )
-from agi_terms.rulebook import Rulebook, available_versions, load_rulebook
+from agi_terms.rulebook import available_versions, load_rulebook
 
 Check = Literal["allowed", "obligations", "because", "phase", "term"]
 
@@ -372,7 +372,6 @@ def simulate(
     if agreement is None:
         agreement = scenario_agreement(scenario, overrides, backend, rules)
     try:
-        _check_expectation_ids(scenario, agreement.rulebook)
         try:
             contract = agreement.start().apply_all(scenario.events)
         except AgiTermsError as exc:
@@ -426,7 +425,7 @@ def scenario_agreement(
     return load_agreement(scenario.agreement, parameters, backend, rules=rules)
 
 
-def _amended_to(scenario: Scenario) -> list[str]:
+def amended_versions(scenario: Scenario) -> list[str]:
     """The shipped versions the scenario's amendments name, in order (others fail when run)."""
     return [
         str(e["to"])
@@ -442,7 +441,7 @@ def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object])
             load_rulebook(scenario.agreement)
         except AgiTermsError as exc:  # UnknownVersionError, with the shipped list
             raise exc.within("agreement") from None
-    versions = [scenario.agreement, *_amended_to(scenario)]
+    versions = [scenario.agreement, *amended_versions(scenario)]
     known = {p.name for v in versions for p in load_rulebook(v).parameters}
     for name in parameters:
         if name not in known:
@@ -451,54 +450,6 @@ def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object])
                 f"unknown parameter {name!r} for agreement {scenario.agreement}; parameters: {names}",
                 place=f"parameters.{name}",
             )
-
-
-def _check_expectation_ids(scenario: Scenario, rulebook: Rulebook) -> None:
-    """Expectations name terms, phases, obligations and deciding rules of the versions the scenario
-    runs under: ``rulebook`` (the one it starts with) and every version it amends to."""
-    if not scenario.expectations:
-        return
-    rulebooks = [rulebook] + [
-        load_rulebook(v) for v in dict.fromkeys(_amended_to(scenario)) if v != rulebook.version
-    ]
-    versions = ("agreements " if len(rulebooks) > 1 else "agreement ") + ", ".join(
-        r.version for r in rulebooks
-    )
-    known: dict[str, set[str]] = {
-        "term": {t for r in rulebooks for t in r.term_ids},
-        "phase": {p for r in rulebooks for p in r.lifecycle.phase_ids},
-        "obligation": {o.id for r in rulebooks for o in r.obligations},
-    }
-    for expectation in scenario.expectations:
-        path, line, column = expectation.path, expectation.line, expectation.column
-        if expectation.check == "because":
-            action = str(scenario.events[expectation.index]["type"])
-            rules = {rule.id for r in rulebooks for rule in r.decisions.get(action, ())}
-            named = [
-                (f"a rule deciding {action} in", "rules", rules, str(expectation.expected), path)
-            ]
-        elif expectation.check == "obligations":
-            assert isinstance(expectation.expected, tuple)
-            obligations = known["obligation"]
-            named = [
-                ("an obligation of", "obligations", obligations, o, (*path, i))
-                for i, o in enumerate(expectation.expected)
-            ]
-        elif expectation.check in ("term", "phase"):
-            kind = expectation.check
-            name = expectation.key if kind == "term" else expectation.expected
-            named = [(f"a {kind} of", f"{kind}s", known[kind], str(name), path)]
-        else:
-            named = []
-        for what, plural, ids, name, place in named:
-            if name not in ids:
-                raise InputError(
-                    f"{name!r} is not {what} {versions}; {plural}:"
-                    f" {', '.join(sorted(ids)) or 'none'}",
-                    place=place,
-                    line=line,
-                    column=column,
-                )
 
 
 def parse_set_option(text: str, limits: InputLimits = DEFAULT_LIMITS) -> tuple[str, object]:
