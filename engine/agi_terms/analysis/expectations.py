@@ -9,7 +9,7 @@ value and the one the engine gave; ``agi-terms test`` and the pytest plugin only
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,8 +188,6 @@ class FileResult:
     file: str
     outcomes: tuple[Outcome, ...] = ()
     error: AgiTermsError | None = None
-    parsed: bool = True
-    """Whether the file read as YAML (with ``error`` set, the file may not be a scenario at all)."""
 
 
 def check_file(
@@ -202,23 +200,23 @@ def check_file(
 ) -> FileResult | None:
     """Check the scenario file at ``path``; input errors are returned in the result, not raised.
 
-    A file found by searching (``searched``) that is not a scenario stating expectations gives
-    ``None``; a file named on its own must state some. ``name`` is the file as results show it
-    (default: ``path``). The file is read within ``limits``.
+    A file named on its own must be a scenario stating expectations. A file found by searching
+    (``searched``) whose data has no ``expect`` key gives ``None`` (its text mentioned one only in a
+    comment or a string); one that does not read as YAML, or whose ``expect`` is not that of a
+    valid scenario, is bad input like a file named on its own, never passed over. ``name`` is the
+    file as results show it (default: ``path``). The file is read within ``limits``.
     """
     name = str(path) if name is None else name
     try:
         document = read_yaml(path, name=name, limits=limits)
     except AgiTermsError as exc:
-        return FileResult(name, error=exc.with_file(name), parsed=False)
+        return FileResult(name, error=exc.with_file(name))
     data = document.data
-    if searched and not (isinstance(data, dict) and "events" in data):
+    if searched and not holds_expect(data):
         return None
     try:
         scenario = scenario_from_data(data, document)
         if not scenario.expectations:
-            if searched:
-                return None
             raise InputError(
                 "the scenario states no expectations (expect: on an action event or a checkpoint)"
             )
@@ -226,6 +224,21 @@ def check_file(
     except AgiTermsError as exc:
         return FileResult(name, error=exc.with_file(name))
     return FileResult(name, outcomes)
+
+
+def holds_expect(data: object) -> bool:
+    """Whether YAML data has a mapping key ``expect`` at any depth: a file meant to state
+    expectations, even when a typo (``event:`` for ``events:``) keeps it from being a scenario."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if "expect" in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def mentions_expect(path: str | Path, limits: InputLimits = DEFAULT_LIMITS) -> bool:

@@ -3,8 +3,9 @@ message (``FILE:LINE: PLACE: expected X, got Y``) at the line of the expectation
 
 Loaded by the entry point ``_agi_terms_pytest`` only when a ``test_*.yaml`` file may hold
 expectations. The scenario is simulated once, when its file is collected; each item reports one
-expectation. A scenario that is bad input is a collection error with the engine's one-line message;
-a file that is not YAML at all is left alone with a warning (it may be a fixture of other tests).
+expectation. A file that may hold expectations and is bad input (not YAML, or an ``expect`` that is
+not that of a valid scenario) is a collection error with the engine's one-line message: the file,
+the place or line, and what is wrong. A file whose data has no ``expect`` key is not collected.
 """
 
 from __future__ import annotations
@@ -37,11 +38,6 @@ class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         result = check_file(self.path, searched=True, name=_shown_path(self.path, self.config))
         if result is None:
-            return
-        if result.error is not None and not result.parsed:
-            # Not YAML: perhaps a fixture of the host's own tests, not a scenario; say so, but
-            # do not stop their run.
-            self.warn(pytest.PytestCollectionWarning(f"not collected: {result.error.one_line()}"))
             return
         if result.error is not None:
             raise ScenarioInputError(result.error)
