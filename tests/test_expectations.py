@@ -393,6 +393,29 @@ def test_a_folder_is_searched_for_scenarios_that_state_expectations(tmp_path: Pa
     ]
 
 
+def test_a_file_reached_twice_is_checked_once(tmp_path: Path) -> None:
+    wrong = write(tmp_path, WRONG, "a/wrong.yaml")
+    write(tmp_path, HOLDS, "a/b/holds.yaml")
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    code, out, _ = run(
+        "test", str(wrong), str(tmp_path / "a"), str(tmp_path / "link"), str(tmp_path / "a" / ".")
+    )
+    assert code == 1
+    assert out.splitlines() == [
+        f"{wrong}:{line_of(WRONG, 'ms_research_ip: true, ms_model')}:"
+        " checkpoints[2].expect.terms.ms_research_ip: expected true, got false",
+        f"{2 * HOLDS_COUNT - 1} passed, 1 failed",
+    ]
+    # Given on its own and found in a folder, a file is held to what a file given must state.
+    plain = write(tmp_path, "events: []\n# we expect: nothing yet\n", "a/plain.yaml")
+    code, _, err = run("test", str(tmp_path / "a"), str(plain))
+    assert code == 2
+    assert err == (
+        f"error: {plain}: the scenario states no expectations"
+        " (expect: on an action event or a checkpoint)\n"
+    )
+
+
 def test_a_bad_file_is_named_and_the_others_still_checked(tmp_path: Path) -> None:
     good = write(tmp_path, HOLDS, "good.yaml")
     bad = write(tmp_path, "events: [\n  expect:\n", "bad.yaml")

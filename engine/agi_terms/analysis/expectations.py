@@ -254,7 +254,9 @@ def scenario_files(
 ) -> list[tuple[Path, bool]]:
     """The files to check under ``paths``: each file given, and every ``*.yaml`` under each folder
     (recursively, skipping hidden folders) whose text mentions ``expect:``; each with whether it
-    was found by searching. A path that does not exist is an ``InputError``."""
+    was found by searching. A file reached twice (given and found, or under two folders given) is
+    checked once, where first reached, as given when it was given. A path that does not exist is
+    an ``InputError``."""
     found: list[tuple[Path, bool]] = []
     for given in paths:
         path = Path(given)
@@ -267,7 +269,12 @@ def scenario_files(
             found.append((path, False))
         else:
             raise InputError("no such file or folder", file=str(given))
-    return list(dict.fromkeys(found))
+    once: dict[Path, tuple[Path, bool]] = {}
+    for file, searched in found:
+        first = once.setdefault(file.resolve(), (file, searched))
+        if first[1] and not searched:
+            once[file.resolve()] = (first[0], False)
+    return list(once.values())
 
 
 @dataclass(frozen=True)
