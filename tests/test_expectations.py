@@ -393,6 +393,27 @@ def test_a_folder_is_searched_for_scenarios_that_state_expectations(tmp_path: Pa
     ]
 
 
+def test_paths_that_hold_nothing_to_check_are_bad_input(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    plain = tmp_path / "plain"
+    write(plain, "events: []\ncheckpoints: [2030-01-01]  # we expect: nothing\n")
+    assumptions = ROOT / "simulations" / "assumptions"
+    for paths in ([str(empty)], [str(assumptions)], [str(plain), str(empty)]):
+        for fmt in ("text", "json"):
+            code, out, err = run("test", *paths, "--format", fmt)
+            assert (code, out) == (2, ""), paths
+            assert err == (
+                f"error: nothing to check: no *.yaml file under {', '.join(paths)} states an"
+                " expectation (expect: on an action event or a checkpoint)\n"
+            )
+    # One path with something to check is enough.
+    code, out, _ = run("test", str(empty), str(write(tmp_path, HOLDS)))
+    assert (code, out) == (0, f"{HOLDS_COUNT} passed, 0 failed\n")
+    _, shown, _ = run("test", "--help")
+    assert "2 when PATHS hold no scenario that states an expectation" in " ".join(shown.split())
+
+
 def test_a_file_reached_twice_is_checked_once(tmp_path: Path) -> None:
     wrong = write(tmp_path, WRONG, "a/wrong.yaml")
     write(tmp_path, HOLDS, "a/b/holds.yaml")

@@ -330,11 +330,18 @@ def check_paths(
     """Check every scenario file with expectations under ``paths`` (files or folders), each read
     within ``limits``.
 
-    Raises ``InputError`` for a path that does not exist; errors inside files are in the report.
+    Raises ``InputError`` for a path that does not exist, and for a selection with nothing to
+    check (no file under ``paths`` states an expectation: a folder of assumptions, an empty one),
+    so that a mistyped path cannot pass for a passing run; errors inside files are in the report.
     """
     results = []
     for path, searched in scenario_files(paths, limits):
         result = check_file(path, backend=backend, searched=searched, limits=limits)
         if result is not None:
             results.append(result)
+    if not results:
+        raise InputError(
+            f"nothing to check: no *.yaml file under {', '.join(str(p) for p in paths)}"
+            " states an expectation (expect: on an action event or a checkpoint)"
+        )
     return ExpectationReport(tuple(results))

@@ -2,7 +2,8 @@
 
 One line ``FILE:LINE: PLACE: expected X, got Y`` per failed expectation, then ``N passed, M failed``;
 exit 0 when every expectation held, 1 when one failed, 2 when a file was bad input (each such file
-is named on stderr as ``error: FILE: PLACE: message`` and the others are still checked).
+is named on stderr as ``error: FILE: PLACE: message`` and the others are still checked) or when
+the paths hold nothing to check.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ from agi_terms.interfaces.cli import backend_option, guarded, input_limits
 @backend_option
 @guarded()
 def check_expectations(paths: tuple[str, ...], fmt: str, backend: str | None) -> None:
-    """Check the expectations of the scenarios in PATHS (files, or folders searched for *.yaml)."""
+    """Check the expectations of the scenarios in PATHS (files, or folders searched for *.yaml).
+
+    Exit status: 0 when every expectation held, 1 when one failed, 2 for bad input, and 2 when
+    PATHS hold no scenario that states an expectation (nothing to check).
+    """
     from agi_terms.analysis.expectations import check_paths
     from agi_terms.interfaces.cli.render import printable
 
