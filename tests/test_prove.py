@@ -342,6 +342,34 @@ def test_counterexamples_are_written_to_a_folder(tmp_path: Path) -> None:
     assert data["steps"][-1]["type"] == "ms_agi_training"
 
 
+@pytest.mark.parametrize("under", ["a-file/found", "/proc/no-such-folder"])
+def test_a_counterexamples_folder_that_cannot_be_made_is_refused_before_proving(
+    tmp_path: Path, under: str
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder\n")
+    given = under if under.startswith("/") else str(tmp_path / under)
+    code, out, err = cli("check", "2025-10", "--prove", "--counterexamples", given)
+    assert (code, out) == (2, "")  # refused before the proof, whose report is not printed
+    reason = "No such file or directory" if under.startswith("/") else "Not a directory"
+    assert err == f"error: --counterexamples: cannot make the folder {given} ({reason})\n"
+
+
+def test_a_counterexample_that_cannot_be_written_is_bad_input_at_the_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = planted(tmp_path, THRESHOLD_WRITTEN_OUT)
+    out_dir = tmp_path / "found"
+
+    def full(self: Path, *args: object, **kwargs: object) -> int:
+        raise OSError(28, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    code, _, err = cli("check", str(folder), "--prove", "--counterexamples", str(out_dir))
+    assert code == 2
+    assert err.startswith(f"error: --counterexamples: cannot write {out_dir}/")
+    assert err.endswith(".yaml (No space left on device)\n")
+
+
 def test_counterexamples_need_prove() -> None:
     code, _, err = cli("check", "2025-10", "--counterexamples", "somewhere")
     assert code == 2

@@ -342,6 +342,8 @@ def check(target: str, prove: bool, counterexamples: str | None) -> None:
         sys.exit(1)
     if counterexamples is not None and not prove:
         raise InputError("--counterexamples goes with --prove", place="--counterexamples")
+    if counterexamples is not None:
+        _writable_folder(counterexamples, "--counterexamples")
     if not prove:
         findings = check_rulebook(rulebook)
         click.echo(summarise(rulebook, findings))
@@ -374,12 +376,36 @@ def _prove(rulebook: Any, folder: Any, counterexamples: str | None) -> None:
     click.echo(f"{first} in {elapsed:.1f} s" + (f"\n{rest}" if rest else ""))
     if counterexamples is not None:
         out = Path(counterexamples)
-        out.mkdir(parents=True, exist_ok=True)
         for outcome in report.failures:
             if outcome.counterexample is not None:
-                (out / f"{outcome.id}.yaml").write_text(outcome.counterexample.text)
+                try:
+                    (out / f"{outcome.id}.yaml").write_text(outcome.counterexample.text)
+                except OSError as exc:
+                    raise _folder_error(exc, "cannot write", "--counterexamples") from None
     if not report.proved:
         sys.exit(1)
+
+
+def _writable_folder(given: str, option: str) -> None:
+    """Make the folder ``given`` to ``option`` (and its parents) and check that files can be
+    written in it, before any work whose results would go there; else an ``InputError``."""
+    import os
+    from pathlib import Path
+
+    folder = Path(given)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _folder_error(exc, "cannot make the folder", option) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write in the folder {given}", place=option)
+
+
+def _folder_error(exc: OSError, doing: str, option: str) -> InputError:
+    """An ``OSError`` met making or writing in the folder of ``option``, as bad input there:
+    ``cannot make the folder /proc/x (No such file or directory)``."""
+    reason = exc.strerror or type(exc).__name__
+    return InputError(f"{doing} {exc.filename} ({reason})", place=option)
 
 
 @main.command()
