@@ -370,6 +370,26 @@ def test_a_counterexample_that_cannot_be_written_is_bad_input_at_the_option(
     assert err.endswith(".yaml (No space left on device)\n")
 
 
+@pytest.mark.parametrize("target", ["/no/such/rules", "./2025-10", "rules/2099-01"])
+def test_a_target_written_as_a_path_that_is_no_folder_is_named_as_such(
+    tmp_path: Path, target: str
+) -> None:
+    for extra in ([], ["--prove"]):
+        code, out, err = cli("check", target, *extra)
+        assert (code, out) == (2, "")
+        assert err == (
+            f"error: {target}: no such folder; check takes a shipped version or a rule folder"
+            " holding agreement.yaml\n"
+        )
+    file = tmp_path / "agreement.yaml"
+    file.write_text("id: '2025-10'\n")
+    code, _, err = cli("check", str(file))
+    assert code == 2
+    assert err.startswith(f"error: {file}: not a folder; ")
+    code, _, err = cli("check", "2099-01")  # a version id, not a path
+    assert (code, err.split(";")[0]) == (2, "error: unknown agreement version '2099-01'")
+
+
 def test_counterexamples_need_prove() -> None:
     code, _, err = cli("check", "2025-10", "--counterexamples", "somewhere")
     assert code == 2

@@ -323,8 +323,6 @@ def check(target: str, prove: bool, counterexamples: str | None) -> None:
     Without --prove, the checks enumerate the fact space at the parameters' defaults and choices;
     with --prove, an SMT solver proves them for every value, with a scenario for each failure.
     """
-    from pathlib import Path
-
     from agi_terms.analysis.check import (
         check_citations,
         check_rulebook,
@@ -334,7 +332,7 @@ def check(target: str, prove: bool, counterexamples: str | None) -> None:
     from agi_terms.errors import RulebookError
     from agi_terms.rulebook import load_rulebook_from
 
-    folder = Path(target) if Path(target).is_dir() else None
+    folder = _rule_folder(target)
     try:
         rulebook = load_rulebook_from(folder) if folder is not None else _rulebook(target)
     except RulebookError as exc:
@@ -384,6 +382,28 @@ def _prove(rulebook: Any, folder: Any, counterexamples: str | None) -> None:
                     raise _folder_error(exc, "cannot write", "--counterexamples") from None
     if not report.proved:
         sys.exit(1)
+
+
+def _rule_folder(target: str) -> Any:
+    """``check``'s TARGET as a rule folder (a ``Path``), or ``None`` for a version id.
+
+    A TARGET written as a path (with a ``/``, or naming a file) that is not a folder is refused
+    as such, not as an unknown version.
+    """
+    import os
+    from pathlib import Path
+
+    path = Path(target)
+    if path.is_dir():
+        return path
+    looks_like_path = any(sep and sep in target for sep in (os.sep, os.altsep)) or path.exists()
+    if looks_like_path:
+        what = "not a folder" if path.exists() else "no such folder"
+        raise InputError(
+            f"{what}; check takes a shipped version or a rule folder holding agreement.yaml",
+            file=target,
+        )
+    return None
 
 
 def _writable_folder(given: str, option: str) -> None:
