@@ -333,6 +333,29 @@ def test_a_broken_register_beside_the_folder_fails_the_load(tmp_path: Path) -> N
     assert info.value.file.endswith("sources.yaml")
 
 
+@pytest.mark.parametrize(
+    ("stands", "reason"),
+    [("folder", "not a regular file (a folder)"),
+     ("dangling-link", "cannot read the file: No such file or directory")],
+)  # fmt: skip
+def test_a_register_beside_the_folder_that_is_no_file_is_refused(
+    tmp_path: Path, stands: str, reason: str
+) -> None:
+    # Refused where it stands, never replaced by the shipped register without a word.
+    root = tmp_path / "my-rules"
+    shutil.copytree(RULES / "2025-10", root / "2025-10")
+    beside = root / "sources.yaml"
+    if stands == "folder":
+        beside.mkdir()
+    else:
+        beside.symlink_to(root / "moved-away.yaml")
+    with pytest.raises(RulebookError) as info:
+        load_rulebook_from(root / "2025-10")
+    assert (info.value.file, info.value.message) == (str(beside), reason)
+    code, out, _ = cli("check", str(root / "2025-10"))
+    assert (code, out) == (1, f"defect: {beside}: {reason}\n")
+
+
 # ---------------------------------------------------------------- answers carry their sources
 
 

@@ -10,6 +10,7 @@ an answer (``{id: {"title", "statement", "url", "date", "confidence"}}``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
@@ -248,6 +249,10 @@ def parse_sources(document: Document) -> SourceRegister:
 
 
 def register_beside(folder: Path) -> Path | None:
-    """The register file in a version folder's parent folder, if there is one."""
+    """The register file in a version folder's parent folder, if there is one.
+
+    Anything standing under that name counts (a folder, a link to nothing): reading it then
+    refuses it, rather than the shipped register silently taking its place.
+    """
     candidate = folder.resolve().parent / FILE
-    return candidate if candidate.is_file() else None
+    return candidate if os.path.lexists(candidate) else None
