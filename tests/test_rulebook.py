@@ -234,6 +234,105 @@ def test_a_planted_defect_is_refused_naming_file_rule_and_key(
         assert word in text, (what, text)
 
 
+# Each error names what it stands in: a phase, a parameter, a term, ... not everything a rule.
+RESEARCH_IP = load_rulebook("2025-10").term_ids.index("ms_research_ip")
+NAMED: list[tuple[str, str, Edit, str]] = [
+    (
+        "phase",
+        "lifecycle.yaml",
+        replace_once("  - id: pre_agi\n", "  - id: pre_agi\n    colour: red\n"),
+        "phase pre_agi, key phases[0].colour",
+    ),
+    (
+        "parameter",
+        "parameters.yaml",
+        replace_once("    default: verified\n", "    default: declard\n"),
+        "parameter agi_trigger, key parameters[0].default",
+    ),
+    (
+        "term",
+        "terms.yaml",
+        replace_once("  - id: ms_research_ip\n", "  - id: ms_research_ip\n    holds: Microsoft\n"),
+        f"term ms_research_ip, key terms[{RESEARCH_IP}].holds",
+    ),
+    (
+        "rule",
+        "terms.yaml",
+        replace_once("{$lte: {day: 2030-12-31}}", "{$lte: {today: 2030-12-31}}"),
+        f"rule research_ip_through_2030, key terms[{RESEARCH_IP}].rules[0].when.$lte.today",
+    ),
+    (
+        "obligation",
+        "decisions.yaml",
+        replace_once("    source: N5\n  - id: stay_within", "    source: N55\n  - id: stay_within"),
+        "obligation post_agi_safety_guardrails, key obligations[0].source",
+    ),
+    (
+        "property",
+        "properties.yaml",
+        replace_once("        - {ms_model_product_ip: true}", "        - {ms_model_product_ipp: true}"),
+        "property licence_exactly_through_2032, key properties[0].holds.$iff[0]",
+    ),
+    (
+        "placement",
+        "lifecycle.yaml",
+        replace_once("    when: {verified: true}\n    source: N2", "    when: {verifed: true}\n    source: N2"),
+        "placement in phase post_agi, key placement[1].when.verifed",
+    ),
+    (
+        "term in a cycle",
+        "terms.yaml",
+        replace_once("when: {$lte: {day: 2032-12-31}}", "when: {ms_compute_cap: true}"),
+        "term ms_",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("what", "file", "edit", "place"), NAMED, ids=[n[0] for n in NAMED])
+def test_an_error_names_what_it_stands_in(
+    tmp_path: Path, what: str, file: str, edit: Edit, place: str
+) -> None:
+    folder = tmp_path / "2025-10"
+    shutil.copytree(RULES, folder)
+    target = folder / file
+    target.write_text(edit(target.read_text()))
+    with pytest.raises(RulebookError) as info:
+        load_rulebook_from(folder)
+    assert info.value.place.startswith(place), (what, info.value.one_line())
+    kind = "placement in phase" if what == "placement" else what.removesuffix(" in a cycle")
+    assert (info.value.kind, info.value.to_json()["kind"]) == (kind, kind)
+
+
+@pytest.mark.parametrize(
+    ("register", "place", "message"),
+    [
+        ("", "line 1, column 1", "the file is empty: expected a mapping with the keys sources"),
+        ("[N1]", "line 1, column 1", "expected a mapping with the keys sources, got a list"),
+        ("sources: [N1]", "key sources[0], line 1, column 11", "expected a mapping, got 'N1'"),
+        (
+            "sources:\n  - {id: N1, title: a, kind: term, statement: b, confidence: official}\n"
+            "  - {id: N1, title: c, kind: term, statement: d, confidence: official}\n",
+            "source entry N1, key sources[1].id, line 3, column 10",
+            "duplicate source id 'N1' (first at sources[0])",
+        ),
+        (
+            "sources:\n  - {id: N1, title: a, kind: term, statement: b}\n",
+            "source entry N1, key sources[0].confidence, line 2, column 5",
+            "required key is missing",
+        ),
+    ],
+)
+def test_a_register_error_names_its_entry_and_place_in_the_files_terms(
+    tmp_path: Path, register: str, place: str, message: str
+) -> None:
+    (tmp_path / "sources.yaml").write_text(register)
+    shutil.copytree(RULES, tmp_path / "2025-10")
+    with pytest.raises(RulebookError) as info:
+        load_rulebook_from(tmp_path / "2025-10")
+    assert (info.value.place, info.value.message) == (place, message)
+    assert "_SourcesFile" not in info.value.one_line()
+
+
 def test_an_unmodified_copy_loads(tmp_path: Path) -> None:
     folder = tmp_path / "copy"
     shutil.copytree(RULES, folder)

@@ -153,16 +153,33 @@ class UnknownParameterError(InputError):
 
 
 class RulebookError(AgiTermsError):
-    """A rule file that does not load: it names the file, the rule id and the key.
+    """A rule file that does not load: it names the file, the entry and the key.
 
-    Its place reads ``rule ID, key PATH, line L, column C`` with the parts that are known.
+    ``rule`` is the id (or name) of the entry the error stands in and ``kind`` what that entry is
+    (``rule``, ``term``, ``phase``, ``parameter``, ``obligation``, ``property``, ``source entry``,
+    ...; ``rule`` when not given). Its place reads ``KIND ID, key PATH, line L, column C`` with the
+    parts that are known: ``parameter agi_trigger, key parameters[0].default, line 4, column 14``.
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        place: str | Sequence[PathPart] = (),
+        file: str | None = None,
+        rule: str | None = None,
+        kind: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message, place=place, file=file, rule=rule, line=line, column=column)
+        self.kind = kind
 
     @property
     def place(self) -> str:
         parts = []
         if self.rule is not None:
-            parts.append(f"rule {self.rule}")
+            parts.append(f"{self.kind or 'rule'} {self.rule}")
         if self.path:
             parts.append(f"key {render_path(self.path)}")
         if self.position:
@@ -171,6 +188,12 @@ class RulebookError(AgiTermsError):
 
     def _text(self) -> str:
         return " ".join(self.message.split())
+
+    def to_json(self) -> dict[str, object]:
+        data = super().to_json()
+        if self.rule is not None:
+            data["kind"] = self.kind or "rule"
+        return data
 
 
 class BackendError(AgiTermsError):

@@ -174,9 +174,14 @@ class _Loader:
     # -- helpers
 
     def fail(
-        self, file: str, path: Sequence[int | str], message: str, rule: str | None = None
+        self,
+        file: str,
+        path: Sequence[int | str],
+        message: str,
+        rule: str | None = None,
+        kind: str | None = None,
     ) -> RulebookError:
-        return rule_error(self.docs[file], path, message, rule)
+        return rule_error(self.docs[file], path, message, rule, kind)
 
     def model(self, file: str, schema: type[BaseModel]) -> Any:
         return validated(self.docs[file], schema, self.register)
@@ -516,17 +521,20 @@ class _Loader:
         *,
         key: str = "when",
         formula: bool = False,
+        kind: str | None = None,
     ) -> Condition:
         params = {p.name: p for p in parameters}
         try:
             condition = parse_condition(data, key, formula=formula)
         except ConditionSyntaxError as exc:
-            raise self.fail(file, [*path, *split_path(exc.path)], str(exc), ident) from None
+            where = [*path, *split_path(exc.path)]
+            raise self.fail(file, where, str(exc), ident, kind) from None
         for cmp in comparisons(condition):
             try:
                 _check_comparison(cmp, facts, params)
             except ValueError as exc:
-                raise self.fail(file, [*path, *split_path(cmp.path)], str(exc), ident) from None
+                where = [*path, *split_path(cmp.path)]
+                raise self.fail(file, where, str(exc), ident, kind) from None
         return condition
 
     def placement(
@@ -539,10 +547,10 @@ class _Loader:
             path: list[int | str] = ["placement", i]
             if entry.phase not in lifecycle.phase_ids:
                 raise self.fail(file, [*path, "phase"], f"{entry.phase!r} is not a phase")
-            rule = RuleEntry(
-                id=f"placement_{i}", effect="place", when=entry.when, source=entry.source
+            # Named by the phase it places in: ``placement in phase post_2032, key placement[1]``.
+            condition = self.parse(
+                file, path, entry.phase, entry.when, facts, parameters, kind="placement in phase"
             )
-            condition = self.condition(file, path, rule, facts, parameters)
             found.append(Placement(entry.phase, condition, entry.source))
         if found and not (isinstance(found[-1].condition, Always) and found[-1].condition.value):
             raise self.fail(file, ["placement"], "the last placement must hold always (no 'when')")
@@ -562,6 +570,7 @@ class _Loader:
                     f"terms depend on each other in a cycle: {cycle}",
                     file=self.docs["terms.yaml"].name,
                     rule=node,
+                    kind="term",
                 )
             state[node] = 1
             for dep in sorted(deps[node]):

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -49,13 +50,50 @@ class Cited(Strict):
         return check_citation(value, context.get("sources"))
 
 
+ENTRY_KINDS: Mapping[str, str] = {
+    "phases": "phase",
+    "transitions": "transition",
+    "calendar": "calendar gate",
+    "placement": "placement",
+    "parameters": "parameter",
+    "terms": "term",
+    "rules": "rule",
+    "obligations": "obligation",
+    "actions": "action",
+    "properties": "property",
+    "sources": "source entry",
+}
+"""What an entry of each list of the rule files (and the register) is, as errors name it."""
+
+
+def entry_kind(path: Sequence[int | str]) -> str | None:
+    """What the innermost entry ``path`` points into is: ``terms[2].rules[0].when`` -> ``rule``,
+    ``parameters[0].default`` -> ``parameter``; ``None`` outside any listed entry."""
+    found = None
+    for key, index in itertools.pairwise(path):
+        if isinstance(index, int) and isinstance(key, str) and key in ENTRY_KINDS:
+            found = ENTRY_KINDS[key]
+    return found
+
+
 def rule_error(
-    document: Document, path: Sequence[int | str], message: str, rule: str | None = None
+    document: Document,
+    path: Sequence[int | str],
+    message: str,
+    rule: str | None = None,
+    kind: str | None = None,
 ) -> RulebookError:
-    """A ``RulebookError`` at ``path`` in ``document``, with its line and column."""
+    """A ``RulebookError`` at ``path`` in ``document``, with its line and column, naming the entry
+    ``rule`` (a term, parameter, ...: ``kind``, by default the innermost entry ``path`` is in)."""
     line, column = document.position(path) or (None, None)
     return RulebookError(
-        message, place=tuple(path), rule=rule, line=line, column=column, file=document.name
+        message,
+        place=tuple(path),
+        rule=rule,
+        kind=(kind or entry_kind(path)) if rule is not None else None,
+        line=line,
+        column=column,
+        file=document.name,
     )
 
 
@@ -71,14 +109,36 @@ def validated(document: Document, schema: type[M], register: SourceRegister | No
             message = "unknown key"
         elif err["type"] == "missing":
             message = "required key is missing"
-        raise rule_error(document, loc, message, rule_at(document.data, loc)) from None
+        elif err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+            # Said in the file's terms, not with the schema's class name.
+            expected = "a mapping"
+            if not loc:
+                keys = [n for n, f in schema.model_fields.items() if f.is_required()]
+                expected = f"a mapping with the keys {', '.join(keys)}"
+            message = f"expected {expected}, got {_shown(err['input'])}"
+            if not loc and document.data is None:
+                message = f"the file is empty: expected {expected}"
+        kind, ident = entry_at(document.data, loc)
+        error = rule_error(document, loc, message, ident, kind)
+        raise error.at_position(1, 1) if not loc else error from None  # the file's start
 
 
-def rule_at(data: Any, loc: Sequence[int | str]) -> str | None:
-    """The id (or name) of the innermost entry that ``loc`` points into, for error messages."""
+def _shown(value: object) -> str:
+    """A value read from YAML as a message shows it: ``a list``, ``'foo'``, ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, list | tuple):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def entry_at(data: Any, loc: Sequence[int | str]) -> tuple[str | None, str | None]:
+    """What the innermost entry that ``loc`` points into is, and its id (or name), for error
+    messages: ``("parameter", "agi_trigger")``; ``(None, None)`` outside any entry with an id."""
     node: Any = data
-    found: str | None = None
-    for part in loc:
+    found: tuple[str | None, str | None] = (None, None)
+    for depth, part in enumerate(loc):
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
@@ -86,7 +146,7 @@ def rule_at(data: Any, loc: Sequence[int | str]) -> str | None:
         if isinstance(node, Mapping):
             ident = node.get("id", node.get("name"))
             if isinstance(ident, str):
-                found = ident
+                found = (entry_kind(loc[: depth + 1]), ident)
     return found
 
 
