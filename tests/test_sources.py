@@ -453,6 +453,25 @@ def test_the_sources_command_lists_entries_in_three_formats() -> None:
     assert "Calendar backstop for the Azure API exclusivity" in out
 
 
+def test_the_sources_command_takes_citations_as_the_answers_print_them() -> None:
+    code, out, _ = cli("simulate", str(ROOT / "simulations/scenarios/api-launches.yaml"),
+                       "--format", "json")  # fmt: skip
+    assert code == 0
+    cited = sorted({b["source"] for s in json.loads(out)["steps"] if s.get("decision")
+                    for b in s["decision"]["because"]})  # fmt: skip
+    several = [c for c in cited if "," in c]
+    assert several, cited  # a decision of that scenario cites more than one source
+    for citation in cited:
+        code, out, err = cli("sources", citation, "--format", "json")
+        assert (code, err) == (0, ""), citation
+        assert list(json.loads(out)) == [i.strip() for i in citation.split(",")]
+    code, out, _ = cli("sources", "N14, Q11", "Q11", "N6", "--format", "json")
+    assert list(json.loads(out)) == ["N14", "Q11", "N6"]
+    code, _, err = cli("sources", "N14, N99")
+    assert code == 2
+    assert err.startswith("error: unknown source id 'N99'; ")
+
+
 def test_the_sources_command_refuses_an_unknown_id() -> None:
     code, out, err = cli("sources", "N6", "N77")
     assert code == 2

@@ -13,13 +13,19 @@ SOURCE_ID = re.compile(r"[A-Z][1-9][0-9]*")
 """The shape of a source id: a capital letter and a number (``N6``, ``S17``, ``D1``)."""
 
 
+def citation_parts(text: str) -> tuple[str, ...]:
+    """The comma-separated parts of a citation as written, stripped (``"N14, Q11"`` ->
+    ``("N14", "Q11")``), whether or not each is a source id."""
+    return tuple(p.strip() for p in text.split(","))
+
+
 def citation_ids(text: str) -> tuple[str, ...]:
     """The source ids of a citation, in the order written; ``ValueError`` for any other text."""
     text = text.strip()
     if not text:
         raise ValueError("the source is empty; cite a source id such as N8")
     ids: list[str] = []
-    for part in (p.strip() for p in text.split(",")):
+    for part in citation_parts(text):
         if not SOURCE_ID.fullmatch(part):
             hint = " (the seed articles are D1 and D2)" if part.startswith("seeds/") else ""
             raise ValueError(

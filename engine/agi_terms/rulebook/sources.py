@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from agi_terms.documents import Document, read_resource
 from agi_terms.errors import AgiTermsError, InputError, RulebookError
 from agi_terms.events import CalendarDate
-from agi_terms.rulebook.citations import citation_ids
+from agi_terms.rulebook.citations import citation_ids, citation_parts
 from agi_terms.rulebook.schema import Strict, rule_error, validated
 
 SourceKind = Literal["term", "prior_term", "open_question", "public_source", "edge_case", "seed"]
@@ -147,6 +147,17 @@ class SourceRegister:
                 f" {_span(self.ids)} (`agi-terms sources` lists them)"
             )
         return found
+
+    def named(self, texts: Iterable[str]) -> tuple[Source, ...]:
+        """The entries that ``texts`` name, each a source id or a citation as answers print it
+        (``"N14, Q11"``): first named first, once each; an ``InputError`` for an id the register
+        lacks (see ``entry``)."""
+        found: dict[str, Source] = {}
+        for text in texts:
+            for part in citation_parts(text):
+                entry = self.entry(part)
+                found.setdefault(entry.id, entry)
+        return tuple(found.values())
 
     def resolve(self, citation: str) -> tuple[Source, ...]:
         """The entries a citation names; ``ValueError`` for a malformed one or an unknown id."""

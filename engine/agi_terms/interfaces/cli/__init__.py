@@ -267,12 +267,13 @@ def parameters(version: str, fmt: str) -> None:
 @format_option
 @guarded()
 def sources(ids: tuple[str, ...], fmt: str) -> None:
-    """The source register: every id the rules cite (or the entries of the IDs given)."""
+    """The source register: every id the rules cite (or the entries of the IDs given, each an id
+    or a citation as the answers print it, such as "N14, Q11")."""
     from agi_terms.interfaces.cli.render import sources_markdown, sources_table
     from agi_terms.rulebook.loader import shipped_sources
 
     register = shipped_sources()
-    entries = [register.entry(i) for i in dict.fromkeys(ids)] if ids else list(register)
+    entries = list(register.named(ids)) if ids else list(register)
     if fmt == "json":
         click.echo(json.dumps({s.id: s.to_json() for s in entries}, indent=2))
     elif fmt == "markdown":
