@@ -19,6 +19,7 @@ from agi_terms.documents import parse_yaml
 from agi_terms.events import ACTION_TYPES
 from agi_terms.interfaces.cli import main
 from agi_terms.rulebook import load_rulebook_from
+from agi_terms.rulebook.citations import SOURCE_ID
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -343,7 +344,7 @@ def test_every_shipped_scenario_states_expectations_that_hold() -> None:
     assert report.exit_code == 0
 
 
-CLAUSE = re.compile(r"\b[NPQSED]\d+\b|§\s?\d+")
+CLAUSE = re.compile(rf"\b{SOURCE_ID.pattern}\b|§\s?\d+")
 """A source id of the term sheet (N6, P12, Q3, S17, E1) or a section of the spec."""
 
 

@@ -17,6 +17,7 @@ from agi_terms.errors import InputError, RulebookError
 from agi_terms.interfaces.cli import main
 from agi_terms.interfaces.cli.render import sources_markdown
 from agi_terms.rulebook import load_rulebook_from
+from agi_terms.rulebook.citations import SOURCE_ID, citation_ids
 from agi_terms.rulebook.loader import shipped_sources
 from agi_terms.rulebook.sources import load_sources
 from click.testing import CliRunner
@@ -63,7 +64,7 @@ def test_every_id_cited_under_rules_has_an_entry() -> None:
     for path in files:
         for citation in _cited(read_yaml(path).data):
             parts = {p.strip() for p in citation.split(",")}
-            assert all(re.fullmatch(r"[NPQSED][1-9][0-9]*", p) for p in parts), (path, citation)
+            assert all(SOURCE_ID.fullmatch(p) for p in parts), (path, citation)
             cited |= parts
     assert cited - ids == set()
     assert {"N6", "Q5", "S17", "P12", "E6"} <= cited
@@ -297,6 +298,36 @@ def test_a_defect_in_the_register_is_refused_at_its_place(
     assert error.path[-1] == key, error.path
     assert error.line is not None
     assert words in error.one_line(), error.one_line()
+
+
+@pytest.mark.parametrize(
+    ("ident", "is_id"),
+    [("N1", True), ("S28", True), ("D2", True), ("Q100", True), ("X1", False), ("N01", False),
+     ("N0", False), ("n1", False), ("N", False), ("NN1", False), ("N1a", False)],
+)  # fmt: skip
+def test_the_register_and_citations_agree_on_what_a_source_id_is(
+    tmp_path: Path, ident: str, is_id: bool
+) -> None:
+    # One definition of the shape serves citations and the register's validator alike.
+    assert bool(SOURCE_ID.fullmatch(ident)) is is_id
+    cited_ok = True
+    try:
+        citation_ids(ident)
+    except ValueError:
+        cited_ok = False
+    assert cited_ok is is_id
+    path = tmp_path / "sources.yaml"
+    kind = {"N": "term", "S": "public_source", "D": "seed", "Q": "open_question"}.get(ident[0])
+    extra = ", date: 2025-01-01, url: 'https://example.org/a'" if ident.startswith("S") else ""
+    path.write_text(
+        f"sources:\n  - {{id: {ident}, title: t, kind: {kind or 'term'}, statement: s,"
+        f" confidence: official{extra}}}\n"
+    )
+    if is_id:
+        assert load_sources(path).ids == (ident,)
+    else:
+        with pytest.raises(RulebookError, match="is not a source id"):
+            load_sources(path)
 
 
 def test_a_public_source_without_url_or_date_is_refused(tmp_path: Path) -> None:

@@ -22,21 +22,16 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from agi_terms.documents import Document, read_resource
 from agi_terms.errors import AgiTermsError, InputError, RulebookError
 from agi_terms.events import CalendarDate
-from agi_terms.rulebook.citations import citation_ids, citation_parts
+from agi_terms.rulebook.citations import (
+    KIND_OF_PREFIX,
+    SOURCE_ID,
+    SourceKind,
+    citation_ids,
+    citation_parts,
+)
 from agi_terms.rulebook.schema import Strict, rule_error, validated
 
-SourceKind = Literal["term", "prior_term", "open_question", "public_source", "edge_case", "seed"]
 Confidence = Literal["official", "reported", "interpretation"]
-
-KIND_OF_PREFIX: Mapping[str, SourceKind] = {
-    "N": "term",
-    "P": "prior_term",
-    "Q": "open_question",
-    "S": "public_source",
-    "E": "edge_case",
-    "D": "seed",
-}
-"""Each family of ids and the kind of its entries (the term sheet's sections)."""
 
 QUOTE_WORDS = 50
 """A quote is short: at most this many words of the public text."""
@@ -228,8 +223,8 @@ def parse_sources(document: Document) -> SourceRegister:
     seen: dict[str, int] = {}
     for index, source in enumerate(raw.sources):
         path: list[int | str] = ["sources", index]
-        prefix, number = source.id[:1], source.id[1:]
-        if prefix not in KIND_OF_PREFIX or not number.isdigit() or number.startswith("0"):
+        prefix = source.id[:1]
+        if not SOURCE_ID.fullmatch(source.id):
             families = ", ".join(f"{p} ({k})" for p, k in KIND_OF_PREFIX.items())
             raise rule_error(
                 document,
