@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import agi_terms
 import pytest
@@ -75,7 +76,21 @@ def test_every_public_source_has_a_url_and_a_date() -> None:
     assert len(public) >= 23
     for entry in public:
         assert str(entry.get("url", "")).startswith("https://"), entry["id"]
+        assert urlsplit(entry["url"]).path.strip("/"), entry["id"]  # a page, not a site
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(entry.get("date", ""))), entry["id"]
+
+
+def test_an_entry_quoting_a_source_gives_that_sources_address() -> None:
+    # N18 quotes the Microsoft blog's opening paragraph (S2), which OpenAI's page (S1) lacks.
+    n18, s1, s2 = (agi_terms.source(i) for i in ("N18", "S1", "S2"))
+    assert n18.quote == "supports the OpenAI board moving forward"
+    assert (n18.url, n18.date) == (s2.url, s2.date)
+    assert n18.url != s1.url
+    # An address that is not the source's own says so in the statement.
+    s15 = agi_terms.source("S15")
+    assert s15.url is not None
+    assert "theverge.com" not in s15.url
+    assert "own address for the issue was not found" in s15.statement
 
 
 def test_the_register_follows_the_schema_of_the_spec() -> None:
@@ -277,6 +292,11 @@ REGISTER_DEFECTS = [
      "date"),
     ("a missing statement", "    statement: >-\n", "    statment: >-\n",
      "required key is missing", "statement"),
+    ("a url to a site, not a page",
+     "    url: https://www.lesswrong.com/posts/dRbvHfEwb6Cuf6xn3/", "    url: https://www.lesswrong.com/#",
+     "a url names the source's page, not only its site: 'https://www.lesswrong.com/#", "url"),
+    ("a url without a site", "    url: https://openai.com/our-structure/\n", "    url: https:///x\n",
+     "a url starts with https:// or http:// and a site", "url"),
 ]  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -83,8 +84,15 @@ class Source(BaseModel):
     @field_validator("url")
     @classmethod
     def _address(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError(f"a url starts with https:// or http://, got {value!r}")
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ValueError(f"a url starts with https:// or http:// and a site, got {value!r}")
+        if not parts.path.strip("/"):
+            # A site's home page cites nothing: the entry gives the page of the source, or the
+            # best real page with its statement saying why.
+            raise ValueError(f"a url names the source's page, not only its site: {value!r}")
         return value
 
     def to_json(self) -> dict[str, Any]:
