@@ -24,6 +24,7 @@ from agi_terms.analysis.prove import ProofReport, Translation, explore, prove_ru
 from agi_terms.analysis.prove.reach import IP_USE, TOTALS, Situation
 from agi_terms.analysis.scenario import parse_scenario
 from agi_terms.conditions import (
+    Always,
     ConditionSyntaxError,
     Not,
     evaluate_present,
@@ -36,6 +37,7 @@ from agi_terms.events import parse_event
 from agi_terms.facts import ACTION_FACTS, LEVEL_NAMES, FactRow, state_row
 from agi_terms.interfaces.cli import main
 from agi_terms.rulebook import Rulebook, load_rulebook, load_rulebook_from
+from agi_terms.rulebook.program import fold
 from agi_terms.testing import event_sequences, parameter_overrides
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -455,6 +457,15 @@ PROPERTY_DEFECTS: list[tuple[str, str, list[str]]] = [
     ("no source",
      "properties:\n  - {id: p, statement: s, holds: {verified: true}}\n",
      ["properties[0].source", "required key is missing"]),
+    ("null for a parameter that is never null",
+     "properties:\n  - {id: p, statement: s, source: Q3, holds: {agi_trigger: null}}\n",
+     ["properties[0].holds.agi_trigger", "parameter agi_trigger cannot be null; compare it with a value"]),
+    ("null ordered",
+     "properties:\n  - {id: p, statement: s, source: Q5, holds: {$lt: {api_exclusivity_backstop: null}}}\n",
+     ["null is tested with {api_exclusivity_backstop: null} or $neq, not ordered"]),
+    ("null for a fact",
+     "properties:\n  - {id: p, statement: s, source: N2, holds: {verified: null}}\n",
+     ["verified is a bool and never null; null is tested of nullable parameters"]),
     ("an id a rule has",
      "properties:\n  - {id: research_ip_through_2030, statement: s, source: N4, holds: {verified: true}}\n",
      ["duplicate id 'research_ip_through_2030'"]),
@@ -474,6 +485,66 @@ def test_loading_refuses_a_bad_property_naming_file_property_and_key(
     message = info.value.one_line()
     for word in words:
         assert word in message, message
+
+
+# Q5: with no backstop the exclusivity lasts until AGI; with one, it ends after that day.
+NULL_BACKSTOP = """\
+properties:
+  - id: no_backstop_no_end_without_agi
+    statement: With no backstop, the API exclusivity stands until AGI is verified or declared.
+    source: N8, Q5
+    holds:
+      $implies:
+        - {$and: [{api_exclusivity_backstop: null}, {verified: false}, {declaration_live: false}]}
+        - {azure_api_exclusivity: true}
+  - id: a_backstop_ends_the_exclusivity_after_it
+    statement: With a backstop, the API exclusivity is over after that day.
+    source: Q5
+    holds:
+      $implies:
+        - {$and: [{$neq: {api_exclusivity_backstop: null}},
+                  {$gt: {day: {param: api_exclusivity_backstop}}}]}
+        - {azure_api_exclusivity: false}
+"""
+
+
+def test_a_property_may_say_a_parameter_is_null_and_the_prover_agrees(tmp_path: Path) -> None:
+    folder = edit_properties(tmp_path, NULL_BACKSTOP)
+    rulebook = load_rulebook_from(folder)
+    report = prove_rulebook(rulebook, folder)
+    assert report.proved, report.text()
+    assert check_rulebook(rulebook) == []  # the enumeration reads the test alike
+    # The same test made false: without a backstop, a live declaration under the declared
+    # reading still ends the exclusivity (N8, Q3); the counterexample sets the backstop to null.
+    wrong = NULL_BACKSTOP.replace(", {declaration_live: false}", "")
+    folder = edit_properties(tmp_path / "wrong", wrong)
+    report = prove_rulebook(load_rulebook_from(folder), folder)
+    (failure,) = report.failures
+    assert failure.id == "property-no_backstop_no_end_without_agi"
+    example = failure.counterexample
+    assert example is not None
+    assert example.confirmed  # the engine, replaying it, finds the property false too
+    data = simulate_json(tmp_path, example.text, folder)
+    assert data["parameters"]["api_exclusivity_backstop"] is None
+    assert data["checkpoints"][0]["terms"]["azure_api_exclusivity"] is False
+
+
+@pytest.mark.parametrize(("backstop", "is_null"), [(None, True), (dt.date(2029, 6, 30), False)])
+def test_a_null_test_of_a_parameter_folds_to_whether_it_is_null(
+    backstop: dt.date | None, is_null: bool
+) -> None:
+    rulebook = load_rulebook("2025-10")
+    values = {**rulebook.defaults(), "api_exclusivity_backstop": backstop}
+    for op, holds in (("eq", is_null), ("neq", not is_null)):
+        written = {"api_exclusivity_backstop": None} if op == "eq" else {
+            "$neq": {"api_exclusivity_backstop": None}}  # fmt: skip
+        folded = fold(parse_condition(written), rulebook, values)
+        assert isinstance(folded, Always)
+        assert folded.value is holds, op
+    # A comparison with the parameter itself never holds while it is null.
+    compared = fold(parse_condition({"$lte": {"day": {"param": "api_exclusivity_backstop"}}}),
+                    rulebook, values)  # fmt: skip
+    assert isinstance(compared, Always) is is_null
 
 
 def test_a_rule_may_not_use_the_connectives_of_properties(tmp_path: Path) -> None:

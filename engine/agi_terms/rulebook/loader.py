@@ -606,6 +606,10 @@ def _check_comparison(
         raise ValueError(
             f"unknown fact {cmp.field!r}; known facts here: {', '.join(sorted(facts))}"
         )
+    if cmp.value is None:
+        raise ValueError(
+            f"{cmp.field} is a {spec.type} and never null; null is tested of nullable parameters"
+        )
     if cmp.op not in ("eq", "neq") and spec.type not in _ORDERED:
         raise ValueError(f"{cmp.field} is a {spec.type}; only == and $neq apply to it")
     if isinstance(cmp.value, ParamRef):
