@@ -78,6 +78,17 @@ def replace_once(old: str, new: str) -> Edit:
     return edit
 
 
+def refused(tmp_path: Path, file: str, edit: Edit) -> tuple[Path, RulebookError]:
+    """A copy of the shipped version with ``file`` edited, and the error its loading raises."""
+    folder = tmp_path / "2025-10"
+    shutil.copytree(RULES, folder)
+    target = folder / file
+    target.write_text(edit(target.read_text()))
+    with pytest.raises(RulebookError) as info:
+        load_rulebook_from(folder)
+    return folder, info.value
+
+
 DEFECTS: list[tuple[str, str, Edit, list[str]]] = [
     (
         "rule without a source",
@@ -221,13 +232,7 @@ DEFECTS: list[tuple[str, str, Edit, list[str]]] = [
 def test_a_planted_defect_is_refused_naming_file_rule_and_key(
     tmp_path: Path, what: str, file: str, edit: Edit, words: list[str]
 ) -> None:
-    folder = tmp_path / "2025-10"
-    shutil.copytree(RULES, folder)
-    target = folder / file
-    target.write_text(edit(target.read_text()))
-    with pytest.raises(RulebookError) as info:
-        load_rulebook_from(folder)
-    error = info.value
+    folder, error = refused(tmp_path, file, edit)
     assert error.file == f"{folder}/{file}", what
     text = error.one_line()
     for word in words:
@@ -292,15 +297,10 @@ NAMED: list[tuple[str, str, Edit, str]] = [
 def test_an_error_names_what_it_stands_in(
     tmp_path: Path, what: str, file: str, edit: Edit, place: str
 ) -> None:
-    folder = tmp_path / "2025-10"
-    shutil.copytree(RULES, folder)
-    target = folder / file
-    target.write_text(edit(target.read_text()))
-    with pytest.raises(RulebookError) as info:
-        load_rulebook_from(folder)
-    assert info.value.place.startswith(place), (what, info.value.one_line())
+    _, error = refused(tmp_path, file, edit)
+    assert error.place.startswith(place), (what, error.one_line())
     kind = "placement in phase" if what == "placement" else what.removesuffix(" in a cycle")
-    assert (info.value.kind, info.value.to_json()["kind"]) == (kind, kind)
+    assert (error.kind, error.to_json()["kind"]) == (kind, kind)
 
 
 @pytest.mark.parametrize(

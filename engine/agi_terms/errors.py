@@ -2,8 +2,9 @@
 
 An error carries its place as fields, the way a compiler's source position does: ``file`` (the file
 the input came from), ``path`` (the keys and indices into the input, ``("events", 3, "cloud")``),
-``rule`` (the rule, term or parameter a rule-file error is about), ``line`` and ``column`` (1-based,
-where the input's text is known). Messages are built from these fields when shown. An error is never
+``rule`` (the id of the rule, term, parameter, ... a rule-file error is about) and ``kind`` (what
+that entry is: ``rule``, ``term``, ``parameter``, ...), ``line`` and ``column`` (1-based, where the
+input's text is known). Messages are built from these fields when shown. An error is never
 changed after it is raised: ``within``, ``with_file`` and ``at_position`` return a new error.
 """
 
@@ -48,6 +49,7 @@ class AgiTermsError(Exception):
         place: str | Sequence[PathPart] = (),
         file: str | None = None,
         rule: str | None = None,
+        kind: str | None = None,
         line: int | None = None,
         column: int | None = None,
     ) -> None:
@@ -58,6 +60,7 @@ class AgiTermsError(Exception):
         )
         self.file = file
         self.rule = rule
+        self.kind = kind
         self.line = line
         self.column = column
 
@@ -112,7 +115,7 @@ class AgiTermsError(Exception):
     def to_json(self) -> dict[str, object]:
         """``{"place", "message"}`` as the service answers, plus the fields that are known."""
         data: dict[str, object] = {"place": self.place, "message": self._text()}
-        for key in ("file", "rule", "line", "column"):
+        for key in ("file", "rule", "kind", "line", "column"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
@@ -161,20 +164,6 @@ class RulebookError(AgiTermsError):
     parts that are known: ``parameter agi_trigger, key parameters[0].default, line 4, column 14``.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        place: str | Sequence[PathPart] = (),
-        file: str | None = None,
-        rule: str | None = None,
-        kind: str | None = None,
-        line: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        super().__init__(message, place=place, file=file, rule=rule, line=line, column=column)
-        self.kind = kind
-
     @property
     def place(self) -> str:
         parts = []
@@ -188,12 +177,6 @@ class RulebookError(AgiTermsError):
 
     def _text(self) -> str:
         return " ".join(self.message.split())
-
-    def to_json(self) -> dict[str, object]:
-        data = super().to_json()
-        if self.rule is not None:
-            data["kind"] = self.kind or "rule"
-        return data
 
 
 class BackendError(AgiTermsError):
