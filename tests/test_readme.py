@@ -46,7 +46,7 @@ def test_the_readme_embeds_the_current_diagram_of_every_version() -> None:
 
 def test_the_readme_shows_the_current_headline_diff() -> None:
     from agi_terms.analysis.diff import diff_versions
-    from agi_terms.interfaces.cli.render import diff_markdown
+    from agi_terms.interfaces.cli.diff_render import diff_markdown
 
     shown = diff_markdown(diff_versions("2025-01", "2025-10", backend="python"))
     shown = shown.replace("# 2025-01 → 2025-10\n\n", "", 1).replace("## ", "#### ")

@@ -25,6 +25,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -97,7 +98,11 @@ def _positive_number(value: object) -> float:
     return number
 
 
-PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
+PositiveNumber = Annotated[
+    float,
+    BeforeValidator(_positive_number),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
+]
 
 
 def add_to_total(total: float, amount: float, total_name: str, place: str = "amount_usd") -> float:
@@ -138,55 +143,81 @@ LevelName = Annotated[
     Level,
     BeforeValidator(_level),
     PlainSerializer(lambda level: level.name, return_type=str),
+    WithJsonSchema({"type": "string", "enum": [level.name for level in Level]}),
 ]
+"""A Preparedness level, written by name (``low``, ``medium``, ``high``, ``critical``)."""
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
+_TYPE = "the event type: this one's name"
+
+
+def _type_is_required(schema: dict[str, Any]) -> None:
+    # ``type`` selects the event: a file must give it, though the models default it.
+    schema["required"] = ["date", "type", *(r for r in schema.get("required", []) if r != "date")]
+
+
 class _EventBase(_Model):
-    date: CalendarDate
+    model_config = ConfigDict(json_schema_extra=_type_is_required)
+
+    date: CalendarDate = Field(
+        description="the day the event happens (YYYY-MM-DD); events are given in date order"
+    )
 
 
 class AgiDeclared(_EventBase):
     """OpenAI declares that it has achieved AGI; the panel then verifies or rejects it (N2)."""
 
-    type: Literal["agi_declared"] = "agi_declared"
+    type: Literal["agi_declared"] = Field(default="agi_declared", description=_TYPE)
 
 
 class PanelVerified(_EventBase):
     """The independent expert panel verifies the pending declaration (N2)."""
 
-    type: Literal["panel_verified"] = "panel_verified"
+    type: Literal["panel_verified"] = Field(default="panel_verified", description=_TYPE)
 
 
 class PanelRejected(_EventBase):
     """The panel rejects the pending declaration; OpenAI may declare again (E6)."""
 
-    type: Literal["panel_rejected"] = "panel_rejected"
+    type: Literal["panel_rejected"] = Field(default="panel_rejected", description=_TYPE)
 
 
 class Amendment(_EventBase):
     """The parties amend the agreement: version ``to`` applies from this date on (SPEC §9)."""
 
-    type: Literal["amendment"] = "amendment"
-    to: StrictStr
+    type: Literal["amendment"] = Field(default="amendment", description=_TYPE)
+    to: StrictStr = Field(
+        description='the version in force from this date on, quoted: "2025-10" (agi-terms terms)'
+    )
 
 
 class ProductLaunch(_EventBase):
     """OpenAI launches a product on a cloud, possibly with a partner or for a national-security customer."""
 
-    type: Literal["product_launch"] = "product_launch"
+    type: Literal["product_launch"] = Field(default="product_launch", description=_TYPE)
     kind: Literal["api", "stateful_runtime", "non_api", "consumer_hardware"] = Field(
         description=(
-            "api: a stateless API product; stateful_runtime: a stateful agent runtime, an API"
-            " product only under the parameter stateful_runtime_is_api (S16, S25, Q6)"
+            "api: a stateless API product (the Azure API exclusivity is about these);"
+            " stateful_runtime: a stateful agent runtime, an API product only under the parameter"
+            " stateful_runtime_is_api (S16, S25, Q6); non_api: any other product;"
+            " consumer_hardware: a device (outside Microsoft's rights, N7)"
         )
     )
-    cloud: Literal["azure", "aws", "gcp", "oracle", "other"]
-    partner: StrictStr | None = None
-    customer: Literal["commercial", "us_national_security"] = "commercial"
+    cloud: Literal["azure", "aws", "gcp", "oracle", "other"] = Field(
+        description="the cloud the product is served from"
+    )
+    partner: StrictStr | None = Field(
+        default=None, description="the third party that co-develops the product, if any (N9)"
+    )
+    customer: Literal["commercial", "us_national_security"] = Field(
+        default="commercial",
+        description="us_national_security: an API product for US national-security customers,"
+        " allowed on any cloud (N11)",
+    )
     name: StrictStr | None = Field(
         default=None,
         description=(
@@ -206,25 +237,34 @@ class ProductLaunch(_EventBase):
 class Capability(_Model):
     """The Preparedness levels of a model in each tracked category."""
 
-    bio_chem: LevelName
-    cyber: LevelName
-    self_improvement: LevelName
+    bio_chem: LevelName = Field(description="biological and chemical capability")
+    cyber: LevelName = Field(description="cybersecurity capability")
+    self_improvement: LevelName = Field(description="AI self-improvement capability")
 
 
 class OpenWeightsRelease(_EventBase):
     """OpenAI releases an open-weight model with the given capability levels (N12)."""
 
-    type: Literal["open_weights_release"] = "open_weights_release"
-    capability: Capability
-    name: StrictStr | None = None
+    type: Literal["open_weights_release"] = Field(default="open_weights_release", description=_TYPE)
+    capability: Capability = Field(
+        description="the model's Preparedness level in each tracked category (N12, Q10)"
+    )
+    name: StrictStr | None = Field(default=None, description="the model's name")
 
 
 class MsIpUse(_EventBase):
     """Microsoft uses an OpenAI asset; ``created_on`` defaults to the event's date."""
 
-    type: Literal["ms_ip_use"] = "ms_ip_use"
-    asset: Literal["model", "product", "research", "consumer_hardware"]
-    created_on: CalendarDate | None = None
+    type: Literal["ms_ip_use"] = Field(default="ms_ip_use", description=_TYPE)
+    asset: Literal["model", "product", "research", "consumer_hardware"] = Field(
+        description="what Microsoft uses: a model or product (N4), research IP (N6) or consumer"
+        " hardware (never Microsoft's, N7)"
+    )
+    created_on: CalendarDate | None = Field(
+        default=None,
+        description="the day the asset was created, not after the event's date; one created on"
+        " or after a verification is post-AGI (N5). Default: the event's date",
+    )
 
     @field_validator("created_on")
     @classmethod
@@ -243,9 +283,13 @@ class MsIpUse(_EventBase):
 class MsAgiTraining(_EventBase):
     """Microsoft trains a model in pursuit of AGI, with or without OpenAI IP (N13, N14)."""
 
-    type: Literal["ms_agi_training"] = "ms_agi_training"
-    uses_openai_ip: StrictBool
-    training_flop: PositiveNumber
+    type: Literal["ms_agi_training"] = Field(default="ms_agi_training", description=_TYPE)
+    uses_openai_ip: StrictBool = Field(
+        description="whether the training uses OpenAI IP (then the compute cap applies, N14)"
+    )
+    training_flop: PositiveNumber = Field(
+        description="the training compute in FLOP, a number such as 6e27"
+    )
 
 
 def _non_empty(value: object) -> str:
@@ -257,23 +301,32 @@ def _non_empty(value: object) -> str:
 class ComputeContract(_EventBase):
     """OpenAI contracts compute from a provider (the right of first refusal in 2025-01, P12)."""
 
-    type: Literal["compute_contract"] = "compute_contract"
-    provider: Annotated[str, BeforeValidator(_non_empty)]
-    rofr_offered: StrictBool = False
+    type: Literal["compute_contract"] = Field(default="compute_contract", description=_TYPE)
+    provider: Annotated[
+        str, BeforeValidator(_non_empty), WithJsonSchema({"type": "string", "minLength": 1})
+    ] = Field(description="the compute provider's name (Microsoft, Oracle, AWS, ...)")
+    rofr_offered: StrictBool = Field(
+        default=False,
+        description="whether Microsoft was offered its right of first refusal first (P12)",
+    )
 
 
 class AzurePurchase(_EventBase):
     """OpenAI buys Azure services; the amount counts toward the Azure commitment (N16)."""
 
-    type: Literal["azure_purchase"] = "azure_purchase"
-    amount_usd: PositiveNumber
+    type: Literal["azure_purchase"] = Field(default="azure_purchase", description=_TYPE)
+    amount_usd: PositiveNumber = Field(
+        description="the amount spent on Azure services, in USD (counts toward the commitment)"
+    )
 
 
 class RevenueSharePayment(_EventBase):
     """A revenue-share payment between the parties (P13, N15); under 2026-04, OpenAI's count toward
     the total cap (S17, S23)."""
 
-    type: Literal["revenue_share_payment"] = "revenue_share_payment"
+    type: Literal["revenue_share_payment"] = Field(
+        default="revenue_share_payment", description=_TYPE
+    )
     amount_usd: PositiveNumber = Field(description="the amount paid, in USD")
     payer: Literal["openai", "microsoft"] = Field(
         description="openai pays Microsoft its share; microsoft pays OpenAI its share (two-way)"
