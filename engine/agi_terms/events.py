@@ -6,11 +6,12 @@ Lifecycle events move the state machine; action events are decided by the rules 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 import reprlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
 from typing import Annotated, Any, Literal, TypeAlias
 
@@ -101,7 +102,7 @@ def _positive_number(value: object) -> float:
 PositiveNumber = Annotated[
     float,
     BeforeValidator(_positive_number),
-    WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": LARGEST_NUMBER}),
 ]
 
 
@@ -408,7 +409,9 @@ def _message_of(error: Mapping[str, Any]) -> str:
     if kind == "union_tag_invalid":
         tags = ", ".join(sorted(_tags()))
         tag = (error.get("ctx") or {}).get("tag")
-        return f"unknown event type {tag!r}; expected one of {tags}"
+        close = _close_match(str(tag), _tags())
+        hint = f"did you mean {close!r}? " if close else ""
+        return f"unknown event type {tag!r}; {hint}expected one of {tags}"
     if kind == "union_tag_not_found":
         return "missing field 'type'"
     if kind == "missing":
@@ -430,13 +433,76 @@ def _tags() -> list[str]:
     return [str(cls.model_fields["type"].default) for cls in EVENT_TYPES]
 
 
-def input_error_from(exc: ValidationError, prefix: str = "") -> InputError:
-    """The first error of a pydantic ``ValidationError`` as an ``InputError`` with a place."""
-    first = exc.errors()[0]
+_MEANT = {"on": "date", "when": "date", "event": "type", "kind_of": "kind"}
+"""Keys people write for another: ``on:`` (the CLI's ``--on``) is ``date:`` in a file (SPEC §6)."""
+
+
+def _close_match(word: str, candidates: Sequence[str]) -> str | None:
+    if _MEANT.get(word) in candidates:
+        return _MEANT[word]
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _fields_at(model: type[BaseModel] | None, loc: Sequence[int | str]) -> list[str]:
+    """The field names of the model that reads the mapping at ``loc`` (empty when unknown)."""
+    tags = {str(cls.model_fields["type"].default): cls for cls in EVENT_TYPES}
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if part in tags and (current is None or part not in current.model_fields):
+            current = tags[part]
+            continue
+        info = current.model_fields.get(part) if current is not None else None
+        kind = info.annotation if info is not None else None
+        if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+            return []
+        current = kind
+    return list(current.model_fields) if current is not None else []
+
+
+def _unknown_field(errors: Sequence[Mapping[str, Any]], model: type[BaseModel] | None) -> Any:
+    """The first unknown key, with the field it most likely stands for: a required field missing
+    beside it (``clod`` beside a missing ``cloud``), else a field of the same mapping."""
+    for error in errors:
+        if error.get("type") != "extra_forbidden":
+            continue
+        loc = tuple(error["loc"])
+        parent, word = loc[:-1], str(loc[-1])
+        missing = [str(e["loc"][-1]) for e in errors
+                   if e.get("type") == "missing" and tuple(e["loc"][:-1]) == parent]  # fmt: skip
+        meant = _close_match(word, missing) or _close_match(word, _fields_at(model, parent))
+        message = f"unknown field {word!r}"
+        if meant:
+            message += f"; did you mean {meant!r}?"
+        elif missing:
+            message += f" (the required field {missing[0]!r} is missing)"
+        return loc, message
+    return None
+
+
+def input_error_from(
+    exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
+) -> InputError:
+    """The most telling error of a pydantic ``ValidationError`` as an ``InputError`` with a place.
+
+    That is the first error, unless it is a missing field beside an unknown one: then the unknown
+    key, with the field it likely misspells (``model`` reads the input; events are known).
+    """
+    errors = exc.errors()
+    first = errors[0]
     loc = tuple(first["loc"])
-    if first["type"] in {"union_tag_invalid", "union_tag_not_found"}:
-        loc = (*loc, "type")
-    error = InputError(_message_of(first), place=path_of(loc, union_tags=True))
+    unknown = (
+        _unknown_field(errors, model) if first["type"] in ("missing", "extra_forbidden") else None
+    )
+    if unknown is not None and (first["type"] == "extra_forbidden" or unknown[0][:-1] == loc[:-1]):
+        loc, message = unknown
+    else:
+        if first["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+            loc = (*loc, "type")
+        message = _message_of(first)
+    error = InputError(message, place=path_of(loc, union_tags=True))
     return error.within(*split_path(prefix))
 
 

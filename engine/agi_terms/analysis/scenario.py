@@ -11,6 +11,7 @@ them, so the events and the timeline are those of the same file without them;
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -254,8 +255,8 @@ def scenario_from_data(data: object, document: Document | None = None) -> Scenar
         data, stated = _split_expectations(data)
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        error = input_error_from(exc)
-        raise placed(error, document, exc.errors()[0]["loc"]) from None
+        error = input_error_from(exc, model=Scenario)
+        raise placed(error, document, error.path) from None
     except AgiTermsError as exc:
         raise placed(exc, document, exc.path) from None
     for index, event in enumerate(scenario.events):
@@ -339,7 +340,7 @@ def _expectations(scenario: Scenario, stated: _Stated) -> list[Expectation]:
         try:
             statement = model.model_validate(dict(raw))
         except ValidationError as exc:
-            raise input_error_from(exc).within(*where) from None
+            raise input_error_from(exc, model=model).within(*where) from None
         if not statement.stated():
             raise InputError(
                 f"expect states at least one of {', '.join(model.model_fields)}", place=where
@@ -502,8 +503,11 @@ def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object])
     for name in parameters:
         if name not in known:
             names = ", ".join(sorted(known))
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             raise UnknownParameterError(
-                f"unknown parameter {name!r} for agreement {scenario.agreement}; parameters: {names}",
+                f"unknown parameter {name!r} for agreement {scenario.agreement}; {hint}"
+                f"parameters: {names}",
                 place=f"parameters.{name}",
             )
 

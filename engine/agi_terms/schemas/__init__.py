@@ -4,13 +4,15 @@ scenario and assumptions files, and a reference of every event type.
 ``scenario_schema()`` and ``assumptions_schema()`` are what ``agi-terms schema scenario|assumptions``
 prints, and what ships beside this module (``scenario.schema.json``, ``assumptions.schema.json``)
 for editors with a YAML language server. ``event_types()`` lists every event type with its fields,
-their types, allowed values, defaults and descriptions (``agi-terms events``, ``EVENTS.md``). All
-three are derived from the pydantic models and the shipped rulebooks, so they cannot drift from
-what the engine accepts.
+their types, allowed values, defaults and descriptions (``agi-terms events``, ``EVENTS.md``);
+``parameter_schema(param)`` is a parameter's value as its version reads it (the files' schemas and
+the service's OpenAPI document use it). All are derived from the pydantic models and the shipped
+rulebooks, so they cannot drift from what the engine accepts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter
 
-from agi_terms.events import EVENT_TYPES, LIFECYCLE_TYPES, Event
+from agi_terms.events import ACTION_TYPES, EVENT_TYPES, LARGEST_NUMBER, LIFECYCLE_TYPES, Event
 from agi_terms.facts import LEVEL_NAMES
 from agi_terms.rulebook import available_versions, load_rulebook
 from agi_terms.rulebook.model import Parameter
@@ -141,25 +143,65 @@ def event_types() -> tuple[EventType, ...]:
 # ---------------------------------------------------------------- schemas of the files
 
 
-def _parameter_schema(param: Parameter, versions: list[str]) -> dict[str, Any]:
-    if param.type == "date":
-        node: dict[str, Any] = {"type": "string", "format": "date"}
+def parameter_schema(param: Parameter) -> dict[str, Any]:
+    """The JSON Schema of a parameter's value, as ``Parameter.validate`` reads it."""
+    value: dict[str, Any]
+    if param.type == "bool":
+        value = {"type": "boolean"}
+    elif param.type == "date":
+        value = {"type": "string", "format": "date"}
+        low = param.minimum.isoformat() if isinstance(param.minimum, dt.date) else None
+        high = param.maximum.isoformat() if isinstance(param.maximum, dt.date) else None
+        patterns = [
+            f"^{p}$" for p in (_at_least(low) if low else "", _at_most(high) if high else "") if p
+        ]
+        if len(patterns) == 1:
+            value["pattern"] = patterns[0]
+        elif patterns:
+            value["allOf"] = [{"pattern": p} for p in patterns]
     elif param.type in ("choice", "level"):
-        node = {"enum": list(param.choices if param.type == "choice" else LEVEL_NAMES)}
-    elif param.type == "number":
-        node = {"type": "number"}
-        if param.minimum is not None:
-            node["minimum"] = param.minimum
+        value = {"enum": list(param.choices if param.type == "choice" else LEVEL_NAMES)}
     else:
-        node = {"type": "boolean"}
+        value = {"type": "number", "maximum": LARGEST_NUMBER}
+        if isinstance(param.minimum, int | float):
+            value["minimum"] = param.minimum
+        if isinstance(param.maximum, int | float):
+            value["maximum"] = param.maximum
     if param.nullable:
-        node = {"anyOf": [node, {"type": "null"}]}
+        value = {"anyOf": [value, {"type": "null"}]}
+    value["description"] = " ".join(param.meaning.split())
+    return value
+
+
+def _date_order(bound: str, later: bool) -> str:
+    """A regular expression for the ``YYYY-MM-DD`` strings on or after (``later``) or on or before
+    ``bound``: ISO dates sort as their text, so digit by digit, the first that differs decides."""
+    alternatives = []
+    for at, char in enumerate(bound):
+        if not char.isdigit() or char == ("9" if later else "0"):
+            continue
+        digits = f"[{int(char) + 1}-9]" if later else f"[0-{int(char) - 1}]"
+        rest = "".join(r"\d" if c.isdigit() else c for c in bound[at + 1 :])
+        alternatives.append(bound[:at] + digits + rest)
+    return "(" + "|".join([*alternatives, bound]) + ")"
+
+
+def _at_least(bound: str) -> str:
+    return _date_order(bound, later=True)
+
+
+def _at_most(bound: str) -> str:
+    return _date_order(bound, later=False)
+
+
+def _parameter_with_context(param: Parameter, versions: list[str]) -> dict[str, Any]:
+    """A parameter's schema for a file's ``parameters``: its default, versions and sources too."""
+    node = parameter_schema(param)
     default = param.to_json(param.default)
-    return {
-        **node,
-        "description": f"{' '.join(param.meaning.split())} Default: {json.dumps(default)}; "
-        f"versions: {', '.join(versions)} ({param.source}).",
-    }
+    node["description"] += (
+        f" Default: {json.dumps(default)}; versions: {', '.join(versions)} ({param.source})."
+    )
+    return node
 
 
 def parameters_schema() -> dict[str, Any]:
@@ -174,7 +216,9 @@ def parameters_schema() -> dict[str, Any]:
         "type": "object",
         "description": "Parameter overrides: what-if readings of the text (agi-terms parameters"
         " VERSION). A scenario may set those of its version and of every version it amends to.",
-        "properties": {name: _parameter_schema(p, versions[name]) for name, p in params.items()},
+        "properties": {
+            name: _parameter_with_context(p, versions[name]) for name, p in params.items()
+        },
         "additionalProperties": False,
     }
 
@@ -199,19 +243,64 @@ def _document(model: type[BaseModel], title: str) -> dict[str, Any]:
 
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema of a scenario file (SPEC §7): its keys, every event type and parameter."""
-    from agi_terms.analysis.scenario import Scenario
+    from agi_terms.analysis.scenario import Scenario, _ActionExpect, _CheckpointExpect
 
     schema = _document(Scenario, "agi-terms scenario")
     union = TypeAdapter(Event).json_schema(ref_template="#/$defs/{model}")
-    schema.setdefault("$defs", {}).update(union.pop("$defs", {}))
+    defs = schema.setdefault("$defs", {})
+    defs.update(union.pop("$defs", {}))
+    defs["ActionExpect"] = _expect_schema(
+        _ActionExpect,
+        "what the scenario expects of this action's decision (SPEC §13; agi-terms test checks"
+        " it): allowed, obligations (the exact list), because (rule ids among the deciding rules)",
+    )
+    defs["CheckpointExpect"] = _expect_schema(
+        _CheckpointExpect,
+        "what the scenario expects on this date (SPEC §13): the phase, and some terms in force"
+        " (true) or not (false)",
+    )
+    for definition in defs.values():
+        kind = definition.get("properties", {}).get("type", {}).get("const")
+        if kind in ACTION_TYPES:
+            definition["properties"]["expect"] = {"$ref": "#/$defs/ActionExpect"}
     events = schema["properties"]["events"]
     events["items"] = union
     events["description"] = "the story: events in date order (agi-terms events lists them)"
-    schema["properties"]["checkpoints"]["description"] = (
-        "dates on which to report every term, in the order given"
+    checkpoints = schema["properties"]["checkpoints"]
+    day = checkpoints["items"]
+    checkpoints["items"] = {
+        "anyOf": [
+            day,
+            {
+                "type": "object",
+                "properties": {"date": day, "expect": {"$ref": "#/$defs/CheckpointExpect"}},
+                "required": ["date"],
+                "additionalProperties": False,
+            },
+        ]
+    }
+    checkpoints["description"] = (
+        "dates on which to report every term, in the order given; {date, expect} states what"
+        " the scenario expects then"
     )
     schema["properties"]["name"]["description"] = "what the scenario shows"
     return schema
+
+
+def _expect_schema(model: type[BaseModel], description: str) -> dict[str, Any]:
+    """The schema of an ``expect`` statement: its model's, at least one key, no nulls written."""
+    schema = model.model_json_schema()
+    properties = {}
+    for name, node in schema["properties"].items():
+        kinds = [n for n in node.get("anyOf", [node]) if n.get("type") != "null"]
+        inner = dict(kinds[0]) if len(kinds) == 1 else {"anyOf": kinds}
+        if inner.get("type") == "array" and name == "because":
+            inner["minItems"] = 1
+        if inner.get("type") == "object":
+            inner["minProperties"] = 1
+        properties[name] = inner
+    return {"type": "object", "description": description, "properties": properties,
+            "minProperties": 1, "additionalProperties": False}  # fmt: skip
 
 
 def assumptions_schema() -> dict[str, Any]:
