@@ -818,9 +818,14 @@ def serve(
 ) -> None:  # fmt: skip
     """Serve the contracts in the store DB over HTTP (SPEC §11); the OpenAPI at /openapi.json.
 
-    The store is checked whole before the server listens; a damaged one is refused.
+    The port is bound first (a port in use is one error line) and the store checked whole before
+    the server listens (a damaged one is refused). It prints the URL it listens on, then one JSON
+    line per request on stderr (method, path, status, ms, tenant).
     """
+    import sys
+
     from agi_terms.interfaces.cli import fail
+    from agi_terms.interfaces.http.access_log import AccessLog, listen, listening_line, url_of
 
     try:
         import uvicorn
@@ -828,6 +833,11 @@ def serve(
         from agi_terms.interfaces.http.connections import guarded_protocol
     except ImportError:
         fail(InputError(SERVICE_EXTRA_HINT))
+        return
+    try:
+        sock = listen(host, port)
+    except AgiTermsError as exc:
+        fail(exc)
         return
     try:
         limits = ServiceLimits(
@@ -842,12 +852,12 @@ def serve(
         app = create_app(db, backend=backend, limits=limits)
         app.state.store.verify()
     except AgiTermsError as exc:
+        sock.close()
         fail(exc, db)
         return
+    click.echo(listening_line(url_of(sock), db))
     config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
+        AccessLog(app, sys.stderr),
         log_level="warning",
         http=guarded_protocol(limits.header_timeout, limits.body_timeout, limits.max_connections),
         ws="none",
@@ -857,7 +867,7 @@ def serve(
         limit_concurrency=limits.max_connections + 1,
         timeout_graceful_shutdown=10,
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _connections_within_file_limit(wanted: int) -> int:
