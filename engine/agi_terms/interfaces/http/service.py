@@ -834,12 +834,8 @@ def serve(
     except ImportError:
         fail(InputError(SERVICE_EXTRA_HINT))
         return
-    try:
-        sock = listen(host, port)
-    except AgiTermsError as exc:
-        fail(exc)
-        return
-    try:
+
+    def open_app() -> "FastAPI":
         limits = ServiceLimits(
             max_body_bytes=max_body_size,
             max_events=max_events,
@@ -851,10 +847,29 @@ def serve(
         )
         app = create_app(db, backend=backend, limits=limits)
         app.state.store.verify()
+        return app
+
+    # A store that is there is checked before the port is bound; a new one is created only once
+    # the port is had, so that a refusal of either leaves nothing behind.
+    existed = Path(db).exists()
+    app = None
+    try:
+        if existed:
+            app = open_app()
+        sock = listen(host, port)
+    except AgiTermsError as exc:
+        if app is not None:
+            app.state.store.close()
+        fail(exc, db)
+        return
+    try:
+        if app is None:
+            app = open_app()
     except AgiTermsError as exc:
         sock.close()
         fail(exc, db)
         return
+    limits = app.state.limits
     click.echo(listening_line(url_of(sock), db))
     config = uvicorn.Config(
         AccessLog(app, sys.stderr),
