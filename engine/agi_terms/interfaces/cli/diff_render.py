@@ -77,24 +77,22 @@ def diff_markdown(diff: dict[str, Any]) -> str:
         lines.append(f"Only in {a}: {', '.join(diff['only_in_a']) or 'none'}; "
                      f"only in {b}: {', '.join(diff['only_in_b']) or 'none'}.\n")  # fmt: skip
     lines += [header.replace("| |", "| term |", 1), rule]
-    terms = list(dict.fromkeys(r["term"] for r in diff["terms"]))
-    for term in terms:
-        cells = {
-            r["situation"]: f"{mark(r['a'])} → {mark(r['b'])}"
-            for r in diff["terms"]
-            if r["term"] == term
-        }
-        lines.append(f"| `{term}` | " + " | ".join(cells.get(i, "") for i in ids) + " |")
+    lines += _grid(diff["terms"], "term", ids, lambda r: f"{mark(r['a'])} → {mark(r['b'])}", "`{}`")
     lines += ["", "## Actions", "", header.replace("| |", "| action |", 1), rule]
-    actions = list(dict.fromkeys(r["action"] for r in diff["actions"]))
-    for action in actions:
-        cells = {
-            r["situation"]: f"{_decision_cell(r['a'])} → {_decision_cell(r['b'])}"
-            for r in diff["actions"]
-            if r["action"] == action
-        }
-        lines.append(f"| {action} | " + " | ".join(cells.get(i, "") for i in ids) + " |")
+    lines += _grid(diff["actions"], "action", ids,
+                   lambda r: f"{_decision_cell(r['a'])} → {_decision_cell(r['b'])}", "{}")  # fmt: skip
     return "\n".join(lines)
+
+
+def _grid(rows: Sequence[Mapping[str, Any]], key: str, situations: Sequence[str], cell: Any,
+          label: str) -> list[str]:  # fmt: skip
+    """Markdown rows: one per ``row[key]`` (first seen first), a cell per situation."""
+    lines = []
+    for name in dict.fromkeys(r[key] for r in rows):
+        cells = {r["situation"]: cell(r) for r in rows if r[key] == name}
+        line = " | ".join(cells.get(i, "") for i in situations)
+        lines.append(f"| {label.format(name)} | {line} |")
+    return lines
 
 
 def _outcome(outcome: Any, version: str) -> str:

@@ -20,6 +20,17 @@ from agi_terms.interfaces.cli.render import (
 from agi_terms.rulebook.model import Rulebook
 from agi_terms.schemas import EventType, FieldInfo
 
+
+def _two_columns(title: str, left: str, right: str) -> Any:
+    """A rich table of a name column and a wide column of text, rows ruled apart."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=True)
+    table.add_column(left, overflow="fold")
+    table.add_column(right, overflow="fold", ratio=1)
+    return table
+
+
 # ---------------------------------------------------------------- terms
 
 
@@ -40,7 +51,6 @@ def terms_markdown(rulebook: Rulebook) -> str:
 def terms_table(rulebook: Rulebook) -> None:
     """Print the terms of a version grouped by holder: each term's id, its title and meaning, the
     sources it cites (with their titles) and its rules."""
-    from rich.table import Table
     from rich.text import Text
 
     out = console()
@@ -48,9 +58,7 @@ def terms_table(rulebook: Rulebook) -> None:
     out.print(text_cell(" ".join(rulebook.summary.split())))
     catalogue = term_catalogue([rulebook])
     for group, ids in holder_groups(rulebook.term_ids, catalogue):
-        table = Table(title=group, title_justify="left", show_lines=True)
-        table.add_column("term", overflow="fold")
-        table.add_column("meaning, sources and rules", overflow="fold", ratio=1)
+        table = _two_columns(group, "term", "meaning, sources and rules")
         for ident in ids:
             t = catalogue[ident]
             cell = [f"[bold]{text_cell(t.title)}.[/] {text_cell(' '.join(t.meaning.split()))}",
@@ -97,15 +105,12 @@ def parameters_markdown(rulebook: Rulebook, data: Sequence[dict[str, Any]]) -> s
 
 def parameters_table(rulebook: Rulebook, data: Sequence[dict[str, Any]]) -> None:
     """Print the parameters of a version: name, default and type, then meaning and sources."""
-    from rich.table import Table
 
-    table = Table(
-        title=f"Parameters of {rulebook.version} (set them with parameters: or --set NAME=VALUE)",
-        title_justify="left",
-        show_lines=True,
+    table = _two_columns(
+        f"Parameters of {rulebook.version} (set them with parameters: or --set NAME=VALUE)",
+        "parameter, default and type",
+        "meaning and sources",
     )
-    table.add_column("parameter, default and type", overflow="fold")
-    table.add_column("meaning and sources", overflow="fold", ratio=1)
     for p in data:
         default = value_text(p["default"]) + (" (reported)" if p["reported"] else "")
         left = f"[bold]{p['name']}[/]\ndefault: {text_cell(default)}\n[dim]{text_cell(_kind(p, rulebook))}[/]"
@@ -168,17 +173,12 @@ def events_markdown(types: Sequence[EventType], whole: bool = True) -> str:
 def events_table(types: Sequence[EventType]) -> None:
     """Print event types, one table each: every field with its type, whether it is required (or
     its default) and what it means."""
-    from rich.table import Table
 
     out = console()
     for t in types:
-        table = Table(
-            title=f"{t.type} ({t.kind}): {text_cell(t.description)}",
-            title_justify="left",
-            show_lines=True,
+        table = _two_columns(
+            f"{t.type} ({t.kind}): {text_cell(t.description)}", "field", "type and meaning"
         )
-        table.add_column("field", overflow="fold")
-        table.add_column("type and meaning", overflow="fold", ratio=1)
         for f in t.fields:
             kind = ("one of " + ", ".join(f.choices)) if f.choices else f.type
             need = _field_need(f).replace("`", "")
