@@ -128,7 +128,9 @@ EVENTS_INTRO = """\
 A scenario's `events:` is a list of these, in date order; each gives `date` (YYYY-MM-DD) and `type`,
 and the fields of its type below (any other field is an error, at every level). Lifecycle events
 move the agreement's phases; actions are decided by the rules: allowed or denied, with the
-obligations attached and the rules (and their sources) behind the answer.
+obligations attached and the rules (and their sources) behind the answer. An action may also state
+what the scenario expects of its decision, `expect: {allowed, obligations, because}`, which
+`agi-terms test` checks (the README's "Writing expectations").
 
 This file is the output of `agi-terms events --format markdown`, generated from the event models;
 `agi-terms events TYPE` shows one type, and `agi-terms schema scenario` prints the JSON Schema that
