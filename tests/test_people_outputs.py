@@ -450,3 +450,11 @@ def test_a_skipped_amendment_says_why() -> None:
     for fmt in ("table", "markdown"):
         out = ok("diff", "2025-10", "2026-04", "--scenario", str(REAL), "--format", fmt, width=200)
         assert out.count(f"skipped: {AMENDMENT_SKIPPED}") == 4 if fmt == "markdown" else 2
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_diff_of_every_shipped_story_fits_80_columns(path: Path) -> None:
+    for a, b in (("2025-01", "2025-10"), ("2025-10", "2026-04")):
+        out = ok("diff", a, b, "--scenario", str(path))
+        assert "│" in out
+        fits(out)

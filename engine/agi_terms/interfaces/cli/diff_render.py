@@ -283,7 +283,9 @@ def scenario_diff_table(diff: dict[str, Any], events: Sequence[Mapping[str, Any]
     widest = _longest(rules)
     digits = len(str(len(diff["events"])))
     version_width = max(len(a), len(b), len("version"))
-    # What the other columns leave (borders, padding) is the event's: the rule ids stay whole.
+    # What the other columns leave (borders, padding) is the event's, so the rule ids stay whole;
+    # an id longer than a narrow terminal leaves room for folds only where it must.
+    widest = min(widest, out.width - 13 - digits - version_width - 16)
     event_width = max(16, out.width - 13 - digits - version_width - widest)
     table = Table(title="Events", title_justify="left")
     table.add_column("#", justify="right", no_wrap=True)
