@@ -209,6 +209,7 @@ def start_server(db: Path) -> tuple[subprocess.Popen[bytes], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "agi_terms", "serve", "--db", str(db), "--port", str(port)],
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,  # a line per request: not what a load run should print
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

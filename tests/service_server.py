@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +27,9 @@ class Server:
         self.extra = extra
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
+        # The server writes a line per request on stderr: a file, not a pipe nobody reads
+        # until the end, whose full buffer would stall the server.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server; closed on exit)
 
     @property
     def url(self) -> str:
@@ -46,12 +50,12 @@ class Server:
                 *self.extra,
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.proc.stderr.read().decode()}")  # type: ignore[union-attr]
+                raise RuntimeError(f"the server exited: {self.logged()}")
             try:
                 if httpx.get(f"{self.url}/openapi.json", timeout=2).status_code == 200:
                     return self
@@ -64,11 +68,16 @@ class Server:
         assert self.proc is not None
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        _, err = self.proc.communicate(timeout=60)
-        self.stderr = err.decode(errors="replace")
+        self.proc.wait(timeout=60)
+        self.stderr = self.logged()
         if sig == signal.SIGTERM and self.proc.returncode == -signal.SIGTERM:
             return 0 if "Traceback" not in self.stderr else 1
         return int(self.proc.returncode)
+
+    def logged(self) -> str:
+        """What the server wrote on stderr so far."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def kill(self) -> int:
         return self.stop(signal.SIGKILL)
@@ -80,3 +89,4 @@ class Server:
         """Never leave a server behind, even when a test fails half-way."""
         if self.proc is not None and self.proc.poll() is None:
             self.kill()
+        self.log.close()

@@ -236,6 +236,7 @@ def test_the_installed_command_prints_no_traceback(tmp_path: Path) -> None:
     assert (
         proc.stderr.strip()
         == f"error: {bad}: events[0].type: panel_rejected: no declaration is pending"
+        " (line 2, column 30)"
     )
 
 

@@ -280,7 +280,7 @@ def test_the_events_and_the_timeline_stay_as_they_are(tmp_path: Path) -> None:
     with pytest.raises(agi_terms.InputError) as caught:
         agi_terms.parse_event({"date": "2029-03-01", "type": "azure_purchase", "amount_usd": 1,
                                "expect": {"allowed": True}})  # fmt: skip
-    assert (caught.value.place, caught.value.message) == ("expect", "unknown field")
+    assert (caught.value.place, caught.value.message) == ("expect", "unknown field 'expect'")
     plain = write(
         tmp_path, json.dumps(without_expectations(parse_yaml(HOLDS, "x").data)), "plain.yaml"
     )

@@ -60,3 +60,5 @@ def test_the_wheel_contains_every_rule_file(tmp_path: Path) -> None:
             assert f"agi_terms/_rules/{version}/{file}" in names
     assert "agi_terms/_rules/sources.yaml" in names  # the register every citation resolves in
     assert "agi_terms/py.typed" in names
+    for kind in ("scenario", "assumptions"):  # for editors: agi-terms schema KIND --path
+        assert f"agi_terms/schemas/{kind}.schema.json" in names

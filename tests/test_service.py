@@ -504,7 +504,7 @@ def test_serve_refuses_a_file_that_is_not_a_store(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     other.write_bytes(b"not a database" * 200)
     result = subprocess.run(
-        [sys.executable, "-m", "agi_terms", "serve", "--db", str(other), "--port", "1"],
+        [sys.executable, "-m", "agi_terms", "serve", "--db", str(other), "--port", "0"],
         capture_output=True,
         text=True,
         timeout=60,

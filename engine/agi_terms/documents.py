@@ -24,7 +24,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
@@ -369,6 +369,8 @@ def _syntax_error(exc: YAMLError, name: str) -> InputError:
     problem = exc.problem or exc.context or "invalid YAML"
     if "duplicate key" in str(exc):
         problem = f"duplicate key: {problem}"
+    if "'\\t'" in problem:
+        problem = "a tab character; indent with spaces (YAML does not allow tabs for indentation)"
     return InputError(f"YAML syntax: {problem}", line=line, column=column, file=name)
 
 
@@ -449,7 +451,26 @@ def read_text(
 ) -> str:
     """The UTF-8 text of the regular file at ``path`` (see ``read_bytes``)."""
     name = str(path) if name is None else name
-    raw = read_bytes(path, limits, name)
+    return _utf8(read_bytes(path, limits, name), name)
+
+
+STDIN = "<stdin>"
+"""The name errors give standard input (``-`` as a file argument)."""
+
+
+def read_stream(stream: BinaryIO, name: str = STDIN, limits: InputLimits = DEFAULT_LIMITS) -> str:
+    """The UTF-8 text of a binary stream (standard input), at most ``limits.max_bytes`` of it: a
+    stream has no size to check first, so one byte past the limit is the refusal."""
+    try:
+        raw = stream.read(limits.max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=name) from None
+    if len(raw) > limits.max_bytes:
+        raise InputLimitError(f"more than the limit of {size_text(limits.max_bytes)}", file=name)
+    return _utf8(raw, name)
+
+
+def _utf8(raw: bytes, name: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -493,6 +514,17 @@ def read_document(
         return build(document.data, document)
     except AgiTermsError as exc:
         raise exc.with_file(str(path)) from None
+
+
+def read_stream_document(
+    stream: BinaryIO,
+    build: Callable[[Any, Document], T],
+    name: str = STDIN,
+    limits: InputLimits = DEFAULT_LIMITS,
+) -> T:
+    """``build(data, document)`` for the YAML read from ``stream`` within ``limits``, as
+    ``read_document`` a file; its errors name ``name``."""
+    return parse_document(read_stream(stream, name, limits), name, build, limits)
 
 
 def parse_document(

@@ -6,11 +6,12 @@ Lifecycle events move the state machine; action events are decided by the rules 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 import reprlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
 from typing import Annotated, Any, Literal, TypeAlias
 
@@ -25,6 +26,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -97,7 +99,11 @@ def _positive_number(value: object) -> float:
     return number
 
 
-PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
+PositiveNumber = Annotated[
+    float,
+    BeforeValidator(_positive_number),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": LARGEST_NUMBER}),
+]
 
 
 def add_to_total(total: float, amount: float, total_name: str, place: str = "amount_usd") -> float:
@@ -138,55 +144,81 @@ LevelName = Annotated[
     Level,
     BeforeValidator(_level),
     PlainSerializer(lambda level: level.name, return_type=str),
+    WithJsonSchema({"type": "string", "enum": [level.name for level in Level]}),
 ]
+"""A Preparedness level, written by name (``low``, ``medium``, ``high``, ``critical``)."""
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
+_TYPE = "the event type: this one's name"
+
+
+def _type_is_required(schema: dict[str, Any]) -> None:
+    # ``type`` selects the event: a file must give it, though the models default it.
+    schema["required"] = ["date", "type", *(r for r in schema.get("required", []) if r != "date")]
+
+
 class _EventBase(_Model):
-    date: CalendarDate
+    model_config = ConfigDict(json_schema_extra=_type_is_required)
+
+    date: CalendarDate = Field(
+        description="the day the event happens (YYYY-MM-DD); events are given in date order"
+    )
 
 
 class AgiDeclared(_EventBase):
     """OpenAI declares that it has achieved AGI; the panel then verifies or rejects it (N2)."""
 
-    type: Literal["agi_declared"] = "agi_declared"
+    type: Literal["agi_declared"] = Field(default="agi_declared", description=_TYPE)
 
 
 class PanelVerified(_EventBase):
     """The independent expert panel verifies the pending declaration (N2)."""
 
-    type: Literal["panel_verified"] = "panel_verified"
+    type: Literal["panel_verified"] = Field(default="panel_verified", description=_TYPE)
 
 
 class PanelRejected(_EventBase):
     """The panel rejects the pending declaration; OpenAI may declare again (E6)."""
 
-    type: Literal["panel_rejected"] = "panel_rejected"
+    type: Literal["panel_rejected"] = Field(default="panel_rejected", description=_TYPE)
 
 
 class Amendment(_EventBase):
     """The parties amend the agreement: version ``to`` applies from this date on (SPEC §9)."""
 
-    type: Literal["amendment"] = "amendment"
-    to: StrictStr
+    type: Literal["amendment"] = Field(default="amendment", description=_TYPE)
+    to: StrictStr = Field(
+        description='the version in force from this date on, quoted: "2025-10" (agi-terms terms)'
+    )
 
 
 class ProductLaunch(_EventBase):
     """OpenAI launches a product on a cloud, possibly with a partner or for a national-security customer."""
 
-    type: Literal["product_launch"] = "product_launch"
+    type: Literal["product_launch"] = Field(default="product_launch", description=_TYPE)
     kind: Literal["api", "stateful_runtime", "non_api", "consumer_hardware"] = Field(
         description=(
-            "api: a stateless API product; stateful_runtime: a stateful agent runtime, an API"
-            " product only under the parameter stateful_runtime_is_api (S16, S25, Q6)"
+            "api: a stateless API product (the Azure API exclusivity is about these);"
+            " stateful_runtime: a stateful agent runtime, an API product only under the parameter"
+            " stateful_runtime_is_api (S16, S25, Q6); non_api: any other product;"
+            " consumer_hardware: a device (outside Microsoft's rights, N7)"
         )
     )
-    cloud: Literal["azure", "aws", "gcp", "oracle", "other"]
-    partner: StrictStr | None = None
-    customer: Literal["commercial", "us_national_security"] = "commercial"
+    cloud: Literal["azure", "aws", "gcp", "oracle", "other"] = Field(
+        description="the cloud the product is served from"
+    )
+    partner: StrictStr | None = Field(
+        default=None, description="the third party that co-develops the product, if any (N9)"
+    )
+    customer: Literal["commercial", "us_national_security"] = Field(
+        default="commercial",
+        description="us_national_security: an API product for US national-security customers,"
+        " allowed on any cloud (N11)",
+    )
     name: StrictStr | None = Field(
         default=None,
         description=(
@@ -206,25 +238,34 @@ class ProductLaunch(_EventBase):
 class Capability(_Model):
     """The Preparedness levels of a model in each tracked category."""
 
-    bio_chem: LevelName
-    cyber: LevelName
-    self_improvement: LevelName
+    bio_chem: LevelName = Field(description="biological and chemical capability")
+    cyber: LevelName = Field(description="cybersecurity capability")
+    self_improvement: LevelName = Field(description="AI self-improvement capability")
 
 
 class OpenWeightsRelease(_EventBase):
     """OpenAI releases an open-weight model with the given capability levels (N12)."""
 
-    type: Literal["open_weights_release"] = "open_weights_release"
-    capability: Capability
-    name: StrictStr | None = None
+    type: Literal["open_weights_release"] = Field(default="open_weights_release", description=_TYPE)
+    capability: Capability = Field(
+        description="the model's Preparedness level in each tracked category (N12, Q10)"
+    )
+    name: StrictStr | None = Field(default=None, description="the model's name")
 
 
 class MsIpUse(_EventBase):
     """Microsoft uses an OpenAI asset; ``created_on`` defaults to the event's date."""
 
-    type: Literal["ms_ip_use"] = "ms_ip_use"
-    asset: Literal["model", "product", "research", "consumer_hardware"]
-    created_on: CalendarDate | None = None
+    type: Literal["ms_ip_use"] = Field(default="ms_ip_use", description=_TYPE)
+    asset: Literal["model", "product", "research", "consumer_hardware"] = Field(
+        description="what Microsoft uses: a model or product (N4), research IP (N6) or consumer"
+        " hardware (never Microsoft's, N7)"
+    )
+    created_on: CalendarDate | None = Field(
+        default=None,
+        description="the day the asset was created, not after the event's date; one created on"
+        " or after a verification is post-AGI (N5). Default: the event's date",
+    )
 
     @field_validator("created_on")
     @classmethod
@@ -243,9 +284,13 @@ class MsIpUse(_EventBase):
 class MsAgiTraining(_EventBase):
     """Microsoft trains a model in pursuit of AGI, with or without OpenAI IP (N13, N14)."""
 
-    type: Literal["ms_agi_training"] = "ms_agi_training"
-    uses_openai_ip: StrictBool
-    training_flop: PositiveNumber
+    type: Literal["ms_agi_training"] = Field(default="ms_agi_training", description=_TYPE)
+    uses_openai_ip: StrictBool = Field(
+        description="whether the training uses OpenAI IP (then the compute cap applies, N14)"
+    )
+    training_flop: PositiveNumber = Field(
+        description="the training compute in FLOP, a number such as 6e27"
+    )
 
 
 def _non_empty(value: object) -> str:
@@ -257,23 +302,32 @@ def _non_empty(value: object) -> str:
 class ComputeContract(_EventBase):
     """OpenAI contracts compute from a provider (the right of first refusal in 2025-01, P12)."""
 
-    type: Literal["compute_contract"] = "compute_contract"
-    provider: Annotated[str, BeforeValidator(_non_empty)]
-    rofr_offered: StrictBool = False
+    type: Literal["compute_contract"] = Field(default="compute_contract", description=_TYPE)
+    provider: Annotated[
+        str, BeforeValidator(_non_empty), WithJsonSchema({"type": "string", "minLength": 1})
+    ] = Field(description="the compute provider's name (Microsoft, Oracle, AWS, ...)")
+    rofr_offered: StrictBool = Field(
+        default=False,
+        description="whether Microsoft was offered its right of first refusal first (P12)",
+    )
 
 
 class AzurePurchase(_EventBase):
     """OpenAI buys Azure services; the amount counts toward the Azure commitment (N16)."""
 
-    type: Literal["azure_purchase"] = "azure_purchase"
-    amount_usd: PositiveNumber
+    type: Literal["azure_purchase"] = Field(default="azure_purchase", description=_TYPE)
+    amount_usd: PositiveNumber = Field(
+        description="the amount spent on Azure services, in USD (counts toward the commitment)"
+    )
 
 
 class RevenueSharePayment(_EventBase):
     """A revenue-share payment between the parties (P13, N15); under 2026-04, OpenAI's count toward
     the total cap (S17, S23)."""
 
-    type: Literal["revenue_share_payment"] = "revenue_share_payment"
+    type: Literal["revenue_share_payment"] = Field(
+        default="revenue_share_payment", description=_TYPE
+    )
     amount_usd: PositiveNumber = Field(description="the amount paid, in USD")
     payer: Literal["openai", "microsoft"] = Field(
         description="openai pays Microsoft its share; microsoft pays OpenAI its share (two-way)"
@@ -355,7 +409,9 @@ def _message_of(error: Mapping[str, Any]) -> str:
     if kind == "union_tag_invalid":
         tags = ", ".join(sorted(_tags()))
         tag = (error.get("ctx") or {}).get("tag")
-        return f"unknown event type {tag!r}; expected one of {tags}"
+        close = _close_match(str(tag), _tags())
+        hint = f"did you mean {close!r}? " if close else ""
+        return f"unknown event type {tag!r}; {hint}expected one of {tags}"
     if kind == "union_tag_not_found":
         return "missing field 'type'"
     if kind == "missing":
@@ -377,13 +433,76 @@ def _tags() -> list[str]:
     return [str(cls.model_fields["type"].default) for cls in EVENT_TYPES]
 
 
-def input_error_from(exc: ValidationError, prefix: str = "") -> InputError:
-    """The first error of a pydantic ``ValidationError`` as an ``InputError`` with a place."""
-    first = exc.errors()[0]
+_MEANT = {"on": "date", "when": "date", "event": "type", "kind_of": "kind"}
+"""Keys people write for another: ``on:`` (the CLI's ``--on``) is ``date:`` in a file (SPEC §6)."""
+
+
+def _close_match(word: str, candidates: Sequence[str]) -> str | None:
+    if _MEANT.get(word) in candidates:
+        return _MEANT[word]
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _fields_at(model: type[BaseModel] | None, loc: Sequence[int | str]) -> list[str]:
+    """The field names of the model that reads the mapping at ``loc`` (empty when unknown)."""
+    tags = {str(cls.model_fields["type"].default): cls for cls in EVENT_TYPES}
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if part in tags and (current is None or part not in current.model_fields):
+            current = tags[part]
+            continue
+        info = current.model_fields.get(part) if current is not None else None
+        kind = info.annotation if info is not None else None
+        if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+            return []
+        current = kind
+    return list(current.model_fields) if current is not None else []
+
+
+def _unknown_field(errors: Sequence[Mapping[str, Any]], model: type[BaseModel] | None) -> Any:
+    """The first unknown key, with the field it most likely stands for: a required field missing
+    beside it (``clod`` beside a missing ``cloud``), else a field of the same mapping."""
+    for error in errors:
+        if error.get("type") != "extra_forbidden":
+            continue
+        loc = tuple(error["loc"])
+        parent, word = loc[:-1], str(loc[-1])
+        missing = [str(e["loc"][-1]) for e in errors
+                   if e.get("type") == "missing" and tuple(e["loc"][:-1]) == parent]  # fmt: skip
+        meant = _close_match(word, missing) or _close_match(word, _fields_at(model, parent))
+        message = f"unknown field {word!r}"
+        if meant:
+            message += f"; did you mean {meant!r}?"
+        elif missing:
+            message += f" (the required field {missing[0]!r} is missing)"
+        return loc, message
+    return None
+
+
+def input_error_from(
+    exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
+) -> InputError:
+    """The most telling error of a pydantic ``ValidationError`` as an ``InputError`` with a place.
+
+    That is the first error, unless it is a missing field beside an unknown one: then the unknown
+    key, with the field it likely misspells (``model`` reads the input; events are known).
+    """
+    errors = exc.errors()
+    first = errors[0]
     loc = tuple(first["loc"])
-    if first["type"] in {"union_tag_invalid", "union_tag_not_found"}:
-        loc = (*loc, "type")
-    error = InputError(_message_of(first), place=path_of(loc, union_tags=True))
+    unknown = (
+        _unknown_field(errors, model) if first["type"] in ("missing", "extra_forbidden") else None
+    )
+    if unknown is not None and (first["type"] == "extra_forbidden" or unknown[0][:-1] == loc[:-1]):
+        loc, message = unknown
+    else:
+        if first["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+            loc = (*loc, "type")
+        message = _message_of(first)
+    error = InputError(message, place=path_of(loc, union_tags=True))
     return error.within(*split_path(prefix))
 
 

@@ -150,6 +150,12 @@ def _load(version: str, params: Mapping[str, object], backend: str | None) -> Ag
     return load_agreement(version, {k: v for k, v in params.items() if k in own}, backend)
 
 
+AMENDMENT_SKIPPED = (
+    "an amendment switches versions; the story is replayed under each version as it stands"
+)
+"""Why a scenario diff does not apply an amendment (the row's ``reason``)."""
+
+
 def diff_scenario(
     events: Sequence[Mapping[str, Any]],
     checkpoints: Sequence[dt.date],
@@ -159,7 +165,13 @@ def diff_scenario(
     backend: str | None = None,
 ) -> dict[str, Any]:
     """One story under versions ``a`` and ``b``: each event's outcome side by side, and the dates
-    (events, gates and checkpoints) on which the terms in force differ."""
+    (events, gates and checkpoints) on which the terms in force differ.
+
+    An event a version refuses (one dated before it takes effect, a panel event a version without
+    a panel has no place for) is ``{"refused": message}`` on that side and changes nothing there;
+    an amendment is skipped (``reason`` says why); dates before both versions are in effect are not
+    compared.
+    """
     params = dict(parameters or {})
     with _load(a, params, backend) as one, _load(b, params, backend) as two:
         contracts = {"a": one.start(), "b": two.start()}
@@ -167,7 +179,7 @@ def diff_scenario(
         for index, event in enumerate(events):
             if event.get("type") == "amendment":
                 rows.append({"index": index, "date": str(event.get("date")), "type": "amendment",
-                             "a": "skipped", "b": "skipped"})  # fmt: skip
+                             "a": "skipped", "b": "skipped", "reason": AMENDMENT_SKIPPED})  # fmt: skip
                 continue
             row: dict[str, Any] = {
                 "index": index,
@@ -180,7 +192,13 @@ def diff_scenario(
         last = max([*(c.state.date for c in contracts.values()), *checkpoints])
         for side in ("a", "b"):
             contracts[side] = contracts[side].advance_to(last)
-        dates = sorted({*(s.date for c in contracts.values() for s in c.steps), *checkpoints})
+        # Before a version takes effect it has no terms to compare.
+        first = max(c.start_date for c in contracts.values())
+        dates = sorted(
+            day
+            for day in {*(s.date for c in contracts.values() for s in c.steps), *checkpoints}
+            if day >= first
+        )
         differences = []
         for day in dates:
             ta, tb = contracts["a"].terms(on=day), contracts["b"].terms(on=day)

@@ -11,6 +11,7 @@ them, so the events and the timeline are those of the same file without them;
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -133,6 +134,8 @@ class Scenario(BaseModel):
     events: list[dict[str, Any]]
     checkpoints: list[CalendarDate] = Field(default_factory=list)
     _expectations: tuple[Expectation, ...] = PrivateAttr(default=())
+    _document: Document | None = PrivateAttr(default=None)
+    """The text the scenario was read from, to place errors found while replaying it."""
 
     @property
     def expectations(self) -> tuple[Expectation, ...]:
@@ -148,6 +151,18 @@ class Scenario(BaseModel):
             if not isinstance(item, dict):
                 raise ValueError(f"an event is a mapping with date and type, got {item!r}")
         return value
+
+
+@dataclass(frozen=True)
+class ParameterOverride:
+    """A parameter whose value in force is not its default: the assumption behind an answer.
+
+    ``value`` and ``default`` are JSON-ready (dates as ``YYYY-MM-DD``, ``None`` for null).
+    """
+
+    name: str
+    value: object
+    default: object
 
 
 @dataclass(frozen=True)
@@ -172,6 +187,31 @@ class Simulation:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def step_versions(self) -> tuple[str, ...]:
+        """The agreement version in force after each step (parallel to ``steps``)."""
+        return tuple(state.version for state in self.contract.history)
+
+    def rulebooks(self) -> tuple[Rulebook, ...]:
+        """The starting version's rulebook, then those of the versions the timeline amends to."""
+        agreement = self.contract.agreement
+        versions = dict.fromkeys([agreement.version, *self.step_versions()])
+        return tuple(agreement.compiled(v).rulebook for v in versions)
+
+    def overrides(self) -> tuple[ParameterOverride, ...]:
+        """Every parameter whose value in force differs from its default, in ``parameters`` order.
+
+        The default is that of the first version (starting, then amended to) that defines it.
+        """
+        defaults: dict[str, object] = {}
+        for rulebook in self.rulebooks():
+            for p in rulebook.parameters:
+                defaults.setdefault(p.name, p.to_json(p.default))
+        return tuple(
+            ParameterOverride(name, value, defaults[name])
+            for name, value in self.parameters.items()
+            if name in defaults and value != defaults[name]
+        )
 
     def cited_sources(self) -> dict[str, dict[str, Any]]:
         """The ``sources`` map: every source id the timeline's decisions cite, in register order,
@@ -215,8 +255,8 @@ def scenario_from_data(data: object, document: Document | None = None) -> Scenar
         data, stated = _split_expectations(data)
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        error = input_error_from(exc)
-        raise placed(error, document, exc.errors()[0]["loc"]) from None
+        error = input_error_from(exc, model=Scenario)
+        raise placed(error, document, error.path) from None
     except AgiTermsError as exc:
         raise placed(exc, document, exc.path) from None
     for index, event in enumerate(scenario.events):
@@ -232,6 +272,7 @@ def scenario_from_data(data: object, document: Document | None = None) -> Scenar
     if document is not None:
         expectations = [_positioned(e, document) for e in expectations]
     scenario._expectations = tuple(expectations)
+    scenario._document = document
     return scenario
 
 
@@ -299,7 +340,7 @@ def _expectations(scenario: Scenario, stated: _Stated) -> list[Expectation]:
         try:
             statement = model.model_validate(dict(raw))
         except ValidationError as exc:
-            raise input_error_from(exc).within(*where) from None
+            raise input_error_from(exc, model=model).within(*where) from None
         if not statement.stated():
             raise InputError(
                 f"expect states at least one of {', '.join(model.model_fields)}", place=where
@@ -340,6 +381,11 @@ def _positioned(expectation: Expectation, document: Document) -> Expectation:
     return replace(expectation, line=position[0], column=position[1])
 
 
+def placed_in(scenario: Scenario, error: AgiTermsError) -> AgiTermsError:
+    """``error`` with the line and column of its path in the scenario's text, when known."""
+    return placed(error, scenario._document, error.path)
+
+
 def load_scenario(path: str | Path, *, limits: InputLimits = DEFAULT_LIMITS) -> Scenario:
     """Read and validate a scenario file (YAML 1.2) within ``limits``."""
     return read_document(path, scenario_from_data, limits)
@@ -375,7 +421,7 @@ def simulate(
         try:
             contract = agreement.start().apply_all(scenario.events)
         except AgiTermsError as exc:
-            raise exc.within("events") from None
+            raise placed_in(scenario, exc.within("events")) from None
         if scenario.checkpoints:
             contract = contract.advance_to(max(max(scenario.checkpoints), contract.state.date))
         checkpoints = []
@@ -383,7 +429,7 @@ def simulate(
             try:
                 report = contract.terms(on=day)
             except AgiTermsError as exc:
-                raise exc.within("checkpoints", index) from None
+                raise placed_in(scenario, exc.within("checkpoints", index)) from None
             checkpoints.append(Checkpoint(date=day, phase=report.phase, terms=report.in_force()))
         return Simulation(
             name=scenario.name,
@@ -418,11 +464,21 @@ def scenario_agreement(
     backend: str | None = None,
     rules: str | Path | None = None,
 ) -> Agreement:
-    """The agreement a scenario runs on: its version with its parameters and ``overrides``."""
+    """The agreement a scenario runs on: its version with its parameters and ``overrides``.
+
+    An error about a parameter is placed at ``parameters.NAME`` in the scenario, or at
+    ``overrides.NAME`` when ``overrides`` set it.
+    """
     parameters = {**scenario.parameters, **(overrides or {})}
-    if rules is None:
-        _check_parameter_names(scenario, parameters)
-    return load_agreement(scenario.agreement, parameters, backend, rules=rules)
+    try:
+        if rules is None:
+            _check_parameter_names(scenario, parameters)
+        return load_agreement(scenario.agreement, parameters, backend, rules=rules)
+    except AgiTermsError as exc:
+        path = exc.path
+        if len(path) == 2 and path[0] == "parameters" and path[1] in (overrides or {}):
+            raise type(exc)(exc.message, place=("overrides", path[1]), rule=exc.rule) from None
+        raise placed_in(scenario, exc) from None
 
 
 def amended_versions(scenario: Scenario) -> list[str]:
@@ -446,8 +502,11 @@ def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object])
     for name in parameters:
         if name not in known:
             names = ", ".join(sorted(known))
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             raise UnknownParameterError(
-                f"unknown parameter {name!r} for agreement {scenario.agreement}; parameters: {names}",
+                f"unknown parameter {name!r} for agreement {scenario.agreement}; {hint}"
+                f"parameters: {names}",
                 place=f"parameters.{name}",
             )
 

@@ -101,6 +101,10 @@ class Explanation(_Result):
             lines.append("facts: " + ", ".join(f"{k}={_show(v)}" for k, v in self.facts.items()))
         return "\n".join(lines)
 
+    def __str__(self) -> str:
+        """The explanation's text (``text()``), as ``print(explanation)`` shows it."""
+        return self.text()
+
 
 def _rule_line(r: RuleExplanation) -> str:
     extra = f" -> {r.obligation}" if r.obligation else ""

@@ -100,8 +100,8 @@ def assumptions_from_data(data: object, document: Document | None = None) -> Ass
     try:
         assumptions = Assumptions.model_validate(data)
     except ValidationError as exc:
-        loc = list(exc.errors()[0]["loc"])
-        raise placed(input_error_from(exc), document, loc) from None
+        error = input_error_from(exc, model=Assumptions)
+        raise placed(error, document, error.path) from None
     try:
         _check(assumptions)
     except AgiTermsError as exc:

@@ -6,16 +6,20 @@ an internal failure exits 1 with one line; no traceback reaches the user.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from agi_terms.documents import DEFAULT_LIMITS, InputLimits, parse_size
+from agi_terms.documents import DEFAULT_LIMITS, STDIN, InputLimits, parse_size
 from agi_terms.errors import AgiTermsError, InputError
+
+if TYPE_CHECKING:
+    from agi_terms.analysis.scenario import Scenario, Simulation
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,11 +28,16 @@ BACKENDS = ("durable", "python")
 
 
 def fail(error: AgiTermsError, file: str | None = None) -> None:
-    """Print ``error: FILE: PLACE: message`` and exit 2 (control characters shown escaped)."""
+    """Print ``error: FILE: PLACE: message`` and exit 2 (control characters shown escaped).
+
+    An error about a command-line option (placed at ``--set``, ``--on``, ...; one about a library
+    ``overrides.NAME`` is the option ``--set NAME``) names the option, not the input file.
+    """
     from agi_terms.interfaces.cli.render import printable
 
-    if file is not None:
-        error = error.with_file(file)
+    error = about_option(error)
+    if file is not None and not _is_option(error):
+        error = error.with_file(STDIN if file == "-" else file)
     click.echo(f"error: {printable(error.one_line())}", err=True)
     sys.exit(2)
 
@@ -46,6 +55,30 @@ def input_limits() -> InputLimits:
     ctx = click.get_current_context(silent=True)
     found = ctx.find_object(InputLimits) if ctx is not None else None
     return found if found is not None else DEFAULT_LIMITS
+
+
+def echo_text(text: str) -> None:
+    """Print a people's text (Markdown, CSV) as it is, its control characters shown escaped."""
+    from agi_terms.interfaces.cli.render import printable
+
+    click.echo(printable(text), nl=not text.endswith("\n"))
+
+
+def _is_option(error: AgiTermsError) -> bool:
+    return bool(error.path) and str(error.path[0]).startswith("--")
+
+
+def about_option(error: AgiTermsError, options: Mapping[str, str] | None = None) -> AgiTermsError:
+    """``error`` placed at the option it is about: ``overrides.NAME`` becomes ``--set NAME``, and a
+    path that starts with a key of ``options`` (``{"term": "--term"}``) starts with its option."""
+    head = error.path[0] if error.path else None
+    if head == "overrides" and len(error.path) == 2:
+        place: tuple[str, ...] = (f"--set {error.path[1]}",)
+    elif options and isinstance(head, str) and head in options:
+        place = (options[head],)
+    else:
+        return error
+    return type(error)(error.message, place=place, rule=error.rule)
 
 
 def guarded(file_param: str | None = None) -> Callable[[F], F]:
@@ -124,7 +157,11 @@ class _OneLineErrors(click.Group):
             sys.exit(130)
 
 
-@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_OneLineErrors,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="agi-terms", prog_name="agi-terms")
 @click.option(
     "--max-input-size",
@@ -137,10 +174,53 @@ class _OneLineErrors(click.Group):
 )
 @click.pass_context
 def main(ctx: click.Context, max_input_size: int) -> None:
-    """Contract-rules engine for the Microsoft-OpenAI agreement."""
+    """Contract-rules engine for the Microsoft-OpenAI agreement.
+
+    Start with `agi-terms simulate FILE` (a scenario: simulations/scenarios/ has examples);
+    `agi-terms events` lists what a scenario may say.
+    """
     ctx.obj = InputLimits(max_bytes=max_input_size)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
+def read_scenario(file: str) -> Scenario:
+    """The scenario in ``file``; ``-`` reads it from standard input (both within the limits)."""
+    from agi_terms.analysis.scenario import load_scenario, scenario_from_data
+    from agi_terms.documents import read_stream_document
+
+    if file == "-":
+        return read_stream_document(sys.stdin.buffer, scenario_from_data, limits=input_limits())
+    return load_scenario(file, limits=input_limits())
+
+
+def option_date(value: str | None, option: str) -> dt.date | None:
+    """The date an option gives (``--on 2031-01-01``); an ``InputError`` placed at the option."""
+    from agi_terms.events import parse_calendar_date
+
+    if value is None:
+        return None
+    try:
+        return parse_calendar_date(value)
+    except ValueError as exc:
+        raise InputError(str(exc), place=option) from None
+
+
+def run_scenario(
+    scenario: Scenario,
+    sets: tuple[str, ...],
+    backend: str | None,
+    rules: str | None = None,
+) -> Simulation:
+    """``simulate`` the scenario with the ``--set`` overrides (the caller closes the result)."""
+    from agi_terms.analysis.scenario import simulate as run
+
+    return run(scenario, overrides=parse_sets(sets), backend=backend, rules=rules)
+
+
+file_argument = click.argument(
+    "file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str)
+)
 rules_option = click.option(
     "--rules",
     type=click.Path(file_okay=False, path_type=str),
@@ -150,38 +230,157 @@ rules_option = click.option(
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@format_option
+@file_argument
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice((*FORMATS, "csv")),
+    default="table",
+    show_default=True,
+    help="Output format (csv: the steps, or with --rows checkpoints the checkpoints).",
+)
+@click.option(
+    "--on",
+    "on",
+    default=None,
+    metavar="DATE",
+    help="Print the state on DATE (phase and every term) instead of the timeline.",
+)
+@click.option(
+    "--rows",
+    type=click.Choice(("steps", "checkpoints")),
+    default="steps",
+    show_default=True,
+    help="What --format csv prints: a row per step, or a row per term per checkpoint.",
+)
 @set_option
 @backend_option
 @rules_option
 @guarded("file")
 def simulate(
-    file: str, fmt: str, sets: tuple[str, ...], backend: str | None, rules: str | None
+    file: str,
+    fmt: str,
+    on: str | None,
+    rows: str,
+    sets: tuple[str, ...],
+    backend: str | None,
+    rules: str | None,
 ) -> None:
-    """Replay the scenario FILE into a timeline of steps and checkpoints."""
-    from agi_terms.analysis.scenario import load_scenario
-    from agi_terms.analysis.scenario import simulate as run
+    """Replay the scenario FILE (- reads standard input) into a timeline of steps and checkpoints."""
     from agi_terms.errors import RulebookError
+    from agi_terms.evaluation.results import Checkpoint
+    from agi_terms.interfaces.cli import render
 
-    overrides = parse_sets(sets)
-    scenario = load_scenario(file, limits=input_limits())
+    day = option_date(on, "--on")
+    scenario = read_scenario(file)
     try:
-        result = run(scenario, overrides=overrides, backend=backend, rules=rules)
+        result = run_scenario(scenario, sets, backend, rules)
     except RulebookError:
         raise  # names its own rule file
     except AgiTermsError as exc:
-        raise exc.with_file(file) from None
-    result.close()
-    if fmt == "json":
-        click.echo(json.dumps(result.to_json(), indent=2))
-    else:
-        from agi_terms.interfaces.cli.render import printable, simulation_markdown, simulation_table
-
-        if fmt == "markdown":
-            click.echo(printable(simulation_markdown(result)))
+        raise about_option(exc) from None
+    with result:
+        if day is not None:
+            try:
+                report = result.contract.terms(on=day)
+            except AgiTermsError as exc:
+                raise about_option(exc, {"date": "--on"}) from None
+            state = Checkpoint(date=day, phase=report.phase, terms=report.in_force())
+            if fmt == "json":
+                click.echo(json.dumps(state.to_json(), indent=2))
+            elif fmt == "csv":
+                echo_text(render.states_csv(result, [(state, report.version)]))
+            elif fmt == "markdown":
+                echo_text(render.state_markdown(result, report))
+            else:
+                render.state_table(result, report)
+        elif fmt == "json":
+            click.echo(json.dumps(result.to_json(), indent=2))
+        elif fmt == "csv":
+            text = (
+                render.checkpoints_csv(result)
+                if rows == "checkpoints"
+                else render.steps_csv(result)
+            )
+            echo_text(text)
+        elif fmt == "markdown":
+            echo_text(render.simulation_markdown(result))
         else:
-            simulation_table(result)
+            render.simulation_table(result)
+
+
+@main.command()
+@file_argument
+@click.option(
+    "--action",
+    "action_text",
+    required=True,
+    metavar="EVENT",
+    help="The action event, as YAML or JSON: '{type: product_launch, kind: api, cloud: aws}'.",
+)
+@click.option(
+    "--on", "on", default=None, metavar="DATE", help="The action's date (when it gives none)."
+)
+@format_option
+@set_option
+@backend_option
+@guarded("file")
+def decide(
+    file: str, action_text: str, on: str | None, fmt: str, sets: tuple[str, ...],
+    backend: str | None,
+) -> None:  # fmt: skip
+    """Decide one action against the history of the scenario FILE (- reads standard input).
+
+    Nothing is recorded: the answer is whether the action would be allowed on its date, given the
+    scenario's events, with the obligations attached and the rules (and sources) behind it.
+    """
+    from agi_terms.interfaces.cli import render
+
+    day = option_date(on, "--on")
+    action = parse_action(action_text, day)
+    scenario = read_scenario(file)
+    with run_scenario(scenario, sets, backend) as result:
+        try:
+            decision = result.contract.decide(action)
+        except AgiTermsError as exc:
+            raise exc.within("--action") from None
+        if fmt == "json":
+            cited = result.contract.agreement.sources.cited(c.source for c in decision.because)
+            click.echo(json.dumps({**decision.to_json(), "sources": cited}, indent=2))
+        elif fmt == "markdown":
+            echo_text(render.decision_markdown(result, action, decision))
+        else:
+            render.decision_table(result, action, decision)
+
+
+def parse_action(text: str, day: dt.date | None) -> Any:
+    """The ``--action`` event (YAML or JSON); its date is ``day`` when it gives none."""
+    from agi_terms.documents import parse_yaml
+    from agi_terms.events import parse_event
+
+    try:
+        data = parse_yaml(text, "--action", input_limits()).data
+    except AgiTermsError as exc:
+        raise InputError(exc.message, place="--action") from None
+    if not isinstance(data, dict):
+        raise InputError(
+            f"an action is a mapping such as '{{type: ms_ip_use, asset: model}}', got {text!r}",
+            place="--action",
+        )
+    if day is not None:
+        given = data.get("date")
+        if given is not None and str(given) != day.isoformat():
+            raise InputError(
+                f"the action's date {given} is not the --on date {day.isoformat()}",
+                place="--action.date",
+            )
+        data = {"date": day.isoformat(), **data}
+    elif "date" not in data:
+        raise InputError("give the action's date: --on DATE, or date: in the action", place="--on")
+    try:
+        return parse_event(data)
+    except AgiTermsError as exc:
+        raise exc.within("--action") from None
 
 
 version_argument = click.argument("version", default="2025-10", required=False)
@@ -191,75 +390,6 @@ def _rulebook(version: str) -> Any:
     from agi_terms.rulebook import load_rulebook
 
     return load_rulebook(version)
-
-
-def _emit(fmt: str, data: Any, markdown: str) -> None:
-    from agi_terms.interfaces.cli.render import print_markdown, printable
-
-    if fmt == "json":
-        click.echo(json.dumps(data, indent=2))
-    else:
-        print_markdown(markdown) if fmt == "table" else click.echo(printable(markdown))
-
-
-@main.command()
-@version_argument
-@format_option
-@guarded()
-def terms(version: str, fmt: str) -> None:
-    """The terms of VERSION (default 2025-10) with holder, meaning, sources and rules."""
-    from agi_terms.interfaces.cli.render import source_titles
-
-    rulebook = _rulebook(version)
-    data = [
-        {"term": t.id, "holder": t.holder, "title": t.title, "meaning": t.meaning, "note": t.note,
-         "source": t.source,
-         "rules": [{"rule": r.id, "effect": r.effect, "source": r.source} for r in t.rules]}
-        for t in rulebook.terms
-    ]  # fmt: skip
-    lines = [f"# Terms of {rulebook.version}: {rulebook.title}", "", rulebook.summary, "",
-             "| term | holder | meaning | sources | rules |", "|---|---|---|---|---|"]  # fmt: skip
-    for t in rulebook.terms:
-        rules = "<br>".join(f"{r.effect} `{r.id}` ({r.source})" for r in t.rules)
-        titles = source_titles(t.source, rulebook.sources)
-        note = f" *{t.note}*" if t.note else ""
-        lines.append(
-            f"| `{t.id}` | {t.holder} | **{t.title}.** {t.meaning}{note} | {titles} | {rules} |"
-        )
-    cited = rulebook.sources.cited(
-        [*(t.source for t in rulebook.terms), *(r.source for t in rulebook.terms for r in t.rules)]
-    )
-    _emit(fmt, {"version": rulebook.version, "terms": data, "sources": cited}, "\n".join(lines))
-
-
-@main.command()
-@version_argument
-@format_option
-@guarded()
-def parameters(version: str, fmt: str) -> None:
-    """The parameters of VERSION (default 2025-10): defaults, meaning and sources."""
-    from agi_terms.interfaces.cli.render import source_titles
-
-    rulebook = _rulebook(version)
-    data = [
-        {"name": p.name, "type": p.type, "default": p.to_json(p.default), "nullable": p.nullable,
-         "choices": list(p.choices) or None, "reported": p.reported, "meaning": p.meaning,
-         "source": p.source}
-        for p in rulebook.parameters
-    ]  # fmt: skip
-    lines = [f"# Parameters of {rulebook.version}", "",
-             "Override with `parameters:` in a scenario or `--set NAME=VALUE`.", "",
-             "| parameter | default | type | meaning | source |", "|---|---|---|---|---|"]  # fmt: skip
-    for p in data:
-        kind = p["type"] + (f" ({', '.join(p['choices'])})" if p["choices"] else "")
-        kind += _domain(rulebook.parameter_by_name[p["name"]])
-        kind += ", or null" if p["nullable"] else ""
-        default = json.dumps(p["default"]) + (" (reported)" if p["reported"] else "")
-        titles = source_titles(p["source"], rulebook.sources)
-        lines.append(f"| `{p['name']}` | `{default}` | {kind} | {p['meaning']} | {titles} |")
-    cited = rulebook.sources.cited(p.source for p in rulebook.parameters)
-    _emit(fmt, {"version": rulebook.version, "parameters": data, "sources": cited},
-          "\n".join(lines))  # fmt: skip
 
 
 @main.command()
@@ -280,16 +410,6 @@ def sources(ids: tuple[str, ...], fmt: str) -> None:
         click.echo(sources_markdown(entries, register), nl=False)
     else:
         sources_table(entries)
-
-
-def _domain(param: Any) -> str:
-    """`` (min 2025-10-28)``: the bounds of a number or date parameter, if it has any."""
-    shown = []
-    for bound, word in ((param.minimum, "min"), (param.maximum, "max")):
-        if bound is not None:
-            value = bound.isoformat() if hasattr(bound, "isoformat") else f"{bound:g}"
-            shown.append(f"{word} {value}")
-    return f" ({', '.join(shown)})" if shown else ""
 
 
 @main.command()
@@ -432,8 +552,9 @@ def _folder_error(exc: OSError, doing: str, option: str) -> InputError:
 @main.command()
 @click.argument("a")
 @click.argument("b")
-@click.option("--scenario", "scenario_file", type=click.Path(dir_okay=False, path_type=str),
-              default=None, help="Replay this scenario's events under both versions.")  # fmt: skip
+@click.option("--scenario", "scenario_file",
+              type=click.Path(dir_okay=False, allow_dash=True, path_type=str), default=None,
+              help="Replay this scenario's events under both versions (- reads standard input).")  # fmt: skip
 @format_option
 @set_option
 @backend_option
@@ -443,24 +564,32 @@ def diff(
 ) -> None:
     """How versions A and B differ, term by term and action by action, situation by situation."""
     from agi_terms.analysis.diff import diff_scenario, diff_versions
-    from agi_terms.interfaces.cli.render import diff_markdown, scenario_diff_markdown
+    from agi_terms.interfaces.cli import diff_render
 
     overrides = parse_sets(sets)
     _rulebook(a), _rulebook(b)
     if scenario_file is None:
         data = diff_versions(a, b, overrides, backend)
-        _emit(fmt, data, diff_markdown(data))
+        if fmt == "json":
+            click.echo(json.dumps(data, indent=2))
+        elif fmt == "markdown":
+            echo_text(diff_render.diff_markdown(data))
+        else:
+            diff_render.diff_table(data)
         return
-    from agi_terms.analysis.scenario import load_scenario
-
-    scenario = load_scenario(scenario_file, limits=input_limits())
+    scenario = read_scenario(scenario_file)
     data = diff_scenario(scenario.events, scenario.checkpoints, a, b,
                          {**scenario.parameters, **overrides}, backend)  # fmt: skip
-    _emit(fmt, data, scenario_diff_markdown(data))
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+    elif fmt == "markdown":
+        echo_text(diff_render.scenario_diff_markdown(data, scenario.events))
+    else:
+        diff_render.scenario_diff_table(data, scenario.events)
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@file_argument
 @click.option("--on", "on", default=None, metavar="DATE", help="The date (for --term).")
 @click.option("--term", default=None, help="Explain why this term is (not) in force.")
 @click.option("--step", type=int, default=None, help="Explain step N of the timeline (0-based).")
@@ -479,52 +608,55 @@ def explain(
     sets: tuple[str, ...], backend: str | None, rules: str | None,
 ) -> None:  # fmt: skip
     """Why a term is (not) in force on a date, or why a step of the scenario FILE came out as it did."""
-    from agi_terms.analysis.scenario import load_scenario
-    from agi_terms.analysis.scenario import simulate as run
-    from agi_terms.errors import InputError
-
     if (term is None) == (step is None):
         raise InputError(
-            "give exactly one of --term ID (with --on DATE) and --step N", place="options"
+            "give exactly one of --term ID (with --on DATE) and --step N", place="--term"
         )
     if term is not None and on is None:
         raise InputError("--term needs --on DATE", place="--on")
-    scenario = load_scenario(file, limits=input_limits())
-    contract = run(scenario, overrides=parse_sets(sets), backend=backend, rules=rules).contract
-    if term is not None:
-        explanation = contract.explain(on, term=term, detail=detail)  # type: ignore[arg-type]
+    day = option_date(on, "--on")
+    scenario = read_scenario(file)
+    with run_scenario(scenario, sets, backend, rules) as result:
+        contract = result.contract
+        try:
+            if term is not None:
+                explanation = contract.explain(day, term=term, detail=detail)  # type: ignore[arg-type]
+            else:
+                explanations = contract.explain_step(step, detail=detail)  # type: ignore[arg-type]
+        except AgiTermsError as exc:
+            raise about_option(exc, {"term": "--term", "step": "--step", "date": "--on"}) from None
+        if term is not None:
+            click.echo(
+                json.dumps(explanation.to_json(), indent=2) if fmt == "json" else explanation
+            )
+            return
+        assert step is not None
+        the_step = contract.steps[step]
         if fmt == "json":
-            click.echo(json.dumps(explanation.to_json(), indent=2))
-        else:
-            click.echo(explanation.text())
-        return
-    assert step is not None
-    explanations = contract.explain_step(step, detail=detail)  # type: ignore[arg-type]
-    the_step = contract.steps[step]
-    if fmt == "json":
-        data = {"step": step, "date": the_step.date.isoformat(), "type": the_step.type,
-                "explanations": [e.to_json() for e in explanations]}  # fmt: skip
-        click.echo(json.dumps(data, indent=2))
-    else:
+            data = {"step": step, "date": the_step.date.isoformat(), "type": the_step.type,
+                    "explanations": [e.to_json() for e in explanations]}  # fmt: skip
+            click.echo(json.dumps(data, indent=2))
+            return
         click.echo(
             f"step {step}: {the_step.date.isoformat()} {the_step.type} (phase {the_step.phase})"
         )
         if not explanations:
             click.echo("no decision and no term changed at this step")
         for explanation in explanations:
-            click.echo(explanation.text())
+            click.echo(explanation)
 
 
 def _register_optional_commands() -> None:
     """Commands that live in their own modules (imported lazily to keep start-up fast)."""
     from agi_terms.interfaces.cli.expectations import check_expectations
     from agi_terms.interfaces.cli.montecarlo import montecarlo
+    from agi_terms.interfaces.cli.reference import events, parameters, schema, terms
     from agi_terms.interfaces.http.service import (
         serve,  # light: FastAPI is imported only when serving
     )
 
-    main.add_command(check_expectations)
-    main.add_command(montecarlo)
+    for command in (terms, parameters, events, schema, check_expectations, montecarlo):
+        main.add_command(command)
     main.add_command(serve)
 
 

@@ -19,7 +19,6 @@ this JSON shape and the connection stays open for the next request.
 # runtime, and the endpoints are defined inside ``create_app`` next to their local imports.
 
 import dataclasses
-import datetime as dt
 import json
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -35,6 +34,7 @@ from agi_terms.evaluation.results import Change, Citation, Decision, Step, step_
 from agi_terms.events import ACTION_TYPES, LARGEST_NUMBER, CalendarDate, Event, path_of
 from agi_terms.facts import LEVEL_NAMES
 from agi_terms.rulebook.loader import shipped_sources
+from agi_terms.schemas import parameter_schema
 from agi_terms.store import (
     _ID,
     DEFAULT_BACKEND,
@@ -740,57 +740,6 @@ def new_contract_schemas() -> list[dict[str, Any]]:
     return variants
 
 
-def parameter_schema(param: Any) -> dict[str, Any]:
-    """The JSON Schema of a parameter's value, as ``Parameter.validate`` reads it."""
-    value: dict[str, Any]
-    if param.type == "bool":
-        value = {"type": "boolean"}
-    elif param.type == "date":
-        value = {"type": "string", "format": "date"}
-        low = param.minimum.isoformat() if isinstance(param.minimum, dt.date) else None
-        high = param.maximum.isoformat() if isinstance(param.maximum, dt.date) else None
-        patterns = [
-            f"^{p}$" for p in (_at_least(low) if low else "", _at_most(high) if high else "") if p
-        ]
-        if len(patterns) == 1:
-            value["pattern"] = patterns[0]
-        elif patterns:
-            value["allOf"] = [{"pattern": p} for p in patterns]
-    elif param.type in ("choice", "level"):
-        value = {"enum": list(param.choices if param.type == "choice" else LEVEL_NAMES)}
-    else:
-        value = {"type": "number", "maximum": LARGEST_NUMBER}
-        if isinstance(param.minimum, int | float):
-            value["minimum"] = param.minimum
-        if isinstance(param.maximum, int | float):
-            value["maximum"] = param.maximum
-    if param.nullable:
-        value = {"anyOf": [value, {"type": "null"}]}
-    value["description"] = " ".join(param.meaning.split())
-    return value
-
-
-def _date_order(bound: str, later: bool) -> str:
-    """A regular expression for the ``YYYY-MM-DD`` strings on or after (``later``) or on or before
-    ``bound``: ISO dates sort as their text, so digit by digit, the first that differs decides."""
-    alternatives = []
-    for at, char in enumerate(bound):
-        if not char.isdigit() or char == ("9" if later else "0"):
-            continue
-        digits = f"[{int(char) + 1}-9]" if later else f"[0-{int(char) - 1}]"
-        rest = "".join(r"\d" if c.isdigit() else c for c in bound[at + 1 :])
-        alternatives.append(bound[:at] + digits + rest)
-    return "(" + "|".join([*alternatives, bound]) + ")"
-
-
-def _at_least(bound: str) -> str:
-    return _date_order(bound, later=True)
-
-
-def _at_most(bound: str) -> str:
-    return _date_order(bound, later=False)
-
-
 def open_store_arg(
     store: ContractStore | str | Path, backend: str | None, limits: ServiceLimits | None = None
 ) -> ContractStore:
@@ -869,9 +818,14 @@ def serve(
 ) -> None:  # fmt: skip
     """Serve the contracts in the store DB over HTTP (SPEC §11); the OpenAPI at /openapi.json.
 
-    The store is checked whole before the server listens; a damaged one is refused.
+    The port is bound first (a port in use is one error line) and the store checked whole before
+    the server listens (a damaged one is refused). It prints the URL it listens on, then one JSON
+    line per request on stderr (method, path, status, ms, tenant).
     """
+    import sys
+
     from agi_terms.interfaces.cli import fail
+    from agi_terms.interfaces.http.access_log import AccessLog, listen, listening_line, url_of
 
     try:
         import uvicorn
@@ -880,7 +834,8 @@ def serve(
     except ImportError:
         fail(InputError(SERVICE_EXTRA_HINT))
         return
-    try:
+
+    def open_app() -> "FastAPI":
         limits = ServiceLimits(
             max_body_bytes=max_body_size,
             max_events=max_events,
@@ -892,13 +847,32 @@ def serve(
         )
         app = create_app(db, backend=backend, limits=limits)
         app.state.store.verify()
+        return app
+
+    # A store that is there is checked before the port is bound; a new one is created only once
+    # the port is had, so that a refusal of either leaves nothing behind.
+    existed = Path(db).exists()
+    app = None
+    try:
+        if existed:
+            app = open_app()
+        sock = listen(host, port)
     except AgiTermsError as exc:
+        if app is not None:
+            app.state.store.close()
         fail(exc, db)
         return
+    try:
+        if app is None:
+            app = open_app()
+    except AgiTermsError as exc:
+        sock.close()
+        fail(exc, db)
+        return
+    limits = app.state.limits
+    click.echo(listening_line(url_of(sock), db))
     config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
+        AccessLog(app, sys.stderr),
         log_level="warning",
         http=guarded_protocol(limits.header_timeout, limits.body_timeout, limits.max_connections),
         ws="none",
@@ -908,7 +882,7 @@ def serve(
         limit_concurrency=limits.max_connections + 1,
         timeout_graceful_shutdown=10,
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _connections_within_file_limit(wanted: int) -> int:
