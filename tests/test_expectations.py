@@ -555,7 +555,7 @@ BROKEN = [
         "event-for-events",
         "event:\n  - {date: 2027-05-01, type: product_launch, kind: api, cloud: aws,\n"
         "     expect: {allowed: false}}\n",
-        "events: required field is missing (line 1, column 1)",
+        "event: unknown field 'event'; did you mean 'events'? (line 2, column 3)",
     ),
     (
         "checkpoint-key-typo",
