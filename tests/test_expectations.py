@@ -611,7 +611,7 @@ def test_the_plugin_works_from_a_fresh_folder_that_only_installs_the_package(
     (site / "_borrowed_dependencies.pth").write_text("\n".join(borrowed) + "\n")
     python = venv / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--ignore-installed", "-q",
          str(wheel)],
         check=True, capture_output=True, env=env,
     )  # fmt: skip
