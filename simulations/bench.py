@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -241,6 +242,20 @@ def naive_answers(
 # ---------------------------------------------------------------- (e) closed form
 
 
+@dataclass(frozen=True)
+class ClosedForm:
+    """(e)'s counts: runs in force per term and date, per phase and date, lapsing per term and day."""
+
+    terms: np.ndarray
+    phases: np.ndarray
+    lapse: np.ndarray
+
+    def __add__(self, other: ClosedForm) -> ClosedForm:
+        return ClosedForm(
+            self.terms + other.terms, self.phases + other.phases, self.lapse + other.lapse
+        )
+
+
 def closed_form_counts(
     histories: Histories,
     start: int,
@@ -248,7 +263,7 @@ def closed_form_counts(
     query: np.ndarray,
     terms: Sequence[str],
     n_phases: int,
-) -> Counts:
+) -> ClosedForm:
     """The same counts from the 2025-10 defaults written out by hand (no rules, no lifecycle)."""
     n = histories.size
     verified_on = np.full(n, NEVER, dtype=np.int32)
@@ -310,7 +325,7 @@ def closed_form_counts(
     phases = np.stack([np.count_nonzero(phase == p, axis=1) for p in range(n_phases)]).astype(
         np.int64
     )
-    return Counts(n, counts, phases, lapse)
+    return ClosedForm(counts, phases, lapse)
 
 
 # ---------------------------------------------------------------- measurements

@@ -74,7 +74,10 @@ def test_shipped_assumptions_give_every_key_term_phase_and_yearly_date() -> None
     code, out, err = cli("montecarlo", str(DEFAULT), "--runs", "3000", "--format", "json")
     assert code == 0, err
     data = json.loads(out)
-    assert list(data) == ["agreement", "runs", "seed", "dates", "terms", "phases", "lapse"]
+    assert list(data) == [
+        "agreement", "runs", "seed", "dates", "terms", "phases", "lapse", "agi", "parameters",
+        "assumptions",
+    ]  # fmt: skip
     assert (data["agreement"], data["runs"], data["seed"]) == ("2025-10", 3000, 7)
     assert data["dates"] == [f"{year}-12-31" for year in range(2025, 2041)]
     assert list(data["terms"]) == TERMS_2025_10

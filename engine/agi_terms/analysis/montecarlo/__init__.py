@@ -1,7 +1,9 @@
 """Monte Carlo at population scale (SPEC §10): sample AGI histories, evaluate the terms of every run.
 
 ``run_montecarlo(load_assumptions(path), workers=2)`` returns a ``MonteCarloResult`` whose
-``to_json()`` is the output of ``agi-terms montecarlo --format json``.
+``to_json()`` is the output of ``agi-terms montecarlo --format json``; ``sensitivity_on=DATE`` adds
+which input moves each share most, and ``to_pandas()`` / ``write("out.parquet")`` take the shares
+out.
 """
 
 from agi_terms.analysis.montecarlo.assumptions import (
@@ -14,11 +16,10 @@ from agi_terms.analysis.montecarlo.assumptions import (
 )
 from agi_terms.analysis.montecarlo.histories import Histories, sample_histories
 from agi_terms.analysis.montecarlo.population import Counts, Outcome, Population
+from agi_terms.analysis.montecarlo.result import Lapse, MonteCarloResult, Sensitivity
 from agi_terms.analysis.montecarlo.runner import (
     CHUNK_RUNS,
     ChunkTask,
-    Lapse,
-    MonteCarloResult,
     chunk_tasks,
     run_chunk,
     run_montecarlo,
@@ -37,6 +38,7 @@ __all__ = [
     "Panel",
     "Population",
     "Redeclaration",
+    "Sensitivity",
     "chunk_tasks",
     "load_assumptions",
     "parse_assumptions",

@@ -1,7 +1,9 @@
 """Monte Carlo assumptions (SPEC §10): when OpenAI declares AGI, how the panel rules, what happens after.
 
 ``load_assumptions(path)`` reads and validates an assumptions file; every refusal is an ``InputError``
-placed at the field (``panel.review_days``) with the line and column where it stands.
+placed at the field (``panel.review_days``) with the line and column where it stands. The first
+declaration is given either as a probability spread uniformly over dates (``probability``,
+``between``) or as a cumulative distribution by date (``cdf``), as prediction markets quote it.
 """
 
 from __future__ import annotations
@@ -32,12 +34,30 @@ WholeDays = Annotated[int, Field(ge=1, le=100_000, strict=True)]
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    source: str | None = None
+    """Where the belief comes from (a citation, free text)."""
+
 
 class Declaration(_Section):
-    """OpenAI's first declaration: its chance by the horizon, and the dates it falls between."""
+    """OpenAI's first declaration: ``probability`` and ``between``, or ``cdf``.
 
-    probability: Probability
-    between: tuple[CalendarDate, CalendarDate]
+    With ``probability``, the declaration happens by the horizon with that chance, on a day uniform
+    over ``between`` (inclusive). With ``cdf``, the day is drawn from the piecewise-linear
+    cumulative distribution through (start, 0) and the given (date, probability) points, uniform by
+    whole days within each segment; with 1 − the last probability it does not happen by the horizon.
+    """
+
+    probability: Probability | None = None
+    between: tuple[CalendarDate, CalendarDate] | None = None
+    cdf: tuple[tuple[CalendarDate, Probability], ...] | None = None
+
+    @property
+    def chance(self) -> float:
+        """The probability that the first declaration happens by the horizon."""
+        if self.cdf is not None:
+            return self.cdf[-1][1] if self.cdf else 0.0
+        assert self.probability is not None
+        return self.probability
 
 
 class Panel(_Section):
@@ -119,15 +139,7 @@ def _check(a: Assumptions) -> None:
         raise InputError(
             f"the horizon {a.horizon} is before the agreement's start date {start}", place="horizon"
         )
-    first, last = a.declaration.between
-    if first > last:
-        raise InputError(f"between: {first} is after {last}", place="declaration.between")
-    if first < start or last > a.horizon:
-        raise InputError(
-            f"between must lie within the start date {start} and the horizon {a.horizon},"
-            f" got [{first}, {last}]",
-            place="declaration.between",
-        )
+    _check_declaration(a.declaration, start, a.horizon)
     for place, (low, high) in (
         ("panel.review_days", a.panel.review_days),
         ("redeclaration.after_days", a.redeclaration.after_days),
@@ -153,6 +165,59 @@ def _check(a: Assumptions) -> None:
             " give a list of dates",
             place="sample",
         )
+
+
+def _check_declaration(d: Declaration, start: dt.date, horizon: dt.date) -> None:
+    if d.cdf is not None:
+        for field in ("probability", "between"):
+            if getattr(d, field) is not None:
+                raise InputError(
+                    "give either cdf or probability and between, not both",
+                    place=f"declaration.{field}",
+                )
+        _check_cdf(d.cdf, start, horizon)
+        return
+    for field in ("probability", "between"):
+        if getattr(d, field) is None:
+            raise InputError(
+                f"{field} is required (or give cdf instead)", place=f"declaration.{field}"
+            )
+    assert d.between is not None
+    first, last = d.between
+    if first > last:
+        raise InputError(f"between: {first} is after {last}", place="declaration.between")
+    if first < start or last > horizon:
+        raise InputError(
+            f"between must lie within the start date {start} and the horizon {horizon},"
+            f" got [{first}, {last}]",
+            place="declaration.between",
+        )
+
+
+def _check_cdf(cdf: tuple[tuple[dt.date, float], ...], start: dt.date, horizon: dt.date) -> None:
+    if not cdf:
+        raise InputError(
+            "cdf lists at least one [date, probability] point", place="declaration.cdf"
+        )
+    day, chance = start, 0.0
+    for index, (on, p) in enumerate(cdf):
+        if on <= day:
+            raise InputError(
+                f"{on} is not after {day}: the dates increase strictly from the start date"
+                f" {start}, where the distribution is 0",
+                place=f"declaration.cdf[{index}][0]",
+            )
+        if on > horizon:
+            raise InputError(
+                f"{on} is after the horizon {horizon}", place=f"declaration.cdf[{index}][0]"
+            )
+        if p < chance:
+            raise InputError(
+                f"{p} is below the previous point's {chance}: a cumulative probability never"
+                " decreases",
+                place=f"declaration.cdf[{index}][1]",
+            )
+        day, chance = on, p
 
 
 def load_assumptions(path: str | Path, *, limits: InputLimits = DEFAULT_LIMITS) -> Assumptions:

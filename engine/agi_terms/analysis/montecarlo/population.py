@@ -1,9 +1,12 @@
 """A population of runs evaluated at once: the lifecycle and the rules over numpy columns.
 
 ``Population`` holds one agreement's compiled program on the vectorised backend and its lifecycle as
-transition tables. ``evaluate(histories)`` places every run of a chunk in its phase and state at each
-sample date and at every day its terms may change, evaluates the terms there, and returns per run the
-terms and phase at each sample date and the first day each term is out of force.
+transition tables. A run's state between two of its events is a small *state code* (the phase and
+three AGI flags), and between two calendar gates the terms depend on the state alone; so the backend
+evaluates the rules once on the grid of (gate interval, state code), and a run's terms on a day are
+a look-up in that grid. ``evaluate_counts(histories)`` walks the runs' events in order and returns
+integer counts: the runs in each state on each sample date, and the runs whose term first lapses on
+each day. ``evaluate(histories)`` gives the same per run (for checking against ``Contract``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy.typing as npt
 
 from agi_terms.analysis.montecarlo.assumptions import Assumptions
 from agi_terms.analysis.montecarlo.histories import NEVER, Days, Histories, Runs
-from agi_terms.backends.vectorised import Column, Mask, VectorisedBackend
+from agi_terms.backends.vectorised import Column, VectorisedBackend
 from agi_terms.conditions import comparisons
 from agi_terms.errors import InputError
 from agi_terms.evaluation.agreement import load_agreement, resolve_parameters
@@ -26,12 +29,16 @@ from agi_terms.lifecycle import Lifecycle
 from agi_terms.rulebook import load_rulebook
 
 Codes = npt.NDArray[np.int16]
+Bits = npt.NDArray[np.unsignedinteger]
+Counts64 = npt.NDArray[np.int64]
 
 # A run's state between two of its events is a small code: three AGI flags and the phase above them.
-_PENDING, _VERIFIED, _DECLARED, _PHASE_SHIFT = 1, 2, 4, 3
-_CODE_BITS = 6  # a state code fits in 6 bits: up to 8 phases
+PENDING, VERIFIED, DECLARED, PHASE_SHIFT = 1, 2, 4, 3
+CODE_BITS = 6  # a state code fits in 6 bits: up to 8 phases
+STATES = 1 << CODE_BITS
 _AGI_EVENTS = ("agi_declared", "panel_verified", "panel_rejected")
 _NO_TRANSITION = -1
+_WORD_BITS = 64
 
 
 @dataclass(frozen=True)
@@ -47,12 +54,41 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Counts:
+    """What a chunk contributes to the result: integer counts, summed over chunks in any order."""
+
+    runs: int
+    states: Counts64
+    """(sample dates, state codes): runs in that state at the end of that day."""
+    lapse: Counts64
+    """(terms, days from the start to the horizon): runs whose term first lapses on that day
+    (``(terms, 0)`` when lapse days were not asked for)."""
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.runs + other.runs, self.states + other.states, self.lapse + other.lapse)
+
+
+@dataclass(frozen=True)
 class _Slot:
-    """The n-th event of the runs that have one: its day and the state code after it."""
+    """The n-th event of the runs that have one: its day and the state codes before and after it."""
 
     runs: Runs
     day: Days
-    code: Codes
+    before: Codes
+    """The state just before the event (after the gates dated on or before its day)."""
+    after: Codes
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """A day on which a term may change for every run at once: the start, a rule's or a phase's gate."""
+
+    day: int
+    gates: tuple[npt.NDArray[np.int16], ...]
+    """The phase gates dated on this day (state code -> code), applied before it is evaluated."""
+    masks: tuple[Bits, ...]
+    """Per group of terms that vary by run: state code -> bits of the terms in force that day."""
+    can_lapse: bool
 
 
 class Population:
@@ -78,25 +114,16 @@ class Population:
         self.start = compiled.rulebook.effective.toordinal()
         self.horizon = assumptions.horizon.toordinal()
         self.sample_dates: tuple[dt.date, ...] = assumptions.sample_dates()
-        if len(self.phases) > 1 << (_CODE_BITS - _PHASE_SHIFT):
+        if len(self.phases) > 1 << (CODE_BITS - PHASE_SHIFT):
             raise InputError(
                 f"agreement {self.version} has {len(self.phases)} phases; Monte Carlo handles 8",
                 place="agreement",
             )
         self._events, self._gates = _transition_tables(lifecycle, self.phases, self.version)
-        self._initial = np.int16(self.phases.index(lifecycle.initial) << _PHASE_SHIFT)
+        self._initial = np.int16(self.phases.index(lifecycle.initial) << PHASE_SHIFT)
         self._check_facts()
-        # Terms change only at events and at the days where a rule's date comparison turns.
-        candidates = {
-            self.start,
-            *(g.toordinal() for g in self.program.gates),
-            *(day for day, _ in self._gates),
-        }
-        sample = [d.toordinal() for d in self.sample_dates]
-        query = sorted({*sample, *(d for d in candidates if d <= self.horizon)})
-        self._query = np.array(query, dtype=np.int32)
-        self._changes = np.array([k for k, d in enumerate(query) if d in candidates], dtype=np.intp)
-        self._sample_at = np.array([query.index(d) for d in sample], dtype=np.intp)
+        self._build_grid()
+        self._build_calendar()
 
     def _check_facts(self) -> None:
         known = {f.name for f in STATE_FACTS} | {PHASE_FACT_NAME, *self.terms}
@@ -111,10 +138,80 @@ class Population:
                         place="agreement",
                     )
 
+    def _build_grid(self) -> None:
+        """The terms on every (gate interval, state code), evaluated by the backend from the rules."""
+        start, horizon = self.start, self.horizon
+        gates = {g.toordinal() for g in self.program.gates}
+        self._bounds = np.array(sorted({start, *(g for g in gates if g <= horizon)}), np.int32)
+        codes = np.arange(STATES, dtype=np.int16)
+        facts = _StateFacts(codes[None, :], self._bounds[:, None])
+        masks = self.backend.terms_columns(facts)
+        shape = (self._bounds.size, STATES)
+        self._grid = np.stack([np.broadcast_to(masks[t], shape) for t in self.terms])
+        """(terms, intervals, state codes): in force."""
+        span = horizon - start + 1
+        self._interval_of = (
+            np.searchsorted(self._bounds, np.arange(start, horizon + 1), side="right") - 1
+        ).astype(np.intp)
+        # A term the same for every state in every interval lapses on the same day in every run.
+        varying = [
+            k for k in range(len(self.terms)) if (self._grid[k] != self._grid[k][:, :1]).any()
+        ]
+        self._varying = tuple(varying)
+        self._groups = tuple(
+            tuple(varying[i : i + _WORD_BITS]) for i in range(0, len(varying), _WORD_BITS)
+        )
+        self._bits = tuple(_bit_table(self._grid[list(group)]) for group in self._groups)
+        """Per group: (intervals * state codes,) -> bits of the group's terms in force."""
+        self._common_lapse: dict[int, int] = {}
+        for k in range(len(self.terms)):
+            if k in varying:
+                continue
+            out = np.flatnonzero(~self._grid[k][:, 0])
+            if out.size:
+                self._common_lapse[k] = int(self._bounds[out[0]])
+        self._span = span
+
+    def _build_calendar(self) -> None:
+        """The fixed days of the lapse walk and the bins that place events among the sample dates."""
+        start, horizon = self.start, self.horizon
+        gates_on: dict[int, list[npt.NDArray[np.int16]]] = {}
+        for day, table in self._gates:
+            if day <= horizon:
+                gates_on.setdefault(day, []).append(table)
+        days = sorted({start, *(int(b) for b in self._bounds), *gates_on})
+        fixed = []
+        for day in days:
+            base = int(self._interval_of[day - start]) * STATES
+            masks = tuple(bits[base : base + STATES] for bits in self._bits)
+            can_lapse = any(bool((m != _ones(m.dtype)).any()) for m in masks)
+            fixed.append(_Fixed(day, tuple(gates_on.get(day, ())), masks, can_lapse))
+        self._fixed = tuple(fixed)
+        # By day offset from the start: how many fixed days lie on or before (from the day before
+        # the start) and strictly before (up to the day after the horizon) the day.
+        fixed_days = np.array([f.day for f in fixed], dtype=np.int64)
+        offsets = np.arange(start - 1, horizon + 2)
+        self._fixed_after = np.searchsorted(fixed_days, offsets, side="right")
+        self._fixed_before = np.searchsorted(fixed_days, offsets[1:], side="left")
+        # The positions at which the states are counted: the sample dates and the phase gates.
+        sample = [d.toordinal() for d in self.sample_dates]
+        positions = sorted({*sample, *gates_on})
+        self._positions = positions
+        self._position_gates = [tuple(gates_on.get(p, ())) for p in positions]
+        self._sample_at = [positions.index(d) for d in sample]
+        # An event on day d goes to the bin of the first position on or after d: the position's
+        # first half when it is earlier, its second half (after the position's gates) when on it.
+        where = np.searchsorted(positions, np.arange(start, horizon + 1), side="left")
+        on = np.zeros(where.size, np.bool_)
+        inside = where < len(positions)
+        on[inside] = np.asarray(positions)[where[inside]] == np.arange(start, horizon + 1)[inside]
+        self._bin_of = ((2 * where + on) * STATES).astype(np.intp)
+        self._bins = (2 * len(positions) + 1) * STATES
+
     # ------------------------------------------------------------ state
 
     def _fire(self, trigger: str, codes: Codes, flags: npt.NDArray[np.int16]) -> Codes:
-        phases = codes >> _PHASE_SHIFT
+        phases = codes >> PHASE_SHIFT
         dest: Codes = self._events[trigger][phases]
         if (dest == _NO_TRANSITION).any():
             phase = self.phases[int(phases[dest == _NO_TRANSITION][0])]
@@ -122,9 +219,9 @@ class Population:
                 f"agreement {self.version} does not allow {trigger} in phase {phase}",
                 place="agreement",
             )
-        return ((dest << _PHASE_SHIFT) | flags).astype(np.int16)
+        return ((dest << PHASE_SHIFT) | flags).astype(np.int16)
 
-    def _after_gates(self, codes: Codes, since: Days, until: Days | npt.NDArray[np.int32]) -> Codes:
+    def _after_gates(self, codes: Codes, since: Days, until: Days) -> Codes:
         """``codes`` after the calendar gates dated in (since, until]."""
         for day, table in self._gates:
             reached = (since < day) & (day <= until)
@@ -132,129 +229,255 @@ class Population:
                 codes = np.where(reached, table[codes], codes).astype(np.int16)
         return codes
 
-    def _slots(self, histories: Histories) -> list[_Slot]:
-        """Every run's events in order, with the state code after each (gates applied on the way)."""
+    def _walk(self, histories: Histories, sink: _Sink | None) -> list[_Slot]:
+        """Every run's events in order, with the state codes around each (gates applied on the way).
+
+        With a ``sink``, also follows which terms each run has had in force on every day so far and
+        tells the sink on which day each first lapses.
+        """
         n = histories.size
         code = np.full(n, self._initial, dtype=np.int16)
-        last = np.full(n, self.start, dtype=np.int32)
+        last = np.full(n, self.start - 1, dtype=np.int32)  # no event yet
+        alive = [np.full(n, _ones(b.dtype), b.dtype) for b in self._bits] if sink else []
+        if sink is not None and self._fixed[0].can_lapse:
+            # Every run ends the start day in the initial state, unless it declares that day.
+            idle = np.ones(n, dtype=np.bool_)
+            if histories.cycles:
+                first = histories.cycles[0]
+                idle[first.runs[first.declared == self.start]] = False
+            runs = np.flatnonzero(idle)
+            for g, masks in enumerate(self._fixed[0].masks):
+                kept = masks[self._initial]
+                sink.fixed(runs, self.start, g, np.full(runs.size, ~kept, kept.dtype))
+                alive[g][runs] = kept
+            last[runs] = self.start
         slots: list[_Slot] = []
+        declared_flags = np.int16(PENDING | DECLARED)
         for cycle in histories.cycles:
-            runs, day = cycle.runs, cycle.declared
-            before = self._after_gates(code[runs], last[runs], day)
-            declared = np.int16(_PENDING | _DECLARED)
-            code[runs] = self._fire("agi_declared", before, np.full(runs.size, declared, np.int16))
-            last[runs] = day
-            slots.append(_Slot(runs, day, code[runs]))
             ruled = cycle.verdict != NEVER
-            runs, day, verified = runs[ruled], cycle.verdict[ruled], cycle.verified[ruled]
-            if not runs.size:
-                continue
-            before = self._after_gates(code[runs], last[runs], day)
-            flags = np.where(verified, _VERIFIED | _DECLARED, _DECLARED).astype(np.int16)
-            after = before.copy()
-            for trigger, which in (("panel_verified", verified), ("panel_rejected", ~verified)):
-                if which.any():
-                    after[which] = self._fire(trigger, before[which], flags[which])
-            code[runs] = after
-            last[runs] = day
-            slots.append(_Slot(runs, day, code[runs]))
+            steps = (
+                (cycle.runs, cycle.declared, None),
+                (cycle.runs[ruled], cycle.verdict[ruled], cycle.verified[ruled]),
+            )
+            for runs, day, verified in steps:
+                if not runs.size:
+                    continue
+                prev, now = last[runs], code[runs]
+                before = self._after_gates(now, prev, day)
+                if verified is None:
+                    flags = np.full(runs.size, declared_flags, np.int16)
+                    after = self._fire("agi_declared", before, flags)
+                else:
+                    flags = np.where(verified, VERIFIED | DECLARED, DECLARED).astype(np.int16)
+                    after = before.copy()
+                    for trigger, which in (
+                        ("panel_verified", verified),
+                        ("panel_rejected", ~verified),
+                    ):
+                        if which.any():
+                            after[which] = self._fire(trigger, before[which], flags[which])
+                if sink is not None:
+                    held = [a[runs] for a in alive]
+                    self._gap(runs, held, prev, day, now, sink)
+                    base = self._interval_of[day - self.start] * STATES + after
+                    for g, bits in enumerate(self._bits):
+                        mask = bits[base]
+                        sink.event(runs, day, g, held[g] & ~mask)
+                        alive[g][runs] = held[g] & mask
+                code[runs], last[runs] = after, day
+                slots.append(_Slot(runs, day, before, after))
+        if sink is not None:
+            everyone = np.arange(n)
+            self._gap(everyone, alive, last, np.full(n, self.horizon + 1, np.int32), code, sink)
         return slots
 
-    def _query_codes(self, n: int, slots: list[_Slot]) -> Codes:
-        """(query days, runs): the state code after every event and gate dated on or before the day."""
-        # Days along the first axis: each day's runs are contiguous, which the reductions favour.
-        # Each event marks the first query day on or after it with (its number, the code after it);
-        # numbers grow along a run's events, so carrying the maximum forward leaves on every day
-        # the mark of the run's last event on or before it.
-        query = self._query
-        width = np.int16 if len(slots) < (1 << (15 - _CODE_BITS)) else np.int64
-        marks = np.full((query.size, n), self._initial, dtype=width)
-        for j, slot in enumerate(slots, start=1):
-            first = np.searchsorted(query, slot.day, side="left")
-            seen = first < query.size
-            # Computed in 64 bits: slot codes are int16, and j << 6 outgrows it from 512 events on
-            # (when the marks are int64 too; below that every mark fits the int16 marks).
-            marks[first[seen], slot.runs[seen]] = (np.int64(j) << _CODE_BITS) | slot.code[
-                seen
-            ].astype(np.int64)
-        np.maximum.accumulate(marks, axis=0, out=marks)
-        codes = (marks & ((1 << _CODE_BITS) - 1)).astype(np.int16)
-        latest = marks >> _CODE_BITS
-        for day, table in self._gates:
-            # A gate moves the runs whose last event before the query day came before the gate.
-            before = np.zeros(n, dtype=width)
-            for j, slot in enumerate(slots, start=1):
-                before[slot.runs[slot.day < day]] = j
-            at = int(np.searchsorted(query, day, side="left"))
-            moved = latest[at:] == before[None, :]
-            codes[at:] = np.where(moved, table[codes[at:]], codes[at:])
-        return codes
+    def _gap(
+        self, runs: Runs, alive: list[Bits], since: Days, until: Days, codes: Codes, sink: _Sink
+    ) -> None:
+        """The fixed days strictly between each run's ``since`` and ``until`` (``alive`` updated).
 
-    def _columns(self, codes: Codes, day: Column) -> dict[str, Column]:
-        """The state facts (``agi_terms.facts.state_row``) of state codes on ``day``, made when tested."""
-        return _StateFacts(codes, day)
+        Most gaps between two events hold no fixed day: only the runs whose gap holds one are
+        followed through them, with ``codes`` gated on the way.
+        """
+        start = self.start
+        first = self._fixed_after[since - start + 1]
+        end = self._fixed_before[until - start]
+        some = np.flatnonzero(first < end)
+        if not some.size:
+            return
+        first, end, codes = first[some], end[some], codes[some]
+        held = [a[some] for a in alive]
+        for f in range(int(first.min()), int(end.max())):
+            fixed = self._fixed[f]
+            reached = first <= f
+            for table in fixed.gates:
+                codes = np.where(reached, table[codes], codes).astype(np.int16)
+            if not fixed.can_lapse:
+                continue
+            inside = reached & (f < end)
+            for g, masks in enumerate(fixed.masks):
+                kept = held[g] & masks[codes]
+                newly = np.where(inside, held[g] ^ kept, 0).astype(kept.dtype)
+                sink.fixed(runs[some], fixed.day, g, newly)
+                held[g] = np.where(inside, kept, held[g])
+        for a, h in zip(alive, held, strict=True):
+            a[some] = h
+
+    def _state_counts(self, n: int, slots: list[_Slot]) -> Counts64:
+        """(sample dates, state codes): how many runs end each sample date in each state."""
+        flat = np.zeros(self._bins, dtype=np.int64)
+        for slot in slots:
+            bins = self._bin_of[slot.day - self.start]
+            flat += np.bincount(bins + slot.after, minlength=self._bins)
+            flat -= np.bincount(bins + slot.before, minlength=self._bins)
+        delta = flat.reshape(-1, STATES)
+        running = np.zeros(STATES, dtype=np.int64)
+        running[self._initial] = n
+        at_positions = np.zeros((len(self._positions), STATES), dtype=np.int64)
+        for p, gates in enumerate(self._position_gates):
+            running += delta[2 * p]
+            for table in gates:
+                moved = np.zeros(STATES, dtype=np.int64)
+                np.add.at(moved, table, running[: table.size])
+                running = moved
+            running += delta[2 * p + 1]
+            at_positions[p] = running
+        return at_positions[self._sample_at]
 
     # ------------------------------------------------------------ evaluation
 
-    def _evaluate(self, histories: Histories) -> _Evaluated:
-        n = histories.size
-        slots = self._slots(histories)
-        codes = self._query_codes(n, slots)
-        query = self._query[:, None]
-        # A term's mask has the shape of the facts it tests: () for a constant, (days, 1) for the
-        # calendar alone, (days, runs) for the AGI history; it is broadcast only where needed.
-        masks = self.backend.terms_columns(self._columns(codes, query))
-        # A term can first be out of force only where something changes: on the start date, a
-        # gate, or an event (below), never first on a sample date in between.
-        changes = self._changes
-        beyond = np.append(self._query[changes], NEVER)  # "out of force on none of those days"
-        lapse: dict[str, Days] = {}
-        for term, mask in masks.items():
-            rows = np.shape(mask)[1] if np.ndim(mask) == 2 else 1
-            out = np.ones((changes.size + 1, rows), dtype=np.bool_)
-            np.logical_not(np.broadcast_to(mask, (self._query.size, rows))[changes], out=out[:-1])
-            first = beyond[out.argmax(axis=0)]
-            lapse[term] = first.astype(np.int32) if rows == n else np.full(n, first[0], np.int32)
-        for slot in slots:
-            at_event = self.backend.terms_columns(self._columns(slot.code, slot.day))
-            for term, mask in at_event.items():
-                if np.ndim(mask) == 0 and mask:
-                    continue  # in force at every event: nothing ends here
-                ended = np.where(mask, NEVER, slot.day)
-                lapse[term][slot.runs] = np.minimum(lapse[term][slot.runs], ended)
-        return _Evaluated(n, codes[self._sample_at], masks, lapse)
+    def evaluate_counts(self, histories: Histories, *, lapse: bool = True) -> Counts:
+        """The chunk's counts (what aggregation needs), without keeping per-run results."""
+        sink = _Histogram(self) if lapse else None
+        slots = self._walk(histories, sink)
+        states = self._state_counts(histories.size, slots)
+        found = sink.counts(histories.size) if sink else np.zeros((len(self.terms), 0), np.int64)
+        return Counts(histories.size, states, found)
 
     def evaluate(self, histories: Histories) -> Outcome:
         """Terms and phase of every run at the sample dates, and each term's lapse day."""
-        found = self._evaluate(histories)
-        shape = (self._query.size, found.runs)
-        in_force = {t: np.broadcast_to(m, shape)[self._sample_at].T for t, m in found.masks.items()}
-        phase = (found.codes.T >> _PHASE_SHIFT).astype(np.int16)
-        return Outcome(in_force, phase, found.lapse)
+        n = histories.size
+        sink = _PerRun(self, n)
+        slots = self._walk(histories, sink)
+        codes = self._sample_codes(n, slots)
+        intervals = self._interval_of[[d.toordinal() - self.start for d in self.sample_dates]]
+        in_force = {
+            term: self._grid[k][intervals[None, :], codes].astype(np.bool_)
+            for k, term in enumerate(self.terms)
+        }
+        return Outcome(in_force, (codes >> PHASE_SHIFT).astype(np.int16), sink.lapse)
 
-    def evaluate_counts(self, histories: Histories) -> Counts:
-        """The chunk's counts (what aggregation needs), without keeping per-run results."""
-        found = self._evaluate(histories)
-        n, n_dates = found.runs, self._sample_at.size
-        terms = np.zeros((len(self.terms), n_dates), dtype=np.int64)
-        for k, term in enumerate(self.terms):
-            mask = found.masks[term]
-            columns = np.shape(mask)[1] if np.ndim(mask) == 2 else 1
-            per_day = np.broadcast_to(mask, (self._query.size, columns))
-            if columns == n:
-                terms[k] = [np.count_nonzero(per_day[q]) for q in self._sample_at]
-            else:  # the same for every run
-                terms[k] = n * per_day[self._sample_at, 0]
-        phase = found.codes >> _PHASE_SHIFT
-        phases = np.stack(
-            [np.bincount(phase[k], minlength=len(self.phases)) for k in range(n_dates)], axis=1
-        )
-        span = self.horizon - self.start + 1
-        lapse = np.zeros((len(self.terms), span), dtype=np.int64)
-        for k, term in enumerate(self.terms):
-            days = found.lapse[term]
-            lapse[k] = np.bincount(days[days != NEVER] - self.start, minlength=span)
-        return Counts(n, terms, phases.astype(np.int64), lapse)
+    def _sample_codes(self, n: int, slots: list[_Slot]) -> Codes:
+        """(runs, sample dates): each run's state code at the end of each sample date."""
+        columns = []
+        for sample in self.sample_dates:
+            day = sample.toordinal()
+            code = np.full(n, self._initial, dtype=np.int16)
+            last = np.full(n, self.start - 1, dtype=np.int32)
+            for slot in slots:
+                upto = slot.day <= day
+                code[slot.runs[upto]] = slot.after[upto]
+                last[slot.runs[upto]] = slot.day[upto]
+            columns.append(self._after_gates(code, last, np.full(n, day, np.int32)))
+        return np.stack(columns, axis=1)
+
+    # ------------------------------------------------------------ counts to shares
+
+    def term_counts(self, states: Counts64) -> Counts64:
+        """(terms, sample dates): runs in force, from the runs per state on each sample date."""
+        intervals = self._interval_of[[d.toordinal() - self.start for d in self.sample_dates]]
+        grid = self._grid[:, intervals, :].astype(np.int64)  # (terms, dates, states)
+        found: Counts64 = np.einsum("kds,ds->kd", grid, states)
+        return found
+
+    def phase_counts(self, states: Counts64) -> Counts64:
+        """(phases, sample dates): runs in each phase."""
+        phase_of = np.arange(STATES) >> PHASE_SHIFT
+        return np.stack([states[:, phase_of == p].sum(axis=1) for p in range(len(self.phases))])
+
+    def flag_counts(self, states: Counts64, flag: int) -> Counts64:
+        """(sample dates,): runs whose state has ``flag`` (``VERIFIED``, ``DECLARED``)."""
+        found: Counts64 = states[:, (np.arange(STATES) & flag) != 0].sum(axis=1)
+        return found
+
+    def lapse_counts(self, counts: Counts) -> Counts64:
+        """(terms, days): runs whose term first lapses on each day, with the terms the same in all."""
+        lapse = counts.lapse.copy()
+        for k, day in self._common_lapse.items():
+            lapse[k, day - self.start] += counts.runs
+        return lapse
+
+
+class _Sink:
+    """Where the walk reports the day on which each run's term first lapses."""
+
+    def event(self, runs: Runs, day: Days, group: int, newly: Bits) -> None:
+        """``runs`` whose terms in ``newly`` (bits of the group's terms) first lapse on ``day``."""
+        raise NotImplementedError
+
+    def fixed(self, runs: Runs, day: int, group: int, newly: Bits) -> None:
+        """``runs`` whose terms in ``newly`` first lapse on ``day``."""
+        raise NotImplementedError
+
+
+class _Histogram(_Sink):
+    """Counts per term and day: what aggregation needs."""
+
+    def __init__(self, population: Population) -> None:
+        self._groups = population._groups
+        self._start = population.start
+        self._span = population._span
+        self._keys: list[npt.NDArray[np.intp]] = []
+        self._terms = len(population.terms)
+        self._fixed: dict[tuple[int, int], int] = {}
+
+    def _bits(self, group: int, newly: Bits) -> list[tuple[int, Bits]]:
+        union = int(np.bitwise_or.reduce(newly)) if newly.size else 0
+        found = []
+        for b, term in enumerate(self._groups[group]):
+            if union >> b & 1:
+                found.append((term, newly & newly.dtype.type(1 << b)))
+        return found
+
+    def event(self, runs: Runs, day: Days, group: int, newly: Bits) -> None:
+        for term, bit in self._bits(group, newly):
+            days = day[bit != 0]
+            self._keys.append(term * self._span + (days - self._start).astype(np.intp))
+
+    def fixed(self, runs: Runs, day: int, group: int, newly: Bits) -> None:
+        for term, bit in self._bits(group, newly):
+            at = (term, day - self._start)
+            self._fixed[at] = self._fixed.get(at, 0) + int(np.count_nonzero(bit))
+
+    def counts(self, runs: int) -> Counts64:
+        size = self._terms * self._span
+        keys = np.concatenate(self._keys) if self._keys else np.zeros(0, np.intp)
+        lapse = np.bincount(keys, minlength=size).astype(np.int64).reshape(self._terms, self._span)
+        for (term, offset), count in self._fixed.items():
+            lapse[term, offset] += count
+        return lapse
+
+
+class _PerRun(_Sink):
+    """Each run's lapse day per term: what checking run by run needs."""
+
+    def __init__(self, population: Population, n: int) -> None:
+        self._groups = population._groups
+        self.lapse: dict[str, Days] = {}
+        for k, term in enumerate(population.terms):
+            day = population._common_lapse.get(k, int(NEVER))
+            self.lapse[term] = np.full(n, day, dtype=np.int32)
+        self._names = population.terms
+
+    def event(self, runs: Runs, day: Days, group: int, newly: Bits) -> None:
+        for b, term in enumerate(self._groups[group]):
+            hit = (newly >> newly.dtype.type(b)) & 1 != 0
+            self.lapse[self._names[term]][runs[hit]] = day[hit]
+
+    def fixed(self, runs: Runs, day: int, group: int, newly: Bits) -> None:
+        for b, term in enumerate(self._groups[group]):
+            hit = (newly >> newly.dtype.type(b)) & 1 != 0
+            self.lapse[self._names[term]][runs[hit]] = day
 
 
 class _StateFacts(dict[str, Column]):
@@ -267,11 +490,11 @@ class _StateFacts(dict[str, Column]):
     def __missing__(self, fact: str) -> Column:
         codes = self._codes
         derived: dict[str, Callable[[], Column]] = {
-            PHASE_FACT_NAME: lambda: codes >> _PHASE_SHIFT,
-            "verified": lambda: (codes & _VERIFIED) != 0,
-            "declaration_pending": lambda: (codes & _PENDING) != 0,
-            "declaration_live": lambda: (codes & (_PENDING | _VERIFIED)) != 0,
-            "declared_ever": lambda: (codes & _DECLARED) != 0,
+            PHASE_FACT_NAME: lambda: codes >> PHASE_SHIFT,
+            "verified": lambda: (codes & VERIFIED) != 0,
+            "declaration_pending": lambda: (codes & PENDING) != 0,
+            "declaration_live": lambda: (codes & (PENDING | VERIFIED)) != 0,
+            "declared_ever": lambda: (codes & DECLARED) != 0,
             # Monte Carlo samples no purchases and no payments: the commitment stands throughout,
             # and the revenue share runs to its date whatever its cap (a contract replaying the
             # same AGI history has the same zero totals).
@@ -284,35 +507,18 @@ class _StateFacts(dict[str, Column]):
         return value
 
 
-@dataclass(frozen=True)
-class _Evaluated:
-    runs: int
-    codes: Codes
-    """(sample dates, runs): state codes."""
-    masks: Mapping[str, Mask]
-    """term -> in force on each query day, shaped (), (days, 1) or (days, runs)."""
-    lapse: dict[str, Days]
+def _ones(dtype: np.dtype[np.unsignedinteger]) -> np.unsignedinteger:
+    return dtype.type(np.iinfo(dtype).max)
 
 
-@dataclass(frozen=True)
-class Counts:
-    """What a chunk contributes to the result: integer counts, summed over chunks in any order."""
-
-    runs: int
-    terms: npt.NDArray[np.int64]
-    """(terms, sample dates): runs in force."""
-    phases: npt.NDArray[np.int64]
-    """(phases, sample dates): runs in each phase."""
-    lapse: npt.NDArray[np.int64]
-    """(terms, days from the start to the horizon): runs whose term first lapses on that day."""
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(
-            self.runs + other.runs,
-            self.terms + other.terms,
-            self.phases + other.phases,
-            self.lapse + other.lapse,
-        )
+def _bit_table(grid: npt.NDArray[np.bool_]) -> Bits:
+    """(terms, intervals, states) -> (intervals * states,) words, bit b for the group's b-th term."""
+    width = next(w for w in (8, 16, 32, 64) if grid.shape[0] <= w)
+    dtype = np.dtype(f"uint{width}")
+    words = np.zeros(grid.shape[1:], dtype=dtype)
+    for b in range(grid.shape[0]):
+        words |= grid[b].astype(dtype) << dtype.type(b)
+    return words.ravel()
 
 
 def _transition_tables(
@@ -343,10 +549,10 @@ def _transition_tables(
 
     events = {trigger: table(trigger) for trigger in _AGI_EVENTS}
     gates: list[tuple[int, npt.NDArray[np.int16]]] = []
-    flags = np.arange(1 << _PHASE_SHIFT, dtype=np.int16)
+    flags = np.arange(1 << PHASE_SHIFT, dtype=np.int16)
     for gate in sorted(lifecycle.calendar, key=lambda g: g.date):
         dest = table(gate.trigger)
         moved = np.where(dest == _NO_TRANSITION, np.arange(len(phases)), dest).astype(np.int16)
-        by_code = ((moved[:, None] << _PHASE_SHIFT) | flags[None, :]).ravel().astype(np.int16)
+        by_code = ((moved[:, None] << PHASE_SHIFT) | flags[None, :]).ravel().astype(np.int16)
         gates.append((gate.date.toordinal(), by_code))
     return events, tuple(gates)

@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 import click
 
 from agi_terms.errors import AgiTermsError
-from agi_terms.interfaces.cli import format_option, guarded, input_limits, parse_sets, set_option
+from agi_terms.interfaces.cli import guarded, input_limits, parse_sets, set_option
+
+MONTECARLO_FORMATS = ("table", "json", "markdown", "csv")
 
 
 @click.command()
@@ -23,7 +25,14 @@ from agi_terms.interfaces.cli import format_option, guarded, input_limits, parse
     show_default=True,
     help="Worker processes evaluating the chunks (at most one per chunk and per CPU).",
 )
-@format_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(MONTECARLO_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format (csv: the shares in long form).",
+)
 @click.option(
     "--plot",
     "plot",
@@ -32,6 +41,20 @@ from agi_terms.interfaces.cli import format_option, guarded, input_limits, parse
     metavar="OUT.png|OUT.svg",
     help="Also write a chart (needs the [plot] extra).",
 )
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    metavar="OUT.csv|OUT.parquet",
+    help="Also write the shares in long form, and the lapse table beside them (parquet needs [data]).",
+)
+@click.option(
+    "--sensitivity",
+    is_flag=True,
+    help="Move each uncertain input to the ends of its range and compare the shares --on DATE.",
+)
+@click.option("--on", "on", default=None, metavar="DATE", help="The date of --sensitivity.")
 @set_option
 @click.option(
     "--scheduler",
@@ -47,13 +70,38 @@ def montecarlo(
     workers: int,
     fmt: str,
     plot: str | None,
+    output: str | None,
+    sensitivity: bool,
+    on: str | None,
     sets: tuple[str, ...],
     scheduler: str | None,
 ) -> None:
     """Run the Monte Carlo population that the assumptions FILE describes."""
+    from pathlib import Path
+
     from agi_terms.analysis.montecarlo import load_assumptions, run_montecarlo
+    from agi_terms.analysis.montecarlo.result import check_output
+    from agi_terms.errors import InputError
+    from agi_terms.events import parse_calendar_date
 
     overrides = parse_sets(sets)
+    on_date = None
+    if sensitivity:
+        if on is None:
+            raise InputError("--sensitivity needs --on DATE", place="--on")
+        try:
+            on_date = parse_calendar_date(on)
+        except ValueError as exc:
+            raise InputError(str(exc), place="--on") from None
+    elif on is not None:
+        raise InputError("--on is the date of --sensitivity; add --sensitivity", place="--on")
+    # Refuse what cannot be written before any run is computed.
+    if plot is not None:
+        from agi_terms.analysis.montecarlo.plot import check_chart
+
+        check_chart(Path(plot))
+    if output is not None:
+        check_output(Path(output))
     assumptions = load_assumptions(file, limits=input_limits())
     try:
         with _progress() as progress:
@@ -65,6 +113,7 @@ def montecarlo(
                 workers=workers,
                 scheduler=scheduler,
                 progress=progress,
+                sensitivity_on=on_date,
             )
     except AgiTermsError as exc:
         raise exc.with_file(file) from None
@@ -72,16 +121,22 @@ def montecarlo(
         from agi_terms.analysis.montecarlo.plot import plot_montecarlo
 
         plot_montecarlo(result, plot)
+    if output is not None:
+        result.write(output)
     if fmt == "json":
         click.echo(result.to_json_text())
+    elif fmt == "csv":
+        from agi_terms.interfaces.cli.montecarlo_render import montecarlo_csv
+
+        click.echo(montecarlo_csv(result))
     elif fmt == "markdown":
         from agi_terms.interfaces.cli.montecarlo_render import montecarlo_markdown
 
-        click.echo(montecarlo_markdown(result))
+        click.echo(montecarlo_markdown(result, file))
     else:
         from agi_terms.interfaces.cli.montecarlo_render import montecarlo_table
 
-        montecarlo_table(result)
+        montecarlo_table(result, file)
 
 
 @contextlib.contextmanager
