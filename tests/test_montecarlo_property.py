@@ -67,9 +67,16 @@ def assumptions_texts(draw: st.DrawFn) -> str:
         days = draw(st.lists(st.dates(start, horizon), min_size=1, max_size=6, unique=True))
         sample = "[" + ", ".join(d.isoformat() for d in days) + "]"
     parameters = {k: draw(v) for k, v in PARAMETERS.get(version, {}).items()}
+    declaration = f"{{probability: {draw(probability)!r}, between: [{first}, {last}]}}"
+    if draw(st.booleans()):
+        days = draw(st.lists(st.dates(start + dt.timedelta(days=1), horizon), min_size=1,
+                             max_size=4, unique=True))  # fmt: skip
+        chances = sorted(draw(st.lists(probability, min_size=len(days), max_size=len(days))))
+        points = ", ".join(f"[{d}, {p!r}]" for d, p in zip(sorted(days), chances, strict=True))
+        declaration = f"{{cdf: [{points}]}}"
     return (
         f'agreement: "{version}"\nhorizon: {horizon}\nsample: {sample}\n'
-        f"declaration: {{probability: {draw(probability)!r}, between: [{first}, {last}]}}\n"
+        f"declaration: {declaration}\n"
         f"panel: {{verify_probability: {draw(probability)!r}, review_days: [{review[0]}, {review[1]}]}}\n"
         f"redeclaration: {{probability: {draw(probability)!r}, after_days: [{after[0]}, {after[1]}]}}\n"
         "parameters: {" + ", ".join(f"{k}: {v}" for k, v in parameters.items()) + "}\n"
@@ -124,11 +131,33 @@ def test_vectorised_population_equals_contract_replay_run_by_run(
 
 
 @PROPERTY
+@given(text=assumptions_texts(), seed=st.integers(0, 2**32 - 1), size=st.integers(1, 300))
+def test_counts_equal_the_runs_evaluated_one_by_one(text: str, seed: int, size: int) -> None:
+    # The counts (states per sample date, lapse days per term) are what the result is made of;
+    # summed from the per-run outcome that the replay test above checks, they must be the same.
+    assumptions = parse_assumptions(text)
+    population = Population(assumptions)
+    histories = ChunkTask(assumptions, {}, seed, 0, size).histories()
+    counts = population.evaluate_counts(histories)
+    outcome = population.evaluate(histories)
+    terms = np.array([outcome.in_force[t].sum(axis=0) for t in population.terms])
+    assert np.array_equal(population.term_counts(counts.states), terms)
+    phases = np.array([(outcome.phase == p).sum(axis=0) for p in range(len(population.phases))])
+    assert np.array_equal(population.phase_counts(counts.states), phases)
+    lapse = population.lapse_counts(counts)
+    for k, term in enumerate(population.terms):
+        days = outcome.lapse[term]
+        expected = np.bincount(days[days != NEVER] - population.start, minlength=lapse.shape[1])
+        assert np.array_equal(lapse[k], expected), term
+    assert counts.states.sum() == size * len(population.sample_dates)
+
+
+@PROPERTY
 @given(text=assumptions_texts(), seed=st.integers(0, 2**32 - 1))
 def test_sampled_histories_respect_the_assumptions(text: str, seed: int) -> None:
     assumptions = parse_assumptions(text)
     histories = ChunkTask(assumptions, {}, seed, 0, 60).histories()
-    low, high = assumptions.declaration.between
+    low, high = assumptions.declaration.between or (START, START)
     review = assumptions.panel.review_days
     after = assumptions.redeclaration.after_days
     for run in range(histories.size):
@@ -136,8 +165,13 @@ def test_sampled_histories_respect_the_assumptions(text: str, seed: int) -> None
         days = [e["date"] for e in events]
         assert all(d <= assumptions.horizon for d in days)
         assert days == sorted(set(days))
-        if events:
+        if events and assumptions.declaration.cdf is None:
             assert low <= events[0]["date"] <= high
+        elif events:
+            cdf = assumptions.declaration.cdf
+            # No mass before the start nor after the first point that reaches the final chance.
+            last = next(d for d, p in cdf if p == cdf[-1][1])
+            assert assumptions.start < events[0]["date"] <= last
         for declared, verdict in itertools.pairwise(events):
             if declared["type"] == "agi_declared":
                 assert review[0] <= (verdict["date"] - declared["date"]).days <= review[1]

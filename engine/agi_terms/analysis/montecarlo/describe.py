@@ -45,7 +45,7 @@ def _days(days: list[int]) -> str:
 
 
 def _source(section: Mapping[str, Any]) -> str:
-    return f" (source: {section['source']})" if section.get("source") else ""
+    return f"; source: {section['source']}" if section.get("source") else ""
 
 
 def assumption_lines(assumptions: Mapping[str, Any]) -> list[tuple[str, str]]:

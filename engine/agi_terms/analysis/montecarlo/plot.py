@@ -55,6 +55,13 @@ def plot_montecarlo(result: MonteCarloResult, path: str | Path) -> Path:
     matplotlib.use("Agg")  # no display: files only
     import matplotlib.pyplot as plt
 
+    # SVG text stays text (searchable, readable by screen readers), not outlines.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        return _draw(plt, result, out)
+
+
+def _draw(plt: Any, result: MonteCarloResult, out: Path) -> Path:
+
     titles = describe.titles(result.agreement)
     constant = describe.constant_terms(result)
     still = {t for terms in constant.values() for t in terms}

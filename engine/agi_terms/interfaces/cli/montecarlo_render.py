@@ -56,16 +56,9 @@ def _lapse_cells(lapse: Lapse) -> list[str]:
     return [*dates, describe.percent(lapse.never)]
 
 
-def header_lines(result: MonteCarloResult, file: str | None = None) -> list[str]:
-    """The assumptions and parameters behind the shares, one line each."""
+def _heading(result: MonteCarloResult, file: str | None) -> str:
     source = f" ({file})" if file else ""
-    lines = [f"Monte Carlo, agreement {result.agreement}{source}"]
-    lines += [
-        f"  {what:<18} {belief}" for what, belief in describe.assumption_lines(result.assumptions)
-    ]
-    lines.append("Parameters (set: named by the assumptions or --set)")
-    lines += [f"  {p.text()}" for p in describe.parameter_lines(result)]
-    return lines
+    return f"Monte Carlo, agreement {result.agreement}{source}"
 
 
 def sections(result: MonteCarloResult, width: int) -> list[Section]:
@@ -168,8 +161,16 @@ def montecarlo_table(result: MonteCarloResult, file: str | None = None) -> None:
 
     console = Console()
     width = console.width
-    for line in header_lines(result, file):
-        console.print(Text(line))
+    console.print(Text(_heading(result, file), style="bold"))
+    beliefs = Table.grid(padding=(0, 1))
+    beliefs.add_column(no_wrap=True)
+    beliefs.add_column()
+    for what, belief in describe.assumption_lines(result.assumptions):
+        beliefs.add_row(f"  {what}", belief)
+    console.print(beliefs)
+    console.print(Text("Parameters (set: named by the assumptions or --set)"))
+    for line in describe.parameter_lines(result):
+        console.print(Text(f"  {line.text()}"))
     console.print(Text(describe.interval_note(result)))
     for section in sections(result, width):
         console.print()
@@ -188,7 +189,7 @@ def montecarlo_table(result: MonteCarloResult, file: str | None = None) -> None:
 
 def montecarlo_markdown(result: MonteCarloResult, file: str | None = None) -> str:
     """The same sections as Markdown."""
-    lines = [f"# {header_lines(result, file)[0]}", ""]
+    lines = [f"# {_heading(result, file)}", ""]
     lines += [
         f"- **{what}**: {belief}" for what, belief in describe.assumption_lines(result.assumptions)
     ]
