@@ -441,3 +441,11 @@ def test_the_chart_adds_tornados_with_sensitivity(tmp_path: Path) -> None:
     svg = chart.read_text()
     assert "Sensitivity on 2030-12-31: Compute cap on Microsoft" in svg
     assert "declaration.probability" in svg
+
+
+def test_the_readme_shows_the_current_table() -> None:
+    readme = (ROOT / "README.md").read_text()
+    shown = readme.split("--runs 20000`, the first lines):\n\n```text\n", 1)[1].split("```", 1)[0]
+    code, out, _ = cli("montecarlo", "simulations/assumptions/default.yaml", "--runs", "20000")
+    assert code == 0
+    assert out.startswith(shown)

@@ -159,8 +159,16 @@ def montecarlo_table(result: MonteCarloResult, file: str | None = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = Console()
-    width = console.width
+    import io
+
+    import click
+
+    terminal = Console()
+    width = terminal.width
+    # Drawn into a buffer first so that no line ends in the padding of a table's last column.
+    out = io.StringIO()
+    console = Console(file=out, width=width, force_terminal=terminal.is_terminal,
+                      color_system=terminal.color_system, highlight=False)  # fmt: skip
     console.print(Text(_heading(result, file), style="bold"))
     beliefs = Table.grid(padding=(0, 1))
     beliefs.add_column(no_wrap=True)
@@ -185,6 +193,7 @@ def montecarlo_table(result: MonteCarloResult, file: str | None = None) -> None:
             console.print(table)
         for note in section.notes:
             console.print(Text(note))
+    click.echo("".join(line.rstrip() + "\n" for line in out.getvalue().splitlines()), nl=False)
 
 
 def montecarlo_markdown(result: MonteCarloResult, file: str | None = None) -> str:
