@@ -641,7 +641,7 @@ def main() -> None:
     for runs in sizes:
         e_time = min(closed_form_seconds(assumptions, population, runs) for _ in range(2))
         walls = [montecarlo_command(runs, 2) for _ in range(2)]
-        wall, peak = min(walls)
+        wall = min(w for w, _ in walls)
         peaks[runs] = max(p for _, p in walls)
         target = targets.get(runs)
         line(

@@ -154,21 +154,19 @@ def _scalar(value: object) -> str:
 
 def montecarlo_table(result: MonteCarloResult, file: str | None = None) -> None:
     """Print the result as terminal tables (the console's width; 80 when it has none)."""
+    import io
+
+    import click
     from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    import io
-
-    import click
-
     terminal = Console()
     width = terminal.width
     # Drawn into a buffer first so that no line ends in the padding of a table's last column.
     out = io.StringIO()
-    console = Console(file=out, width=width, force_terminal=terminal.is_terminal,
-                      color_system=terminal.color_system, highlight=False)  # fmt: skip
+    console = Console(file=out, width=width, force_terminal=terminal.is_terminal, highlight=False)
     console.print(Text(_heading(result, file), style="bold"))
     beliefs = Table.grid(padding=(0, 1))
     beliefs.add_column(no_wrap=True)
