@@ -130,14 +130,18 @@ backend_option = click.option(
     default=None,
     help="Rules backend (default: durable where it imports, else python).",
 )
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+
+
+def formats_option(
+    choices: tuple[str, ...] = FORMATS, help: str = "Output format."
+) -> Callable[[F], F]:
+    """The ``--format`` option with these choices (``table`` the default)."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default="table", show_default=True, help=help
+    )
+
+
+format_option = formats_option()
 
 
 class _OneLineErrors(click.Group):

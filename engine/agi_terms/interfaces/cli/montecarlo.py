@@ -9,9 +9,14 @@ from collections.abc import Callable, Iterator
 import click
 
 from agi_terms.errors import AgiTermsError
-from agi_terms.interfaces.cli import guarded, input_limits, parse_sets, set_option
-
-MONTECARLO_FORMATS = ("table", "json", "markdown", "csv")
+from agi_terms.interfaces.cli import (
+    FORMATS,
+    formats_option,
+    guarded,
+    input_limits,
+    parse_sets,
+    set_option,
+)
 
 
 @click.command()
@@ -25,14 +30,7 @@ MONTECARLO_FORMATS = ("table", "json", "markdown", "csv")
     show_default=True,
     help="Worker processes evaluating the chunks (at most one per chunk and per CPU).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(MONTECARLO_FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format (csv: the shares in long form).",
-)
+@formats_option((*FORMATS, "csv"), help="Output format (csv: the shares in long form).")
 @click.option(
     "--plot",
     "plot",
