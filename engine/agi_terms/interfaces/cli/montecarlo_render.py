@@ -34,9 +34,9 @@ def _share(result: MonteCarloResult, share: float) -> str:
 
 
 def _wrapped(name: str, width: int = 10) -> str:
-    """An id on lines of at most ``width`` characters, broken after underscores where it can be."""
+    """An id on lines of at most ``width`` characters, broken after ``_`` or ``.`` where it can be."""
     lines: list[str] = []
-    for part in name.replace("_", "_\0").split("\0"):
+    for part in name.replace("_", "_\0").replace(".", ".\0").split("\0"):
         if lines and len(lines[-1]) + len(part) <= width:
             lines[-1] += part
         else:
@@ -134,13 +134,16 @@ def _sensitivity_section(result: MonteCarloResult) -> Section:
     on = result.sensitivity_on.isoformat() if result.sensitivity_on else "?"
     section = Section(
         f"Sensitivity on {on}: each input moved alone (same seed), the largest swing first",
-        ["input: low → high", "swing", "moves most", "% at low → high"],
+        ["input: low → high", "swing", "moves most", "% low → high"],
     )
     for entry in result.sensitivity or []:
         term, (low, high) = max(entry.terms.items(), key=lambda kv: abs(kv[1][1] - kv[1][0]))
-        moved = [term, f"{100 * low:.1f} → {100 * high:.1f}"] if entry.swing > 0 else ["none", ""]
+        shares = f"{100 * low:.1f} → {100 * high:.1f}"
+        moved = [_wrapped(term, 22), shares] if entry.swing > 0 else ["none", ""]
         values = f"  {_scalar(entry.low)} → {_scalar(entry.high)}"
-        section.rows.append([f"{entry.input}\n{values}", f"{100 * entry.swing:.1f}", *moved])
+        section.rows.append(
+            [f"{_wrapped(entry.input, 34)}\n{values}", f"{100 * entry.swing:.1f}", *moved]
+        )
     section.notes = ["swing: the largest change of any term's share, in points; --format json"
                      " lists every term's share at both ends."]  # fmt: skip
     return section
@@ -185,7 +188,9 @@ def montecarlo_table(result: MonteCarloResult, file: str | None = None) -> None:
             table = Table(box=box.SIMPLE_HEAD, padding=0, pad_edge=False, show_edge=False)
             for i, column in enumerate(section.columns):
                 left = i == 0 or (section.title.startswith("Sensitivity") and i == 2)
-                table.add_column(column, justify="left" if left else "right", no_wrap=i == 0)
+                table.add_column(
+                    column, justify="left" if left else "right", no_wrap=i == 0, overflow="fold"
+                )
             for row in section.rows:
                 table.add_row(*row)
             console.print(table)
