@@ -72,7 +72,8 @@ def _draw(plt: Any, result: MonteCarloResult, out: Path) -> Path:
     panels = {h: terms for h, terms in panels.items() if terms}
     tornado = result.sensitivity is not None
     # One row per holder with terms that move, the phases, the caption, and the tornados.
-    tornados = 2.9 * ((min(4, len(result.terms)) + 1) // 2) if tornado else 0
+    moved = _tornado_groups(result) if tornado else []
+    tornados = 2.9 * ((len(moved) + 1) // 2) if moved else 0.4
     heights = [2.5] * len(panels) + [2.7, 1.25] + ([tornados] if tornado else [])
     fig = plt.figure(figsize=(14, sum(heights) + 0.8), layout="constrained")
     grid = fig.add_gridspec(len(heights), 2, width_ratios=(2.6, 1.4), height_ratios=heights)
@@ -96,7 +97,7 @@ def _draw(plt: Any, result: MonteCarloResult, out: Path) -> Path:
     notes.axis("off")
     notes.text(0, 1, _caption(result, constant, titles), va="top", ha="left", fontsize=8.5)
     if tornado:
-        _tornado_row(fig, grid[len(panels) + 2, :], result, titles)
+        _tornado_row(fig, grid[len(panels) + 2, :], result, moved, titles)
     fig.suptitle(
         f"How long each term lasts: share of {result.runs:,} simulated AGI histories with the term"
         f" in force (agreement {result.agreement})",
@@ -208,25 +209,31 @@ def _caption(
     return "\n".join(textwrap.fill(line, 200) for line in lines)
 
 
-def _tornado_row(fig: Any, cell: Any, result: MonteCarloResult, titles: dict[str, str]) -> None:
-    """One tornado per group of terms that the inputs move alike (up to four, most moved first)."""
+def _tornado_groups(result: MonteCarloResult) -> list[list[str]]:
+    """The terms the inputs move, grouped where they move alike (up to four, most moved first)."""
     entries = result.sensitivity or []
     groups: dict[tuple[tuple[float, float], ...], list[str]] = {}
     for term in result.terms:
         groups.setdefault(tuple(e.terms[term] for e in entries), []).append(term)
     swing = {key: max((abs(b - a) for a, b in key), default=0.0) for key in groups}
-    moved = [k for k in sorted(groups, key=lambda k: -swing[k]) if swing[k] > 0][:4]
+    return [groups[k] for k in sorted(groups, key=lambda k: -swing[k]) if swing[k] > 0][:4]
+
+
+def _tornado_row(
+    fig: Any, cell: Any, result: MonteCarloResult, moved: list[list[str]], titles: dict[str, str]
+) -> None:
+    """One tornado per group of terms that the inputs move alike."""
     on = result.sensitivity_on.isoformat() if result.sensitivity_on else ""
     if not moved:
         ax = fig.add_subplot(cell)
         ax.axis("off")
-        ax.text(0, 0.5, f"Sensitivity on {on}: no input moves any term's share.")
+        ax.text(0, 0.5, f"Sensitivity on {on}: no input moves any term's share.", va="center")
         return
     sub = cell.subgridspec((len(moved) + 1) // 2, 2)
-    for i, key in enumerate(moved):
+    for i, terms in enumerate(moved):
         ax = fig.add_subplot(sub[i // 2, i % 2])
-        _tornado(ax, entries, groups[key][0])
-        names = " = ".join(titles.get(t, t) for t in groups[key])
+        _tornado(ax, result.sensitivity or [], terms[0])
+        names = " = ".join(titles.get(t, t) for t in terms)
         ax.set_title(textwrap.fill(f"Sensitivity on {on}: {names}", 80), fontsize=9, loc="left")
 
 
