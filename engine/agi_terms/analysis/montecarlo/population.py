@@ -157,7 +157,6 @@ class Population:
         varying = [
             k for k in range(len(self.terms)) if (self._grid[k] != self._grid[k][:, :1]).any()
         ]
-        self._varying = tuple(varying)
         self._groups = tuple(
             tuple(varying[i : i + _WORD_BITS]) for i in range(0, len(varying), _WORD_BITS)
         )
