@@ -346,6 +346,19 @@ def test_csv_output_round_trips_the_shares_and_the_lapse_table(tmp_path: Path) -
     same(in_ns(lapse), in_ns(result.to_pandas("lapse")), check_dtype=False)
     row = lapse.set_index("term").loc["ms_model_product_ip"]
     assert row["median"] == pandas.Timestamp("2033-01-01")
+    assert not (tmp_path / "shares.sensitivity.csv").exists()
+
+
+def test_a_sensitivity_study_is_written_beside_the_shares(tmp_path: Path) -> None:
+    out = tmp_path / "study.csv"
+    code, data, err = cli("montecarlo", str(DEFAULT), "--runs", "2000", "--format", "json",
+                          "--sensitivity", "--on", "2030-12-31", "--output", str(out))  # fmt: skip
+    assert code == 0, err
+    result = MonteCarloResult.model_validate_json(data)
+    rows = list(csv.DictReader((tmp_path / "study.sensitivity.csv").open()))
+    assert list(rows[0]) == ["input", "low", "high", "term", "share_low", "share_high"]
+    assert [(r["input"], json.loads(r["low"]), json.loads(r["high"]), r["term"],
+             float(r["share_low"]), float(r["share_high"])) for r in rows] == result.sensitivity_rows()  # fmt: skip
 
 
 def in_ns(frame: Any) -> Any:
@@ -381,7 +394,7 @@ def test_to_pandas_and_the_notebook_view() -> None:
     moves = result.to_pandas("sensitivity")
     assert set(moves["input"]) == {s.input for s in result.sensitivity or []}
     html = result._repr_html_()
-    assert html.count("<table>") == 4
+    assert html.count("<table>") == 5  # shares, phases, lapse, parameters, sensitivity
     assert "ms_research_ip" in html
     assert "95% intervals" in html
 

@@ -1,9 +1,9 @@
 """The result of a Monte Carlo run (SPEC §10): shares, lapse quantiles, the assumptions behind them.
 
 ``MonteCarloResult.to_json()`` is the output of ``agi-terms montecarlo --format json``. The same
-shares leave in long form (``date, kind, id, share``) as CSV or Parquet, or as a pandas DataFrame
-(``to_pandas()``; pandas and pyarrow are the optional extra ``[data]``); in a notebook the result
-shows itself as HTML tables.
+shares leave in long form (``date, kind, id, share``), with the lapse table and any sensitivity
+study, as CSV or Parquet files or as pandas DataFrames (``to_pandas()``; pandas and pyarrow are the
+optional extra ``[data]``); in a notebook the result shows itself as HTML tables.
 """
 
 from __future__ import annotations
@@ -15,18 +15,20 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict
 
 from agi_terms.errors import InputError
 from agi_terms.events import CalendarDate
 
+TableName = Literal["shares", "lapse", "sensitivity"]
 Scalar = bool | int | float | str | None
 """A value an input takes in a sensitivity entry: a probability, a number of days, a choice."""
 
 SHARE_COLUMNS = ("date", "kind", "id", "share")
 LAPSE_COLUMNS = ("term", "p10", "median", "p90", "never")
+SENSITIVITY_COLUMNS = ("input", "low", "high", "term", "share_low", "share_high")
 OUTPUT_FORMATS = (".csv", ".parquet")
 Z95 = 1.959963984540054
 """The standard normal quantile of 97.5%: a 95% interval spans ±Z95 standard errors."""
@@ -121,82 +123,79 @@ class MonteCarloResult(BaseModel):
         """The lapse table: (term, p10, median, p90, never)."""
         return [(t, q.p10, q.median, q.p90, q.never) for t, q in self.lapse.items()]
 
-    def to_csv(self, table: Literal["shares", "lapse"] = "shares") -> str:
-        """The shares (or the lapse table) as CSV text; dates as ``YYYY-MM-DD``, shares exact."""
+    def sensitivity_rows(self) -> list[tuple[str, Scalar, Scalar, str, float, float]]:
+        """The sensitivity in long form: (input, low, high, term, share at low, share at high)."""
+        return [
+            (s.input, s.low, s.high, term, a, b)
+            for s in self.sensitivity or []
+            for term, (a, b) in s.terms.items()
+        ]
+
+    def _tables(self) -> dict[str, tuple[tuple[tuple[str, str], ...], list[tuple[Any, ...]]]]:
+        """name -> ((column, kind), ...), rows; kinds: date, text, share, value (a JSON scalar)."""
+        tables: dict[str, tuple[tuple[tuple[str, str], ...], list[tuple[Any, ...]]]] = {
+            "shares": (tuple(zip(SHARE_COLUMNS, ("date", "text", "text", "share"), strict=True)),
+                       list(self.share_rows())),
+            "lapse": (tuple(zip(LAPSE_COLUMNS, ("text", "date", "date", "date", "share"), strict=True)),
+                      list(self.lapse_rows())),
+        }  # fmt: skip
+        if self.sensitivity is not None:
+            kinds = ("text", "value", "value", "text", "share", "share")
+            tables["sensitivity"] = (
+                tuple(zip(SENSITIVITY_COLUMNS, kinds, strict=True)),
+                list(self.sensitivity_rows()),
+            )
+        return tables
+
+    def to_csv(self, table: TableName = "shares") -> str:
+        """A table as CSV text: dates ``YYYY-MM-DD`` (empty for none), shares exact, an input's
+        values as JSON (``0.4``, ``"declared"``, ``true``)."""
+        columns, rows = self._tables()[table]
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        if table == "shares":
-            writer.writerow(SHARE_COLUMNS)
-            writer.writerows(
-                (d.isoformat(), kind, name, repr(s)) for d, kind, name, s in self.share_rows()
+        writer.writerow([name for name, _ in columns])
+        for row in rows:
+            writer.writerow(
+                _cell(kind, value) for (_, kind), value in zip(columns, row, strict=True)
             )
-        else:
-            writer.writerow(LAPSE_COLUMNS)
-            for term, *quantiles, never in self.lapse_rows():
-                writer.writerow(
-                    [term, *(q.isoformat() if q else "" for q in quantiles), repr(never)]
-                )
         return out.getvalue()
 
-    def to_pandas(self, table: Literal["shares", "lapse", "sensitivity"] = "shares") -> Any:
-        """A pandas DataFrame: the shares in long form (``date, kind, id, share``), the lapse table,
-        or the sensitivity (``input, low, high, term, share_low, share_high``). Needs pandas."""
+    def to_pandas(self, table: TableName = "shares") -> Any:
+        """A table as a pandas DataFrame (needs pandas): ``shares`` in long form (``date, kind,
+        id, share``), ``lapse`` (``term, p10, median, p90, never``) or ``sensitivity``
+        (``input, low, high, term, share_low, share_high``)."""
         pandas = _import("pandas", "to_pandas()")
-        if table == "shares":
-            frame = pandas.DataFrame(self.share_rows(), columns=list(SHARE_COLUMNS))
-        elif table == "lapse":
-            frame = pandas.DataFrame(self.lapse_rows(), columns=list(LAPSE_COLUMNS))
-            for column in ("p10", "median", "p90"):
-                frame[column] = pandas.to_datetime(frame[column])
-            return frame
-        else:
-            rows = [
-                (s.input, s.low, s.high, term, a, b)
-                for s in self.sensitivity or []
-                for term, (a, b) in s.terms.items()
-            ]
-            columns = ["input", "low", "high", "term", "share_low", "share_high"]
-            return pandas.DataFrame(rows, columns=columns)
-        frame["date"] = pandas.to_datetime(frame["date"])
+        columns, rows = self._tables().get(table, ((), []))
+        if not columns:
+            raise InputError("this result has no sensitivity study (run with sensitivity_on=DATE)")
+        frame = pandas.DataFrame(rows, columns=[name for name, _ in columns])
+        for name, kind in columns:
+            if kind == "date":
+                frame[name] = pandas.to_datetime(frame[name])
         return frame
 
     def write(self, path: str | Path) -> list[Path]:
-        """Write the shares to ``path`` (``.csv`` or ``.parquet``) and the lapse table beside it
-        (``NAME.lapse.csv``); returns the paths written."""
+        """Write the shares to ``path`` (``.csv`` or ``.parquet``) and the other tables beside it
+        (``NAME.lapse.csv``, and ``NAME.sensitivity.csv`` with a sensitivity study); returns the
+        paths written."""
         out = Path(path)
         check_output(out)
-        lapse = out.with_name(f"{out.stem}.lapse{out.suffix}")
+        written = []
         try:
-            if out.suffix.lower() == ".csv":
-                out.write_text(self.to_csv("shares"))
-                lapse.write_text(self.to_csv("lapse"))
-            else:
-                self._write_parquet(out, lapse)
+            for name, (columns, rows) in self._tables().items():
+                target = (
+                    out if name == "shares" else out.with_name(f"{out.stem}.{name}{out.suffix}")
+                )
+                if out.suffix.lower() == ".csv":
+                    target.write_text(self.to_csv(cast(TableName, name)))
+                else:
+                    _write_parquet(target, columns, rows)
+                written.append(target)
         except OSError as exc:
             raise InputError(
                 f"cannot write {exc.filename or out}: {exc.strerror or exc}", place="--output"
             ) from None
-        return [out, lapse]
-
-    def _write_parquet(self, shares: Path, lapse: Path) -> None:
-        pyarrow = _import("pyarrow", "--output FILE.parquet")
-        parquet = _import("pyarrow.parquet", "--output FILE.parquet")
-        rows = self.share_rows()
-        table = pyarrow.table(
-            {
-                "date": pyarrow.array([r[0] for r in rows], pyarrow.date32()),
-                "kind": [r[1] for r in rows],
-                "id": [r[2] for r in rows],
-                "share": pyarrow.array([r[3] for r in rows], pyarrow.float64()),
-            }
-        )
-        parquet.write_table(table, shares)
-        quantiles = self.lapse_rows()
-        columns: dict[str, Any] = {"term": [r[0] for r in quantiles]}
-        for i, name in enumerate(("p10", "median", "p90"), start=1):
-            columns[name] = pyarrow.array([r[i] for r in quantiles], pyarrow.date32())
-        columns["never"] = pyarrow.array([r[4] for r in quantiles], pyarrow.float64())
-        parquet.write_table(pyarrow.table(columns), lapse)
+        return written
 
     # ------------------------------------------------------------ notebooks
 
@@ -225,6 +224,17 @@ class MonteCarloResult(BaseModel):
             f"{' (set)' if name in overrides else ''}</td></tr>"
             for name, value in self.parameters.items()
         )
+        moves = "".join(
+            f"<tr><th style='text-align:left'>{esc(e.input)}</th><td>{esc(json.dumps(e.low))}</td>"
+            f"<td>{esc(json.dumps(e.high))}</td><td>{100 * e.swing:.1f}</td></tr>"
+            for e in self.sensitivity or []
+        )
+        study = (
+            f"<table><tr><th>sensitivity on {self.sensitivity_on}</th><th>low</th><th>high</th>"
+            f"<th>swing (points)</th></tr>{moves}</table>"
+            if self.sensitivity is not None
+            else ""
+        )
         half = max((wilson(0.5, self.runs)[1] - 0.5) * 100, 0.0)
         return (
             f"<div><p><b>Monte Carlo</b>: agreement {esc(self.agreement)}, {self.runs:,} runs, "
@@ -234,8 +244,34 @@ class MonteCarloResult(BaseModel):
             f"<table><tr><th>phase</th>{dates}</tr>{rows(self.phases)}</table>"
             "<table><tr><th>first day out of force</th><th>p10</th><th>median</th><th>p90</th>"
             f"<th>never</th></tr>{lapse}</table>"
-            f"<table><tr><th>parameter</th><th>value</th></tr>{parameters}</table></div>"
+            f"<table><tr><th>parameter</th><th>value</th></tr>{parameters}</table>{study}</div>"
         )
+
+
+def _cell(kind: str, value: Any) -> str:
+    if kind == "date":
+        return value.isoformat() if value is not None else ""
+    if kind == "share":
+        return repr(value)
+    if kind == "value":
+        return json.dumps(value)
+    return str(value)
+
+
+def _write_parquet(
+    path: Path, columns: tuple[tuple[str, str], ...], rows: list[tuple[Any, ...]]
+) -> None:
+    pyarrow = _import("pyarrow", "--output FILE.parquet")
+    parquet = _import("pyarrow.parquet", "--output FILE.parquet")
+    types = {"date": pyarrow.date32(), "share": pyarrow.float64(), "text": pyarrow.string(),
+             "value": pyarrow.string()}  # fmt: skip
+    data = {
+        name: pyarrow.array(
+            [json.dumps(r[i]) if kind == "value" else r[i] for r in rows], types[kind]
+        )
+        for i, (name, kind) in enumerate(columns)
+    }
+    parquet.write_table(pyarrow.table(data), path)
 
 
 def wilson(share: float, runs: int) -> tuple[float, float]:
