@@ -462,3 +462,10 @@ def test_the_readme_shows_the_current_table() -> None:
     code, out, _ = cli("montecarlo", "simulations/assumptions/default.yaml", "--runs", "20000")
     assert code == 0
     assert out.startswith(shown)
+
+
+def test_progress_from_worker_processes_reaches_every_run_of_every_study() -> None:
+    seen: list[tuple[int, int]] = []
+    run(text(), runs=CHUNK_RUNS + 10, workers=2, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (CHUNK_RUNS + 10, CHUNK_RUNS + 10)
+    assert len(seen) == 2  # one line per chunk

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -190,8 +191,14 @@ class Population:
         # the start) and strictly before (up to the day after the horizon) the day.
         fixed_days = np.array([f.day for f in fixed], dtype=np.int64)
         offsets = np.arange(start - 1, horizon + 2)
-        self._fixed_after = np.searchsorted(fixed_days, offsets, side="right")
-        self._fixed_before = np.searchsorted(fixed_days, offsets[1:], side="left")
+        small = np.int16 if len(fixed) < 1 << 15 else np.int64
+        self._fixed_after: npt.NDArray[np.signedinteger[Any]] = np.searchsorted(
+            fixed_days, offsets, side="right"
+        ).astype(small)
+        self._fixed_before: npt.NDArray[np.signedinteger[Any]] = np.searchsorted(
+            fixed_days, offsets[1:], side="left"
+        ).astype(small)
+        self._idle_lapses = self._idle_trajectory()
         # The positions at which the states are counted: the sample dates and the phase gates.
         sample = [d.toordinal() for d in self.sample_dates]
         positions = sorted({*sample, *gates_on})
@@ -206,6 +213,21 @@ class Population:
         on[inside] = np.asarray(positions)[where[inside]] == np.arange(start, horizon + 1)[inside]
         self._bin_of = ((2 * where + on) * STATES).astype(np.intp)
         self._bins = (2 * len(positions) + 1) * STATES
+
+    def _idle_trajectory(self) -> list[tuple[int, int, np.unsignedinteger]]:
+        """(day, group, bits of the terms that first lapse that day) for a run with no event."""
+        found: list[tuple[int, int, np.unsignedinteger]] = []
+        alive = [_ones(b.dtype) for b in self._bits]
+        code = self._initial
+        for fixed in self._fixed:
+            for table in fixed.gates:
+                code = table[code]
+            for g, masks in enumerate(fixed.masks):
+                kept = alive[g] & masks[code]
+                if kept != alive[g]:
+                    found.append((fixed.day, g, alive[g] ^ kept))
+                alive[g] = kept
+        return found
 
     # ------------------------------------------------------------ state
 
@@ -238,18 +260,26 @@ class Population:
         code = np.full(n, self._initial, dtype=np.int16)
         last = np.full(n, self.start - 1, dtype=np.int32)  # no event yet
         alive = [np.full(n, _ones(b.dtype), b.dtype) for b in self._bits] if sink else []
-        if sink is not None and self._fixed[0].can_lapse:
-            # Every run ends the start day in the initial state, unless it declares that day.
+        declaring = histories.cycles[0].runs if histories.cycles else np.zeros(0, np.intp)
+        if sink is not None:
+            # A run with no event lapses as every such run does (worked out once); one that
+            # declares after the start day ends that day in the initial state.
             idle = np.ones(n, dtype=np.bool_)
-            if histories.cycles:
-                first = histories.cycles[0]
-                idle[first.runs[first.declared == self.start]] = False
-            runs = np.flatnonzero(idle)
+            idle[declaring] = False
+            idle_runs = np.flatnonzero(idle)
+            for on, g, lapsing in self._idle_lapses:
+                sink.fixed_all(idle_runs, on, g, lapsing)
+            later = (
+                declaring[histories.cycles[0].declared > self.start]
+                if declaring.size
+                else declaring
+            )
             for g, masks in enumerate(self._fixed[0].masks):
                 kept = masks[self._initial]
-                sink.fixed(runs, self.start, g, np.full(runs.size, ~kept, kept.dtype))
-                alive[g][runs] = kept
-            last[runs] = self.start
+                if kept != _ones(kept.dtype):
+                    sink.fixed_all(later, self.start, g, ~kept)
+                alive[g][later] = kept
+            last[later] = self.start
         slots: list[_Slot] = []
         declared_flags = np.int16(PENDING | DECLARED)
         for cycle in histories.cycles:
@@ -285,35 +315,44 @@ class Population:
                         alive[g][runs] = held[g] & mask
                 code[runs], last[runs] = after, day
                 slots.append(_Slot(runs, day, before, after))
-        if sink is not None:
-            everyone = np.arange(n)
-            self._gap(everyone, alive, last, np.full(n, self.horizon + 1, np.int32), code, sink)
+        if sink is not None and declaring.size:
+            held = [a[declaring] for a in alive]
+            self._gap(declaring, held, last[declaring], None, code[declaring], sink)
         return slots
 
     def _gap(
-        self, runs: Runs, alive: list[Bits], since: Days, until: Days, codes: Codes, sink: _Sink
+        self,
+        runs: Runs,
+        alive: list[Bits],
+        since: Days,
+        until: Days | None,
+        codes: Codes,
+        sink: _Sink,
     ) -> None:
-        """The fixed days strictly between each run's ``since`` and ``until`` (``alive`` updated).
+        """The fixed days strictly between each run's ``since`` and ``until`` (through the horizon
+        when None), with ``codes`` gated on the way; ``alive`` is updated.
 
         Most gaps between two events hold no fixed day: only the runs whose gap holds one are
-        followed through them, with ``codes`` gated on the way.
+        followed through them.
         """
         start = self.start
         first = self._fixed_after[since - start + 1]
-        end = self._fixed_before[until - start]
-        some = np.flatnonzero(first < end)
+        end = self._fixed_before[until - start] if until is not None else None
+        some = np.flatnonzero(first < (len(self._fixed) if end is None else end))
         if not some.size:
             return
-        first, end, codes = first[some], end[some], codes[some]
+        first, codes = first[some], codes[some]
+        if end is not None:
+            end = end[some]
         held = [a[some] for a in alive]
-        for f in range(int(first.min()), int(end.max())):
+        for f in range(int(first.min()), len(self._fixed) if end is None else int(end.max())):
             fixed = self._fixed[f]
             reached = first <= f
             for table in fixed.gates:
                 codes = np.where(reached, table[codes], codes).astype(np.int16)
             if not fixed.can_lapse:
                 continue
-            inside = reached & (f < end)
+            inside = reached if end is None else reached & (f < end)
             for g, masks in enumerate(fixed.masks):
                 kept = held[g] & masks[codes]
                 newly = np.where(inside, held[g] ^ kept, 0).astype(kept.dtype)
@@ -418,6 +457,10 @@ class _Sink:
         """``runs`` whose terms in ``newly`` first lapse on ``day``."""
         raise NotImplementedError
 
+    def fixed_all(self, runs: Runs, day: int, group: int, bits: np.unsignedinteger) -> None:
+        """Every run of ``runs``: the terms in ``bits`` first lapse on ``day``."""
+        raise NotImplementedError
+
 
 class _Histogram(_Sink):
     """Counts per term and day: what aggregation needs."""
@@ -445,8 +488,16 @@ class _Histogram(_Sink):
 
     def fixed(self, runs: Runs, day: int, group: int, newly: Bits) -> None:
         for term, bit in self._bits(group, newly):
-            at = (term, day - self._start)
-            self._fixed[at] = self._fixed.get(at, 0) + int(np.count_nonzero(bit))
+            self._add(term, day, int(np.count_nonzero(bit)))
+
+    def fixed_all(self, runs: Runs, day: int, group: int, bits: np.unsignedinteger) -> None:
+        for b, term in enumerate(self._groups[group]):
+            if int(bits) >> b & 1:
+                self._add(term, day, runs.size)
+
+    def _add(self, term: int, day: int, count: int) -> None:
+        at = (term, day - self._start)
+        self._fixed[at] = self._fixed.get(at, 0) + count
 
     def counts(self, runs: int) -> Counts64:
         size = self._terms * self._span
@@ -477,6 +528,11 @@ class _PerRun(_Sink):
         for b, term in enumerate(self._groups[group]):
             hit = (newly >> newly.dtype.type(b)) & 1 != 0
             self.lapse[self._names[term]][runs[hit]] = day
+
+    def fixed_all(self, runs: Runs, day: int, group: int, bits: np.unsignedinteger) -> None:
+        for b, term in enumerate(self._groups[group]):
+            if int(bits) >> b & 1:
+                self.lapse[self._names[term]][runs] = day
 
 
 class _StateFacts(dict[str, Column]):

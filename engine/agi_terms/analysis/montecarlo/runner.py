@@ -203,8 +203,8 @@ def _count(
     """Every study's counts, summed over its chunks, whichever way the chunks are evaluated."""
     if scheduler is not None:
         found: Iterator[tuple[int, int, Counts | None]] = _on_dask(tasks, scheduler)
-    elif min(workers, len(tasks), available_cpus()) > 1:
-        found = _in_processes(tasks, populations, min(workers, len(tasks), available_cpus()))
+    elif (workers := min(workers, len(tasks), available_cpus())) > 1:
+        found = _in_processes(tasks, populations, workers, progress is not None)
     else:
         found = ((t.study, t.size, run_chunk(t, populations[t.study])) for t in tasks)
     totals: list[Counts | None] = [None] * len(populations)
@@ -222,9 +222,10 @@ def _count(
 
 
 def _in_processes(
-    tasks: list[ChunkTask], populations: list[Population], workers: int
+    tasks: list[ChunkTask], populations: list[Population], workers: int, report: bool
 ) -> Iterator[tuple[int, int, Counts | None]]:
-    """Chunks evaluated in ``workers`` processes; yields (study, runs done, counts or None)."""
+    """Chunks evaluated in ``workers`` processes; yields (study, runs done, counts or None), the
+    runs done as chunks finish when ``report`` asks for them, else with each worker's sums."""
     # fork shares the loaded rulebooks and the populations with the workers; elsewhere the
     # platform's default start method is used and each worker builds its own populations.
     methods = multiprocessing.get_all_start_methods()
@@ -234,7 +235,7 @@ def _in_processes(
     messages: Any = context.Queue()
     shared = populations if forked else None
     processes = [
-        context.Process(target=_work, args=(tasks, shared, claimed, messages), daemon=True)
+        context.Process(target=_work, args=(tasks, shared, claimed, messages, report), daemon=True)
         for _ in range(workers)
     ]
     for process in processes:
@@ -253,8 +254,9 @@ def _in_processes(
                 yield study, size, None
             elif kind == "sums":
                 finished += 1
-                for study, counts in payload.items():
-                    yield study, 0, counts
+                done, sums = payload
+                for study, counts in sums.items():
+                    yield study, 0 if report else done.get(study, 0), counts
             else:
                 raise payload
     finally:
@@ -266,9 +268,14 @@ def _in_processes(
 
 
 def _work(
-    tasks: list[ChunkTask], populations: list[Population] | None, claimed: Any, messages: Any
+    tasks: list[ChunkTask],
+    populations: list[Population] | None,
+    claimed: Any,
+    messages: Any,
+    report: bool,
 ) -> None:
-    """A worker process: takes the next chunk until none is left, then sends its sums."""
+    """A worker process: takes the next chunk until none is left, then sends its sums (and, when
+    ``report`` asks, a line per chunk as it finishes)."""
     built: dict[int, Population] = {}
     sums: dict[int, Counts] = {}
     try:
@@ -287,8 +294,9 @@ def _work(
                 population = built[task.study]
             counts = run_chunk(task, population)
             sums[task.study] = counts if task.study not in sums else sums[task.study] + counts
-            messages.put(("chunk", (task.study, task.size)))
-        messages.put(("sums", sums))
+            if report:
+                messages.put(("chunk", (task.study, task.size)))
+        messages.put(("sums", ({k: c.runs for k, c in sums.items()}, sums)))
     except AgiTermsError as exc:
         messages.put(("error", exc))
     except Exception as exc:  # a bug: reported to the parent, which re-raises it
