@@ -116,7 +116,10 @@ def run_montecarlo(
         study_plan = sensitivity_study.plan(
             assumptions, population.parameters, _choices(population), sensitivity_on
         )
-        studies += [(a, Population(a, extra), False) for a in study_plan.sampled()]
+        # The variations differ in what is sampled, not in the rules, dates or parameters: one
+        # population evaluates them all.
+        on_date = Population(study_plan.baseline, extra)
+        studies += [(a, on_date, False) for a in study_plan.sampled()]
     tasks = [
         task
         for k, (a, _, lapse) in enumerate(studies)
