@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 VERIFIED = ROOT / "simulations" / "scenarios" / "verified-before-2030.yaml"
+ASSUMPTIONS = ROOT / "simulations" / "assumptions" / "default.yaml"
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -139,6 +140,41 @@ def test_an_option_error_names_the_option_not_the_file(args: list[str], start: s
     assert err.startswith(start), err
     assert str(VERIFIED) not in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        (["--set", "agi_trigger=maybe"],
+         "error: --set agi_trigger: agi_trigger is one of verified, declared, got 'maybe'"),
+        (["--set", "agi_triger=declared"], "error: --set agi_triger: unknown parameter 'agi_triger'"),
+        (["--runs", "0"], "error: --runs: runs is a whole number >= 1, got 0"),
+        (["--workers", "0"], "error: --workers: workers is a whole number >= 1, got 0"),
+        (["--sensitivity"], "error: --on: --sensitivity needs --on DATE"),
+        (["--on", "2031-01-01"], "error: --on: --on is the date of --sensitivity"),
+        (["--sensitivity", "--on", "2041-01-01"],
+         "error: --on: 2041-01-01 is outside the start date 2025-10-28 and the horizon 2040-12-31"),
+    ],
+)  # fmt: skip
+def test_a_montecarlo_option_error_names_the_option_not_the_file(
+    args: list[str], start: str
+) -> None:
+    code, out, err = run("montecarlo", str(ASSUMPTIONS), "--runs", "100", *args)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(start), err
+    assert str(ASSUMPTIONS) not in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_parameter_the_assumptions_set_is_still_the_files(tmp_path: Path) -> None:
+    path = tmp_path / "beliefs.yaml"
+    path.write_text(
+        ASSUMPTIONS.read_text().replace("parameters: {}", "parameters: {agi_trigger: x}")
+    )
+    code, _, err = run("montecarlo", str(path), "--runs", "100")
+    assert code == 2
+    assert err.startswith(f"error: {path}: parameters.agi_trigger: agi_trigger is one of"), err
 
 
 def test_a_parameter_the_file_sets_is_still_the_files(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ from agi_terms.errors import (
     UnknownParameterError,
     render_path,
 )
-from agi_terms.evaluation.agreement import Agreement, load_agreement
+from agi_terms.evaluation.agreement import Agreement, at_override, load_agreement
 from agi_terms.evaluation.contract import Contract
 from agi_terms.evaluation.results import Checkpoint, Step, step_citations
 from agi_terms.events import (
@@ -56,7 +56,7 @@ from agi_terms.events import (
     parse_calendar_date,
     parse_event,
 )
-from agi_terms.rulebook import available_versions, load_rulebook
+from agi_terms.rulebook import Rulebook, available_versions, load_rulebook
 
 Check = Literal["allowed", "obligations", "because", "phase", "term"]
 
@@ -475,10 +475,8 @@ def scenario_agreement(
             _check_parameter_names(scenario, parameters)
         return load_agreement(scenario.agreement, parameters, backend, rules=rules)
     except AgiTermsError as exc:
-        path = exc.path
-        if len(path) == 2 and path[0] == "parameters" and path[1] in (overrides or {}):
-            raise type(exc)(exc.message, place=("overrides", path[1]), rule=exc.rule) from None
-        raise placed_in(scenario, exc) from None
+        error = at_override(exc, overrides or {})
+        raise (error if error is not exc else placed_in(scenario, exc)) from None
 
 
 def amended_versions(scenario: Scenario) -> list[str]:

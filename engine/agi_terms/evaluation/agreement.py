@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agi_terms.errors import InputError, UnknownParameterError, UnknownVersionError
+from agi_terms.errors import AgiTermsError, InputError, UnknownParameterError, UnknownVersionError
 from agi_terms.evaluation.evaluator import Evaluator
 from agi_terms.facts import PHASE_FACT_NAME, STATE_FACTS
 from agi_terms.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
@@ -54,6 +54,15 @@ def resolve_parameters(
         except ValueError as exc:
             raise InputError(str(exc), place=f"parameters.{name}") from None
     return values
+
+
+def at_override(error: AgiTermsError, overrides: Mapping[str, object]) -> AgiTermsError:
+    """``error`` about ``parameters.NAME`` placed at ``overrides.NAME`` when ``overrides`` set NAME
+    (the caller's overrides, not its file's parameters); any other error as it is."""
+    path = error.path
+    if len(path) == 2 and path[0] == "parameters" and path[1] in overrides:
+        return type(error)(error.message, place=("overrides", path[1]), rule=error.rule)
+    return error
 
 
 class Agreement:

@@ -23,8 +23,8 @@ from agi_terms.analysis.montecarlo.assumptions import Assumptions
 from agi_terms.analysis.montecarlo.histories import NEVER, Days, Histories, Runs
 from agi_terms.backends.vectorised import Column, VectorisedBackend
 from agi_terms.conditions import comparisons
-from agi_terms.errors import InputError
-from agi_terms.evaluation.agreement import load_agreement, resolve_parameters
+from agi_terms.errors import AgiTermsError, InputError
+from agi_terms.evaluation.agreement import at_override, load_agreement, resolve_parameters
 from agi_terms.facts import PHASE_FACT_NAME, STATE_FACTS
 from agi_terms.lifecycle import Lifecycle
 from agi_terms.rulebook import load_rulebook
@@ -100,7 +100,10 @@ class Population:
     ) -> None:
         parameters = {**assumptions.parameters, **(overrides or {})}
         # A population never amends: only its own version's parameters mean anything here.
-        resolve_parameters(load_rulebook(assumptions.agreement), parameters)
+        try:
+            resolve_parameters(load_rulebook(assumptions.agreement), parameters)
+        except AgiTermsError as exc:
+            raise at_override(exc, overrides or {}) from None
         with load_agreement(assumptions.agreement, parameters, backend="python") as agreement:
             compiled = agreement.compiled(agreement.version)
         self.assumptions = assumptions

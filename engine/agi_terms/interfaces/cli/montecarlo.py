@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 
 import click
 
-from agi_terms.errors import AgiTermsError
 from agi_terms.interfaces.cli import (
     FORMATS,
     formats_option,
@@ -101,20 +100,18 @@ def montecarlo(
     if output is not None:
         check_output(Path(output))
     assumptions = load_assumptions(file, limits=input_limits())
-    try:
-        with _progress() as progress:
-            result = run_montecarlo(
-                assumptions,
-                runs=runs,
-                seed=seed,
-                overrides=overrides,
-                workers=workers,
-                scheduler=scheduler,
-                progress=progress,
-                sensitivity_on=on_date,
-            )
-    except AgiTermsError as exc:
-        raise exc.with_file(file) from None
+    # An error is about FILE unless it is about an option (``guarded`` tells them apart).
+    with _progress() as progress:
+        result = run_montecarlo(
+            assumptions,
+            runs=runs,
+            seed=seed,
+            overrides=overrides,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            sensitivity_on=on_date,
+        )
     if plot is not None:
         from agi_terms.analysis.montecarlo.plot import plot_montecarlo
 
