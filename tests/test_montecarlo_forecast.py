@@ -261,9 +261,12 @@ def test_sensitivity_ranks_inputs_as_the_clauses_say() -> None:
     # Every run declares on 2026-01-01; the panel rules 30 days later, verifying half of them;
     # nobody declares again before the --on date. On 2030-12-31 the compute cap is in force
     # exactly in the rejected runs (it is lifted while a declaration is live and returns after a
-    # rejection, Q11), research IP exactly in the runs not verified (N6):
+    # rejection, Q11), research IP and the exclusivities exactly in the runs not verified (N6):
     # - compute_cap_lifts_on -> declared lifts the cap for good at the declaration: 50% -> 0%;
-    # - verify_probability 0.3 -> 0.7 moves both terms from 70% to 30%;
+    #   -> never keeps it in every run: 50% -> 100%; -> verified lifts it in the same runs: 0;
+    # - third_party_api_exclusivity_ends_at_agi and research_ip_ends_at_verification false keep
+    #   their term in every run until its calendar end (2032, 2030-12-31 itself): 100% -> 50%;
+    # - verify_probability 0.3 -> 0.7 moves the terms that end at verification from 70% to 30%;
     # - declaration probability 0.8 (1.0 is its upper end) leaves 20% undeclared: 60% -> 50%;
     # - the review days, the re-declaration (4000 days later) and agi_trigger change nothing
     #   on that date: under either trigger the exclusivities are out exactly in verified runs.
@@ -276,21 +279,34 @@ def test_sensitivity_ranks_inputs_as_the_clauses_say() -> None:
         sensitivity_on=dt.date(2030, 12, 31),
     )
     ranked = result.sensitivity or []
-    top = [(s.input, s.high) for s in ranked[:3]]
-    assert top == [
-        ("parameters.compute_cap_lifts_on", "declared"),
+    by_end = {(s.input, s.high): s for s in ranked}
+    halves = {
+        ("parameters.compute_cap_lifts_on", "declared"): ("ms_compute_cap", 0.0),
+        ("parameters.compute_cap_lifts_on", "never"): ("ms_compute_cap", 1.0),
+        ("parameters.third_party_api_exclusivity_ends_at_agi", True):
+            ("third_party_api_exclusivity", 0.5),
+        ("parameters.research_ip_ends_at_verification", True): ("ms_research_ip", 0.5),
+    }  # fmt: skip
+    # The four that move a term by half of the runs come first, in any order (they tie but for
+    # sampling error), then the verify probability, then the declaration's.
+    assert {(s.input, s.high) for s in ranked[:4]} == set(halves)
+    for end, (term, at_high) in halves.items():
+        assert by_end[end].swing == pytest.approx(0.5, abs=0.02)
+        assert by_end[end].terms[term][1] == pytest.approx(at_high, abs=0.02), end
+    research = by_end[("parameters.research_ip_ends_at_verification", True)]
+    assert research.terms["ms_research_ip"][0] == 1.0  # false: in force in every run
+    assert [(s.input, s.high) for s in ranked[4:6]] == [
         ("panel.verify_probability", 0.7),
         ("declaration.probability", 1.0),
     ]
-    assert ranked[0].terms["ms_compute_cap"][1] == 0.0
-    assert ranked[0].swing == pytest.approx(0.5, abs=0.02)
-    assert ranked[1].swing == pytest.approx(0.4, abs=0.02)
-    assert ranked[2].swing == pytest.approx(0.1, abs=0.02)
+    assert ranked[4].swing == pytest.approx(0.4, abs=0.02)
+    assert ranked[5].swing == pytest.approx(0.1, abs=0.02)
     assert [s.swing for s in ranked] == sorted((s.swing for s in ranked), reverse=True)
-    unmoved = {s.input for s in ranked if s.swing == 0}
-    assert unmoved >= {"panel.review_days[0]", "panel.review_days[1]", "redeclaration.probability",
-                       "redeclaration.after_days[0]", "redeclaration.after_days[1]",
-                       "parameters.agi_trigger"}  # fmt: skip
+    unmoved = {(s.input, s.high) for s in ranked if s.swing == 0}
+    assert unmoved >= {("panel.review_days[0]", 30), ("panel.review_days[1]", 45),
+                       ("redeclaration.probability", 0.2), ("redeclaration.after_days[0]", 4000),
+                       ("redeclaration.after_days[1]", 6000), ("parameters.agi_trigger", "declared"),
+                       ("parameters.compute_cap_lifts_on", "verified")}  # fmt: skip
 
 
 def test_sensitivity_json_table_and_option_errors(tmp_path: Path) -> None:
@@ -409,6 +425,11 @@ def test_output_errors_come_before_any_run(tmp_path: Path, monkeypatch: pytest.M
     code, _, err = cli("montecarlo", str(DEFAULT), "--output", str(tmp_path / "x.xlsx"))
     assert code == 2
     assert ".csv or .parquet" in err
+    for option, name in (("--output", "x.csv"), ("--plot", "chart.svg")):
+        missing = tmp_path / "no"
+        code, _, err = cli("montecarlo", str(DEFAULT), option, str(missing / name))
+        assert code == 2
+        assert err == f"error: {option}: cannot write {missing / name}: there is no directory {missing}\n"  # fmt: skip
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
     code, out, err = cli("montecarlo", str(DEFAULT), "--plot", str(tmp_path / "chart.png"))
     assert code == 2

@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from agi_terms.analysis.montecarlo import describe
-from agi_terms.analysis.montecarlo.result import MonteCarloResult, Sensitivity, wilson
+from agi_terms.analysis.montecarlo.result import (
+    MonteCarloResult,
+    Sensitivity,
+    check_directory,
+    wilson,
+)
 from agi_terms.errors import InputError
 
 FORMATS = (".png", ".svg")
@@ -39,6 +44,7 @@ def check_chart(path: Path) -> None:
         raise InputError(
             "--plot needs matplotlib: pip install 'agi-terms[plot]'", place="--plot"
         ) from None
+    check_directory(path, "--plot")
 
 
 def plot_montecarlo(result: MonteCarloResult, path: str | Path) -> Path:

@@ -291,6 +291,14 @@ def check_output(path: Path) -> None:
         )
     if path.suffix.lower() == ".parquet":
         _import("pyarrow.parquet", "--output FILE.parquet")
+    check_directory(path, "--output")
+
+
+def check_directory(path: Path, option: str) -> None:
+    """Refuse a file (of ``option``) whose directory does not exist, before anything is computed."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"cannot write {path}: there is no directory {folder}", place=option)
 
 
 def _import(module: str, what: str) -> Any:
