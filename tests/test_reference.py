@@ -152,6 +152,37 @@ def test_every_shipped_assumptions_file_satisfies_the_schema(path: Path) -> None
     assert not errors, [e.message for e in errors]
 
 
+DECLARATIONS = [
+    # (what, declaration, accepted): the engine and the schema agree on each
+    ("a probability over dates", {"probability": 0.6, "between": ["2026-01-01", "2040-12-31"]}, True),
+    ("a cdf, cited", {"cdf": [["2027-12-31", 0.3], ["2029-12-31", 0.45]], "source": "S27"}, True),
+    ("a cdf and a probability", {"cdf": [["2027-12-31", 0.3]], "probability": 0.6}, False),
+    ("a probability without its dates", {"probability": 0.6}, False),
+    ("neither", {"source": "S27"}, False),
+    ("an empty cdf", {"cdf": []}, False),
+    ("a null probability", {"probability": None, "between": ["2026-01-01", "2040-12-31"]}, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("what", "declaration", "accepted"), DECLARATIONS,
+                         ids=[d[0] for d in DECLARATIONS])  # fmt: skip
+def test_the_assumptions_schema_takes_a_declaration_as_the_engine_does(
+    what: str, declaration: dict[str, Any], accepted: bool
+) -> None:
+    from agi_terms.analysis.montecarlo.assumptions import assumptions_from_data
+    from agi_terms.errors import AgiTermsError
+
+    data = read_yaml(ROOT / "simulations" / "assumptions" / "default.yaml").data
+    data = {**json.loads(json.dumps(data, default=str)), "declaration": declaration}
+    try:
+        assumptions_from_data(data)
+        engine = True
+    except AgiTermsError:
+        engine = False
+    assert engine is accepted, what
+    assert (not list(validator("assumptions").iter_errors(data))) is accepted, what
+
+
 @settings(max_examples=40, deadline=None)
 @given(scenarios())
 def test_scenarios_the_engine_accepts_satisfy_the_schema(scenario: dict[str, Any]) -> None:

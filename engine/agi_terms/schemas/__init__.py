@@ -307,7 +307,40 @@ def assumptions_schema() -> dict[str, Any]:
     """The JSON Schema of a Monte Carlo assumptions file (SPEC §10)."""
     from agi_terms.analysis.montecarlo.assumptions import Assumptions
 
-    return _document(Assumptions, "agi-terms Monte Carlo assumptions")
+    schema = _document(Assumptions, "agi-terms Monte Carlo assumptions")
+    defs = schema["$defs"]
+    for section in (schema, defs["Declaration"], defs["Panel"], defs["Redeclaration"]):
+        section["properties"]["source"] = {
+            "type": "string",
+            "description": "where the belief comes from: a citation (S27) or free text",
+        }
+    declaration = defs["Declaration"]
+    declaration["description"] = (
+        "OpenAI's first declaration: probability and between (uniform over those dates), or cdf"
+        " (cumulative probabilities by date, as prediction markets quote them)"
+    )
+    for node in declaration["properties"].values():  # null is never written
+        kinds = [n for n in node.pop("anyOf", []) if n.get("type") != "null"]
+        node.pop("default", None)
+        if kinds:
+            node.update(kinds[0])
+    declaration["properties"]["probability"]["description"] = (
+        "the chance that it happens on or before the horizon"
+    )
+    declaration["properties"]["between"]["description"] = (
+        "[first, last]: the dates (inclusive) it falls between, uniformly, when it happens"
+    )
+    declaration["properties"]["cdf"]["description"] = (
+        "[[date, cumulative probability], ...]: strictly increasing dates within the start and"
+        " the horizon, non-decreasing probabilities; with 1 - the last it does not happen"
+    )
+    declaration["properties"]["cdf"]["minItems"] = 1
+    declaration["oneOf"] = [
+        {"required": ["probability", "between"], "not": {"required": ["cdf"]}},
+        {"required": ["cdf"], "not": {"anyOf": [{"required": ["probability"]},
+                                                 {"required": ["between"]}]}},
+    ]  # fmt: skip
+    return schema
 
 
 def schema(kind: str) -> dict[str, Any]:
