@@ -319,9 +319,11 @@ def test_workers_are_capped_at_the_chunks_and_the_cpus(monkeypatch: pytest.Monke
 
     seen: list[int] = []
 
-    def in_processes(tasks: list[Any], workers: int) -> Iterator[Any]:
+    def in_processes(
+        tasks: list[Any], populations: list[Any], workers: int, report: bool
+    ) -> Iterator[Any]:
         seen.append(workers)
-        return (runner.run_chunk(t, runner.Population(t.assumptions, t.overrides)) for t in tasks)
+        return ((t.study, t.size, runner.run_chunk(t, populations[t.study])) for t in tasks)
 
     monkeypatch.setattr(runner, "_in_processes", in_processes)
     monkeypatch.setattr(runner, "available_cpus", lambda: 2)
