@@ -475,6 +475,10 @@ def test_the_chart_adds_tornados_with_sensitivity(tmp_path: Path) -> None:
     svg = chart.read_text()
     assert "Sensitivity on 2030-12-31: Compute cap on Microsoft" in svg
     assert "declaration.probability" in svg
+    # An input's ends read as in the table: JSON values, not Python's.
+    assert "false → true" in svg
+    assert "False → True" not in svg
+    assert "declared_not_rejected → never" in svg
 
 
 def test_the_readme_shows_the_current_table() -> None:

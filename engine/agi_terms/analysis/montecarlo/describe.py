@@ -70,7 +70,9 @@ def assumption_lines(assumptions: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-def _value(value: object) -> str:
+def value_text(value: object) -> str:
+    """A parameter's or an input's value as the outputs show it: text as it is, else as JSON
+    (``declared``, ``true``, ``null``, ``0.4``)."""
     return value if isinstance(value, str) else json.dumps(value)
 
 
@@ -95,8 +97,8 @@ def parameter_lines(result: MonteCarloResult) -> list[ParameterLine]:
     return [
         ParameterLine(
             name,
-            _value(value),
-            _value(params[name].to_json(params[name].default)) if name in overrides else None,
+            value_text(value),
+            value_text(params[name].to_json(params[name].default)) if name in overrides else None,
         )
         for name, value in result.parameters.items()
     ]

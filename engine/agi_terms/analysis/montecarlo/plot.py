@@ -240,7 +240,8 @@ def _tornado_row(
         ax = fig.add_subplot(sub[i // 2, i % 2])
         _tornado(ax, result.sensitivity or [], terms[0])
         names = " = ".join(titles.get(t, t) for t in terms)
-        ax.set_title(textwrap.fill(f"Sensitivity on {on}: {names}", 80), fontsize=9, loc="left")
+        # Wrapped to the tornado's width (half the figure, less the input labels).
+        ax.set_title(textwrap.fill(f"Sensitivity on {on}: {names}", 62), fontsize=9, loc="left")
 
 
 def _tornado(ax: Any, entries: list[Sensitivity], term: str) -> None:
@@ -254,9 +255,9 @@ def _tornado(ax: Any, entries: list[Sensitivity], term: str) -> None:
                 solid_capstyle="butt", alpha=0.8)  # fmt: skip
         ax.plot([low], [y], "o", color="black", markersize=4)
         ax.plot([high], [y], "s", color="black", markersize=4)
-    ax.set_yticks(
-        range(len(ranked)), [f"{e.input}\n{e.low} → {e.high}" for e in ranked], fontsize=7
-    )
+    text = describe.value_text  # as the table shows them: false → true, 0.4 → 0.8
+    labels = [f"{e.input}\n{text(e.low)} → {text(e.high)}" for e in ranked]
+    ax.set_yticks(range(len(ranked)), labels, fontsize=7)
     ax.xaxis.set_major_formatter(_percent_formatter())
     ax.tick_params(axis="x", labelsize=7)
     ax.grid(axis="x", alpha=0.3)

@@ -140,19 +140,13 @@ def _sensitivity_section(result: MonteCarloResult) -> Section:
         term, (low, high) = max(entry.terms.items(), key=lambda kv: abs(kv[1][1] - kv[1][0]))
         shares = f"{100 * low:.1f} → {100 * high:.1f}"
         moved = [_wrapped(term, 22), shares] if entry.swing > 0 else ["none", ""]
-        values = f"  {_scalar(entry.low)} → {_scalar(entry.high)}"
+        values = f"  {describe.value_text(entry.low)} → {describe.value_text(entry.high)}"
         section.rows.append(
             [f"{_wrapped(entry.input, 34)}\n{values}", f"{100 * entry.swing:.1f}", *moved]
         )
     section.notes = ["swing: the largest change of any term's share, in points; --format json"
                      " lists every term's share at both ends."]  # fmt: skip
     return section
-
-
-def _scalar(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "null" if value is None else str(value)
 
 
 def montecarlo_table(result: MonteCarloResult, file: str | None = None) -> None:
