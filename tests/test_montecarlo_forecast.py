@@ -348,7 +348,8 @@ def test_output_is_identical_across_workers_with_sensitivity() -> None:
 
 
 def test_csv_output_round_trips_the_shares_and_the_lapse_table(tmp_path: Path) -> None:
-    pandas = pytest.importorskip("pandas")
+    import pandas  # the [test] extra brings [data]: missing, this fails rather than skips
+
     out = tmp_path / "shares.csv"
     code, data, err = cli("montecarlo", str(DEFAULT), "--runs", "3000", "--format", "json",
                           "--output", str(out))  # fmt: skip
@@ -384,7 +385,8 @@ def in_ns(frame: Any) -> Any:
 
 
 def test_parquet_output_round_trips_the_shares_and_the_lapse_table(tmp_path: Path) -> None:
-    parquet = pytest.importorskip("pyarrow.parquet")
+    import pyarrow.parquet as parquet
+
     out = tmp_path / "shares.parquet"
     code, data, err = cli("montecarlo", str(DEFAULT), "--runs", "3000", "--format", "json",
                           "--output", str(out))  # fmt: skip
@@ -397,7 +399,8 @@ def test_parquet_output_round_trips_the_shares_and_the_lapse_table(tmp_path: Pat
 
 
 def test_to_pandas_and_the_notebook_view() -> None:
-    pytest.importorskip("pandas")
+    import pandas  # noqa: F401  # to_pandas() needs it
+
     result = run_montecarlo(
         load_assumptions(DEFAULT), runs=2000, sensitivity_on=dt.date(2030, 12, 31)
     )
