@@ -322,6 +322,16 @@ def test_sensitivity_json_table_and_option_errors(tmp_path: Path) -> None:
     assert code == 0
     assert "Sensitivity on 2031-06-30" in table
     assert max(len(line.rstrip()) for line in table.splitlines()) <= 80
+    # Markdown keeps every input on one row of its table, and ids whole.
+    code, markdown, _ = cli(*args, "--format", "markdown")
+    assert code == 0
+    study = markdown.split("## Sensitivity on 2031-06-30", 1)[1].split("\n\n")[1].splitlines()
+    assert study[:2] == ["| input: low → high | swing | moves most | % low → high |",
+                         "|---|---:|---:|---:|"]  # fmt: skip
+    assert len(study) == 2 + len(data["sensitivity"])
+    assert all(row.startswith("| ") and row.count(" | ") == 3 for row in study[2:])
+    assert ("| parameters.third_party_api_exclusivity_ends_at_agi false → true |"
+            in markdown)  # fmt: skip
     for bad, words in (
         (["--sensitivity"], "--sensitivity needs --on DATE"),
         (["--on", "2031-06-30"], "add --sensitivity"),

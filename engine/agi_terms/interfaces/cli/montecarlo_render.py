@@ -33,6 +33,10 @@ def _share(result: MonteCarloResult, share: float) -> str:
     return f"{100 * share:.1f}±{half:.1f}" if round(half, 1) else f"{100 * share:.1f}"
 
 
+UNWRAPPED = 10_000
+"""A width at which no table is split nor any id wrapped (Markdown's)."""
+
+
 def _wrapped(name: str, width: int = 10) -> str:
     """An id on lines of at most ``width`` characters, broken after ``_`` or ``.`` where it can be."""
     lines: list[str] = []
@@ -112,7 +116,7 @@ def sections(result: MonteCarloResult, width: int) -> list[Section]:
     )
     found.append(lapse)
     if result.sensitivity is not None:
-        found.append(_sensitivity_section(result))
+        found.append(_sensitivity_section(result, wrap=width < UNWRAPPED))
     return found
 
 
@@ -130,7 +134,9 @@ def _fitting(terms: list[str], width: int) -> Iterator[list[str]]:
         yield part
 
 
-def _sensitivity_section(result: MonteCarloResult) -> Section:
+def _sensitivity_section(result: MonteCarloResult, *, wrap: bool) -> Section:
+    """The inputs ranked; with ``wrap``, ids on lines that fit a terminal."""
+    fold = _wrapped if wrap else (lambda text, _: text)
     on = result.sensitivity_on.isoformat() if result.sensitivity_on else "?"
     section = Section(
         f"Sensitivity on {on}: each input moved alone (same seed), the largest swing first",
@@ -139,10 +145,10 @@ def _sensitivity_section(result: MonteCarloResult) -> Section:
     for entry in result.sensitivity or []:
         term, (low, high) = max(entry.terms.items(), key=lambda kv: abs(kv[1][1] - kv[1][0]))
         shares = f"{100 * low:.1f} → {100 * high:.1f}"
-        moved = [_wrapped(term, 22), shares] if entry.swing > 0 else ["none", ""]
+        moved = [fold(term, 22), shares] if entry.swing > 0 else ["none", ""]
         values = f"  {describe.value_text(entry.low)} → {describe.value_text(entry.high)}"
         section.rows.append(
-            [f"{_wrapped(entry.input, 34)}\n{values}", f"{100 * entry.swing:.1f}", *moved]
+            [f"{fold(entry.input, 34)}\n{values}", f"{100 * entry.swing:.1f}", *moved]
         )
     section.notes = ["swing: the largest change of any term's share, in points; --format json"
                      " lists every term's share at both ends."]  # fmt: skip
@@ -203,7 +209,7 @@ def montecarlo_markdown(result: MonteCarloResult, file: str | None = None) -> st
     lines += [f"- `{p.name}` = `{p.value}`" + (f" (set; default `{p.default}`)" if p.default else "")
               for p in describe.parameter_lines(result)]  # fmt: skip
     lines += ["", describe.interval_note(result)]
-    for section in sections(result, width=10_000):
+    for section in sections(result, width=UNWRAPPED):
         lines += ["", f"## {section.title}", ""]
         if section.columns:
             headers = [section.columns[0]] + [
@@ -214,7 +220,7 @@ def montecarlo_markdown(result: MonteCarloResult, file: str | None = None) -> st
             lines.append("| " + " | ".join(headers) + " |")
             lines.append("|---|" + "---:|" * (len(headers) - 1))
             for row in section.rows:
-                first = row[0].replace("\n ", "").replace("\n", " ")
+                first = " ".join(part.strip() for part in row[0].splitlines())
                 cells = [f"`{first}`" if section.title.startswith("First") else first]
                 lines.append("| " + " | ".join([*cells, *row[1:]]) + " |")
             lines.append("")
