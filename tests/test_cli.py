@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from agi_terms.interfaces.cli import main
+from agi_terms.interfaces.main import main
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ import pytest
 from agi_terms.analysis.expectations import check_expectation_ids, check_paths, check_scenario
 from agi_terms.documents import parse_yaml
 from agi_terms.events import ACTION_TYPES
-from agi_terms.interfaces.cli import main
+from agi_terms.interfaces.main import main
 from agi_terms.rulebook import load_rulebook_from
 from agi_terms.rulebook.citations import SOURCE_ID
 from click.testing import CliRunner

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import agi_terms
 import pytest
-from agi_terms.interfaces.cli import main
+from agi_terms.interfaces.main import main
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,8 +29,8 @@ import pytest
 from agi_terms.documents import InputLimits, parse_json, parse_yaml, read_bytes
 from agi_terms.errors import InputError, InputLimitError
 from agi_terms.events import event_to_json
-from agi_terms.interfaces.cli import main
 from agi_terms.interfaces.cli.render import printable
+from agi_terms.interfaces.main import main
 from agi_terms.store import AgreementCache, StoreError, open_store
 from agi_terms.testing import event_sequences
 from click.testing import CliRunner

@@ -17,7 +17,7 @@ from agi_terms.analysis.montecarlo import (
     run_montecarlo,
 )
 from agi_terms.errors import InputError
-from agi_terms.interfaces.cli import main
+from agi_terms.interfaces.main import main
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from agi_terms.analysis.montecarlo import CHUNK_RUNS, load_assumptions, run_montecarlo
-from agi_terms.interfaces.cli import main
+from agi_terms.interfaces.main import main
 from click.testing import CliRunner
 from distributed import LocalCluster
 

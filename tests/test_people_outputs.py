@@ -17,7 +17,7 @@ from typing import Any
 import agi_terms
 import pytest
 from agi_terms.documents import read_yaml
-from agi_terms.interfaces.cli import main
+from agi_terms.interfaces.main import main
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -35,7 +35,7 @@ from agi_terms.evaluation.contract import state_facts
 from agi_terms.evaluation.evaluator import Evaluator
 from agi_terms.events import parse_event
 from agi_terms.facts import ACTION_FACTS, LEVEL_NAMES, FactRow, state_row
-from agi_terms.interfaces.cli import main
+from agi_terms.interfaces.main import main
 from agi_terms.rulebook import Rulebook, load_rulebook, load_rulebook_from
 from agi_terms.rulebook.program import fold
 from agi_terms.testing import event_sequences, parameter_overrides

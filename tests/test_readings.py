@@ -14,7 +14,7 @@ from typing import Any
 
 import agi_terms
 import pytest
-from agi_terms.interfaces.cli import main
+from agi_terms.interfaces.main import main
 from click.testing import CliRunner
 from conftest import BACKENDS, AgreementCache
 

@@ -56,7 +56,7 @@ def test_the_readme_shows_the_current_headline_diff() -> None:
 def test_the_failing_expectation_prints_what_the_readme_says(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from agi_terms.interfaces.cli import main
+    from agi_terms.interfaces.main import main
     from click.testing import CliRunner
 
     text = README.read_text()
@@ -92,7 +92,7 @@ def _commands(block: str) -> list[tuple[str, str]]:
 def _run(command: str, stdin: str | None = None) -> str:
     import shlex
 
-    from agi_terms.interfaces.cli import main
+    from agi_terms.interfaces.main import main
     from click.testing import CliRunner
 
     args = shlex.split(command)

@@ -12,7 +12,7 @@ import agi_terms
 import pytest
 from agi_terms.documents import read_yaml
 from agi_terms.events import EVENT_TYPES
-from agi_terms.interfaces.cli import main
+from agi_terms.interfaces.main import main
 from agi_terms.schemas import shipped_schema_path
 from agi_terms.testing import scenarios
 from click.testing import CliRunner

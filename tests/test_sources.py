@@ -15,8 +15,8 @@ import agi_terms
 import pytest
 from agi_terms.documents import read_yaml
 from agi_terms.errors import InputError, RulebookError
-from agi_terms.interfaces.cli import main
 from agi_terms.interfaces.cli.render import sources_markdown
+from agi_terms.interfaces.main import main
 from agi_terms.rulebook import load_rulebook_from
 from agi_terms.rulebook.citations import SOURCE_ID, citation_ids
 from agi_terms.rulebook.loader import shipped_sources

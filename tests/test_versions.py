@@ -12,7 +12,7 @@ import agi_terms
 import pytest
 from agi_terms.analysis.check import check_rulebook
 from agi_terms.analysis.diff import diff_versions
-from agi_terms.interfaces.cli import main
+from agi_terms.interfaces.main import main
 from agi_terms.rulebook import load_rulebook_from
 from click.testing import CliRunner
 

@@ -69,7 +69,9 @@ from agi_terms.operations.models import (
 if TYPE_CHECKING:
     from agi_terms.analysis.montecarlo import MonteCarloResult
     from agi_terms.analysis.scenario import Scenario, Simulation
+    from agi_terms.evaluation.contract import Contract
     from agi_terms.evaluation.explain import Explanation
+    from agi_terms.evaluation.results import Decision
 
 __all__ = [
     "DEFAULT_MAX_RUNS",
@@ -102,6 +104,7 @@ __all__ = [
     "VersionList",
     "VersionSummary",
     "decide",
+    "decision_result",
     "describe_version",
     "diff",
     "explain",
@@ -315,7 +318,13 @@ def decide(request: DecideRequest, *, backend: str | None = None) -> DecisionRes
             decision = contract.decide(parse_event(request.action))
         except AgiTermsError as exc:
             raise exc.within("action") from None
-        cited = contract.agreement.sources.cited(c.source for c in decision.because)
+        return decision_result(contract, decision)
+
+
+def decision_result(contract: Contract, decision: Decision) -> DecisionResult:
+    """The ``decide`` answer of a decision already taken on ``contract``: the decision with the
+    register's entry of every source its rules cite."""
+    cited = contract.agreement.sources.cited(c.source for c in decision.because)
     return DecisionResult.model_validate({**decision.to_json(), "sources": cited})
 
 

@@ -1,191 +1,41 @@
-"""The ``agi-terms`` command line: simulate scenarios (and, through their modules, the other commands).
+"""The commands of the ``agi-terms`` command line about scenarios and versions: ``simulate``,
+``decide``, ``explain``, ``diff``, ``check``, ``diagram`` and ``sources`` (the others live in this
+package's modules; ``agi_terms.interfaces.main`` assembles them into the ``agi-terms`` group).
 
-Every refusal of input exits with status 2 and one line ``error: FILE: PLACE: message`` on stderr;
-an internal failure exits 1 with one line; no traceback reaches the user.
+Every command asks the operations layer (``agi_terms.operations``) or the library and only
+renders. Every refusal of input exits with status 2 and one line ``error: FILE: PLACE: message``
+on stderr; an internal failure exits 1 with one line; no traceback reaches the user.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import json
 import sys
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from agi_terms.documents import DEFAULT_LIMITS, STDIN, InputLimits, parse_size
 from agi_terms.errors import AgiTermsError, InputError
+from agi_terms.interfaces.console import (
+    FORMATS,
+    about_option,
+    backend_option,
+    echo_text,
+    file_argument,
+    format_option,
+    guarded,
+    input_limits,
+    option_date,
+    parse_sets,
+    rules_option,
+    set_option,
+    version_argument,
+)
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from agi_terms.analysis.scenario import Scenario, Simulation
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-FORMATS = ("table", "json", "markdown")
-BACKENDS = ("durable", "python")
-
-
-def fail(error: AgiTermsError, file: str | None = None) -> None:
-    """Print ``error: FILE: PLACE: message`` and exit 2 (control characters shown escaped).
-
-    An error about a command-line option (placed at ``--set``, ``--on``, ...; one about a library
-    ``overrides.NAME`` is the option ``--set NAME``) names the option, not the input file.
-    """
-    from agi_terms.interfaces.cli.render import printable
-
-    error = about_option(error)
-    if file is not None and not _is_option(error):
-        error = error.with_file(STDIN if file == "-" else file)
-    click.echo(f"error: {printable(error.one_line())}", err=True)
-    sys.exit(2)
-
-
-def _byte_size(ctx: click.Context, param: click.Parameter, value: str) -> int:
-    """A size option: ``16MiB``, ``512KiB`` or a number of bytes."""
-    try:
-        return parse_size(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx, param) from None
-
-
-def input_limits() -> InputLimits:
-    """The limits this command reads its input within (``agi-terms --max-input-size``)."""
-    ctx = click.get_current_context(silent=True)
-    found = ctx.find_object(InputLimits) if ctx is not None else None
-    return found if found is not None else DEFAULT_LIMITS
-
-
-def echo_text(text: str) -> None:
-    """Print a people's text (Markdown, CSV) as it is, its control characters shown escaped."""
-    from agi_terms.interfaces.cli.render import printable
-
-    click.echo(printable(text), nl=not text.endswith("\n"))
-
-
-def _is_option(error: AgiTermsError) -> bool:
-    return bool(error.path) and str(error.path[0]).startswith("--")
-
-
-def about_option(error: AgiTermsError, options: Mapping[str, str] | None = None) -> AgiTermsError:
-    """``error`` placed at the option it is about: ``overrides.NAME`` becomes ``--set NAME``, and a
-    path that starts with a key of ``options`` (``{"term": "--term"}``) starts with its option."""
-    head = error.path[0] if error.path else None
-    if head == "overrides" and len(error.path) == 2:
-        place: tuple[str, ...] = (f"--set {error.path[1]}",)
-    elif options and isinstance(head, str) and head in options:
-        place = (options[head],)
-    else:
-        return error
-    return type(error)(error.message, place=place, rule=error.rule)
-
-
-def guarded(file_param: str | None = None) -> Callable[[F], F]:
-    """Turn engine errors into exit 2 with one line, and any other failure into exit 1 with one line.
-
-    ``file_param`` names the command's file argument, used as FILE when the error has none.
-    """
-
-    def wrap(func: F) -> F:
-        @functools.wraps(func)
-        def inner(*args: Any, **kwargs: Any) -> Any:
-            file = str(kwargs[file_param]) if file_param and kwargs.get(file_param) else None
-            try:
-                return func(*args, **kwargs)
-            except AgiTermsError as exc:
-                fail(exc, file)
-            except (KeyboardInterrupt, BrokenPipeError):
-                sys.exit(130)
-            except Exception as exc:  # a bug: still one line, never a traceback
-                click.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
-                sys.exit(1)
-
-        return inner  # type: ignore[return-value]
-
-    return wrap
-
-
-def parse_sets(values: tuple[str, ...]) -> dict[str, object]:
-    """``--set NAME=VALUE`` options as parameter overrides (values read as YAML 1.2 scalars)."""
-    from agi_terms.analysis.scenario import parse_set_option
-
-    overrides: dict[str, object] = {}
-    for text in values:
-        name, value = parse_set_option(text, input_limits())
-        overrides[name] = value
-    return overrides
-
-
-set_option = click.option(
-    "--set",
-    "sets",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a parameter (repeatable), e.g. --set api_exclusivity_backstop=null.",
-)
-backend_option = click.option(
-    "--backend",
-    type=click.Choice(BACKENDS),
-    default=None,
-    help="Rules backend (default: durable where it imports, else python).",
-)
-
-
-def formats_option(
-    choices: tuple[str, ...] = FORMATS, help: str = "Output format."
-) -> Callable[[F], F]:
-    """The ``--format`` option with these choices (``table`` the default)."""
-    return click.option(
-        "--format", "fmt", type=click.Choice(choices), default="table", show_default=True, help=help
-    )
-
-
-format_option = formats_option()
-
-
-class _OneLineErrors(click.Group):
-    """Usage errors (a missing argument, a bad option value) as one ``error:`` line, exit 2."""
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs["standalone_mode"] = False
-        try:
-            return super().main(*args, **kwargs)
-        except click.UsageError as exc:
-            command = exc.ctx.command_path if exc.ctx is not None else "agi-terms"
-            click.echo(f"error: {command}: {exc.format_message()}", err=True)
-            sys.exit(2)
-        except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            sys.exit(130)
-
-
-@click.group(
-    cls=_OneLineErrors,
-    invoke_without_command=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-@click.version_option(package_name="agi-terms", prog_name="agi-terms")
-@click.option(
-    "--max-input-size",
-    callback=_byte_size,
-    default="16MiB",
-    metavar="SIZE",
-    show_default=True,
-    envvar="AGI_TERMS_MAX_INPUT_SIZE",
-    help="Refuse a scenario or assumptions file (or a --set value) larger than this.",
-)
-@click.pass_context
-def main(ctx: click.Context, max_input_size: int) -> None:
-    """Contract-rules engine for the Microsoft-OpenAI agreement.
-
-    Start with `agi-terms simulate FILE` (a scenario: simulations/scenarios/ has examples);
-    `agi-terms events` lists what a scenario may say.
-    """
-    ctx.obj = InputLimits(max_bytes=max_input_size)
-    if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
 
 
 def read_scenario(file: str) -> Scenario:
@@ -196,18 +46,6 @@ def read_scenario(file: str) -> Scenario:
     if file == "-":
         return read_stream_document(sys.stdin.buffer, scenario_from_data, limits=input_limits())
     return load_scenario(file, limits=input_limits())
-
-
-def option_date(value: str | None, option: str) -> dt.date | None:
-    """The date an option gives (``--on 2031-01-01``); an ``InputError`` placed at the option."""
-    from agi_terms.events import parse_calendar_date
-
-    if value is None:
-        return None
-    try:
-        return parse_calendar_date(value)
-    except ValueError as exc:
-        raise InputError(str(exc), place=option) from None
 
 
 def run_scenario(
@@ -222,18 +60,7 @@ def run_scenario(
     return run(scenario, overrides=parse_sets(sets), backend=backend, rules=rules)
 
 
-file_argument = click.argument(
-    "file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str)
-)
-rules_option = click.option(
-    "--rules",
-    type=click.Path(file_okay=False, path_type=str),
-    default=None,
-    help="Use this rule folder instead of the shipped version (for rule authors).",
-)
-
-
-@main.command()
+@click.command()
 @file_argument
 @click.option(
     "--format",
@@ -274,6 +101,7 @@ def simulate(
     from agi_terms.errors import RulebookError
     from agi_terms.evaluation.results import Checkpoint
     from agi_terms.interfaces.cli import render
+    from agi_terms.operations import simulation_result
 
     day = option_date(on, "--on")
     scenario = read_scenario(file)
@@ -299,7 +127,7 @@ def simulate(
             else:
                 render.state_table(result, report)
         elif fmt == "json":
-            click.echo(json.dumps(result.to_json(), indent=2))
+            click.echo(json.dumps(simulation_result(result).to_json(), indent=2))
         elif fmt == "csv":
             text = (
                 render.checkpoints_csv(result)
@@ -313,7 +141,7 @@ def simulate(
             render.simulation_table(result)
 
 
-@main.command()
+@click.command()
 @file_argument
 @click.option(
     "--action",
@@ -339,6 +167,7 @@ def decide(
     scenario's events, with the obligations attached and the rules (and sources) behind it.
     """
     from agi_terms.interfaces.cli import render
+    from agi_terms.operations import decision_result
 
     day = option_date(on, "--on")
     action = parse_action(action_text, day)
@@ -349,8 +178,8 @@ def decide(
         except AgiTermsError as exc:
             raise exc.within("--action") from None
         if fmt == "json":
-            cited = result.contract.agreement.sources.cited(c.source for c in decision.because)
-            click.echo(json.dumps({**decision.to_json(), "sources": cited}, indent=2))
+            answer = decision_result(result.contract, decision)
+            click.echo(json.dumps(answer.to_json(), indent=2))
         elif fmt == "markdown":
             echo_text(render.decision_markdown(result, action, decision))
         else:
@@ -387,36 +216,35 @@ def parse_action(text: str, day: dt.date | None) -> Any:
         raise exc.within("--action") from None
 
 
-version_argument = click.argument("version", default="2025-10", required=False)
-
-
 def _rulebook(version: str) -> Any:
     from agi_terms.rulebook import load_rulebook
 
     return load_rulebook(version)
 
 
-@main.command()
+@click.command()
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @format_option
 @guarded()
 def sources(ids: tuple[str, ...], fmt: str) -> None:
     """The source register: every id the rules cite (or the entries of the IDs given, each an id
     or a citation as the answers print it, such as "N14, Q11")."""
+    from agi_terms import operations
     from agi_terms.interfaces.cli.render import sources_markdown, sources_table
     from agi_terms.rulebook.loader import shipped_sources
 
     register = shipped_sources()
     entries = list(register.named(ids)) if ids else list(register)
     if fmt == "json":
-        click.echo(json.dumps({s.id: s.to_json() for s in entries}, indent=2))
+        listing = operations.sources().root
+        click.echo(json.dumps({s.id: listing[s.id].to_json() for s in entries}, indent=2))
     elif fmt == "markdown":
         click.echo(sources_markdown(entries, register), nl=False)
     else:
         sources_table(entries)
 
 
-@main.command()
+@click.command()
 @version_argument
 @guarded()
 def diagram(version: str) -> None:
@@ -426,7 +254,7 @@ def diagram(version: str) -> None:
     click.echo(mermaid(_rulebook(version)))
 
 
-@main.command()
+@click.command()
 @click.argument("target", default="2025-10", required=False)
 @click.option(
     "--prove",
@@ -553,7 +381,7 @@ def _folder_error(exc: OSError, doing: str, option: str) -> InputError:
     return InputError(f"{doing} {exc.filename} ({reason})", place=option)
 
 
-@main.command()
+@click.command()
 @click.argument("a")
 @click.argument("b")
 @click.option("--scenario", "scenario_file",
@@ -567,13 +395,15 @@ def diff(
     a: str, b: str, scenario_file: str | None, fmt: str, sets: tuple[str, ...], backend: str | None
 ) -> None:
     """How versions A and B differ, term by term and action by action, situation by situation."""
-    from agi_terms.analysis.diff import diff_scenario, diff_versions
+    from agi_terms import operations
+    from agi_terms.analysis.diff import diff_scenario
     from agi_terms.interfaces.cli import diff_render
 
     overrides = parse_sets(sets)
     _rulebook(a), _rulebook(b)
     if scenario_file is None:
-        data = diff_versions(a, b, overrides, backend)
+        request = operations.DiffRequest(a=a, b=b, parameters=overrides)
+        data = operations.diff(request, backend=backend).to_json()
         if fmt == "json":
             click.echo(json.dumps(data, indent=2))
         elif fmt == "markdown":
@@ -592,7 +422,7 @@ def diff(
         diff_render.scenario_diff_table(data, scenario.events)
 
 
-@main.command()
+@click.command()
 @file_argument
 @click.option("--on", "on", default=None, metavar="DATE", help="The date (for --term).")
 @click.option("--term", default=None, help="Explain why this term is (not) in force.")
@@ -648,20 +478,3 @@ def explain(
             click.echo("no decision and no term changed at this step")
         for explanation in explanations:
             click.echo(explanation)
-
-
-def _register_optional_commands() -> None:
-    """Commands that live in their own modules (imported lazily to keep start-up fast)."""
-    from agi_terms.interfaces.cli.expectations import check_expectations
-    from agi_terms.interfaces.cli.montecarlo import montecarlo
-    from agi_terms.interfaces.cli.reference import events, parameters, schema, terms
-    from agi_terms.interfaces.http.service import (
-        serve,  # light: FastAPI is imported only when serving
-    )
-
-    for command in (terms, parameters, events, schema, check_expectations, montecarlo):
-        main.add_command(command)
-    main.add_command(serve)
-
-
-_register_optional_commands()

@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from agi_terms.interfaces.cli import backend_option, guarded, input_limits
+from agi_terms.interfaces.console import backend_option, guarded, input_limits
 
 
 @click.command("test")
@@ -30,7 +30,7 @@ def check_expectations(paths: tuple[str, ...], fmt: str, backend: str | None) ->
     PATHS hold no scenario that states an expectation (nothing to check).
     """
     from agi_terms.analysis.expectations import check_paths
-    from agi_terms.interfaces.cli.render import printable
+    from agi_terms.interfaces.console import printable
 
     report = check_paths(paths, backend=backend, limits=input_limits())
     if fmt == "json":

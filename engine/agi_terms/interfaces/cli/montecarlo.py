@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import click
 
-from agi_terms.interfaces.cli import (
+from agi_terms.interfaces.console import (
     FORMATS,
     formats_option,
     guarded,

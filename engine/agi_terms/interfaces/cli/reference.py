@@ -7,7 +7,7 @@ import json
 
 import click
 
-from agi_terms.interfaces.cli import echo_text, format_option, guarded, version_argument
+from agi_terms.interfaces.console import echo_text, format_option, guarded, version_argument
 
 
 @click.command()

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from agi_terms.analysis.scenario import ParameterOverride, Simulation
 from agi_terms.evaluation.results import Checkpoint, Decision, Step, TermsReport
 from agi_terms.events import EVENT_TYPES, Event
+from agi_terms.interfaces.console import printable
 from agi_terms.rulebook.model import Rulebook, Term
 from agi_terms.rulebook.sources import Source, SourceRegister
 
@@ -32,16 +33,6 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 # ---------------------------------------------------------------- shared by every people's format
-
-# C0 and C1 controls (but newline and tab), DEL, and the characters that reorder or hide text
-# (bidirectional overrides and isolates, line and paragraph separators): written as escapes, a
-# name in a scenario cannot clear the screen, retitle the terminal or reorder what is shown.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters written as escapes (``\\x1b``, ``\\u202e``)."""
-    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def console() -> Console:

@@ -1,0 +1,155 @@
+"""``agi-terms serve``: the HTTP service (SPEC §11 and §14) on a port, with uvicorn.
+
+The command reads its options, binds the port and checks the store before it listens; the
+application itself is ``agi_terms.interfaces.http.service.create_app`` (which imports FastAPI
+only when it builds one). ``agi_terms.interfaces.main`` imports this module only for ``serve``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from agi_terms.errors import AgiTermsError, InputError
+from agi_terms.interfaces.console import byte_size, fail
+from agi_terms.interfaces.http.service import SERVICE_EXTRA_HINT, ServiceLimits, create_app
+from agi_terms.store import DEFAULT_BACKEND
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+
+_DEFAULTS = ServiceLimits()
+
+
+@click.command()
+@click.option(
+    "--db",
+    "db",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite store file (created if absent).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port."
+)
+@click.option(
+    "--backend",
+    type=click.Choice(("python", "durable")),
+    default=DEFAULT_BACKEND,
+    show_default=True,
+    help="Rules backend of the contracts' agreements.",
+)
+@click.option("--max-body-size", default="1MiB", show_default=True, callback=byte_size,
+              metavar="SIZE", help="Largest request body (413 above).")  # fmt: skip
+@click.option("--max-events", default=_DEFAULTS.max_events, show_default=True,
+              type=click.IntRange(1), help="Most events in one append (422 above).")  # fmt: skip
+@click.option("--max-agreements", default=_DEFAULTS.max_agreements, show_default=True,
+              type=click.IntRange(1),
+              help="Compiled agreements (distinct parameter sets) kept in memory.")  # fmt: skip
+@click.option("--max-agreement-memory", default="256MiB", show_default=True, callback=byte_size,
+              metavar="SIZE", help="Estimated memory of the compiled agreements kept.")  # fmt: skip
+@click.option("--header-timeout", default=_DEFAULTS.header_timeout, show_default=True,
+              type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Close a connection whose request headers take longer.")  # fmt: skip
+@click.option("--body-timeout", default=_DEFAULTS.body_timeout, show_default=True,
+              type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Close a connection whose request body takes longer.")  # fmt: skip
+@click.option("--max-connections", default=_DEFAULTS.max_connections, show_default=True,
+              type=click.IntRange(1), help="Open connections (503 beyond).")  # fmt: skip
+def serve(
+    db: str, host: str, port: int, backend: str, max_body_size: int, max_events: int,
+    max_agreements: int, max_agreement_memory: int, header_timeout: float, body_timeout: float,
+    max_connections: int,
+) -> None:  # fmt: skip
+    """Serve the contracts in the store DB over HTTP (SPEC §11); the OpenAPI at /openapi.json.
+
+    The port is bound first (a port in use is one error line) and the store checked whole before
+    the server listens (a damaged one is refused). It prints the URL it listens on, then one JSON
+    line per request on stderr (method, path, status, ms, tenant).
+    """
+
+    from agi_terms.interfaces.http.access_log import AccessLog, listen, listening_line, url_of
+
+    try:
+        import uvicorn
+
+        from agi_terms.interfaces.http.connections import guarded_protocol
+    except ImportError:
+        fail(InputError(SERVICE_EXTRA_HINT))
+        return
+
+    def open_app() -> FastAPI:
+        limits = ServiceLimits(
+            max_body_bytes=max_body_size,
+            max_events=max_events,
+            max_agreements=max_agreements,
+            max_agreement_bytes=max_agreement_memory,
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            max_connections=_connections_within_file_limit(max_connections),
+        )
+        app = create_app(db, backend=backend, limits=limits)
+        app.state.store.verify()
+        return app
+
+    # A store that is there is checked before the port is bound; a new one is created only once
+    # the port is had, so that a refusal of either leaves nothing behind.
+    existed = Path(db).exists()
+    app = None
+    try:
+        if existed:
+            app = open_app()
+        sock = listen(host, port)
+    except AgiTermsError as exc:
+        if app is not None:
+            app.state.store.close()
+        fail(exc, db)
+        return
+    try:
+        if app is None:
+            app = open_app()
+    except AgiTermsError as exc:
+        sock.close()
+        fail(exc, db)
+        return
+    limits = app.state.limits
+    click.echo(listening_line(url_of(sock), db))
+    config = uvicorn.Config(
+        AccessLog(app, sys.stderr),
+        log_level="warning",
+        http=guarded_protocol(limits.header_timeout, limits.body_timeout, limits.max_connections),
+        ws="none",
+        lifespan="on",
+        timeout_keep_alive=5,
+        # uvicorn's own cap counts requests in progress; connections are capped by the protocol.
+        limit_concurrency=limits.max_connections + 1,
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _connections_within_file_limit(wanted: int) -> int:
+    """``wanted``, raising the soft limit on open files to allow it where the hard one permits;
+    else as many as fit, leaving room for the store's files and the worker threads."""
+    try:
+        import resource
+    except ImportError:  # not on this platform: no limit to mind
+        return wanted
+    spare = 256
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + spare
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+        if soft < needed:
+            return max(1, soft - spare)
+    return wanted
