@@ -61,12 +61,15 @@ _DEFAULTS = ServiceLimits()
               help="Close a connection whose request body takes longer.")  # fmt: skip
 @click.option("--max-connections", default=_DEFAULTS.max_connections, show_default=True,
               type=click.IntRange(1), help="Open connections (503 beyond).")  # fmt: skip
+@click.option("--max-runs", default=_DEFAULTS.max_runs, show_default=True, type=click.IntRange(1),
+              help="Most Monte Carlo runs one POST /montecarlo may ask for (422 above).")  # fmt: skip
 def serve(
     db: str, host: str, port: int, backend: str, max_body_size: int, max_events: int,
     max_agreements: int, max_agreement_memory: int, header_timeout: float, body_timeout: float,
-    max_connections: int,
+    max_connections: int, max_runs: int,
 ) -> None:  # fmt: skip
-    """Serve the contracts in the store DB over HTTP (SPEC §11); the OpenAPI at /openapi.json.
+    """Serve the contracts in the store DB, and the stateless operations, over HTTP (SPEC §11,
+    §14); the OpenAPI at /openapi.json.
 
     The port is bound first (a port in use is one error line) and the store checked whole before
     the server listens (a damaged one is refused). It prints the URL it listens on, then one JSON
@@ -92,6 +95,7 @@ def serve(
             header_timeout=header_timeout,
             body_timeout=body_timeout,
             max_connections=_connections_within_file_limit(max_connections),
+            max_runs=max_runs,
         )
         app = create_app(db, backend=backend, limits=limits)
         app.state.store.verify()

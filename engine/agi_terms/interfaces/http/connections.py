@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from agi_terms.interfaces.http.service import error_json
+from agi_terms.interfaces.http.answers import error_json
 
 _REASONS = {408: "Request Timeout", 503: "Service Unavailable"}
 

@@ -29,10 +29,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from agi_terms.documents import DEFAULT_LIMITS, InputLimits, MiB, parse_json, size_text
 from agi_terms.errors import AgiTermsError, InputError, render_path
-from agi_terms.evaluation.results import Change, Citation, Decision, Step, step_citations
+from agi_terms.evaluation.results import Citation, Decision, Step, step_citations
 from agi_terms.events import ACTION_TYPES, LARGEST_NUMBER, CalendarDate, Event, path_of
 from agi_terms.facts import LEVEL_NAMES
-from agi_terms.rulebook.loader import shipped_sources
+from agi_terms.interfaces.http.answers import ErrorBody, error_json
+from agi_terms.interfaces.http.stateless import add_operation_routes
+from agi_terms.operations.models import DEFAULT_MAX_RUNS, CitedSource, StepJSON
 from agi_terms.schemas import parameter_schema
 from agi_terms.store import (
     _ID,
@@ -64,7 +66,7 @@ class ServiceLimits:
     set a client sends is one). ``serve`` closes a connection whose request headers have not
     arrived ``header_timeout`` seconds after it opened (or after its last answer), or whose body
     has not arrived ``body_timeout`` seconds after its headers, and answers 503 to connections
-    beyond ``max_connections``.
+    beyond ``max_connections``. A ``POST /montecarlo`` asking for more than ``max_runs`` runs is 422.
     """
 
     max_body_bytes: int = MiB
@@ -75,6 +77,7 @@ class ServiceLimits:
     header_timeout: float = 10.0
     body_timeout: float = 30.0
     max_connections: int = 1000
+    max_runs: int = DEFAULT_MAX_RUNS
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -115,55 +118,15 @@ class DecideAction(_Body):
     action: Event
 
 
-class ErrorDetail(BaseModel):
-    place: str
-    message: str
-
-
-class ErrorBody(BaseModel):
-    """Every refusal: where in the input, and why."""
-
-    error: ErrorDetail
-
-
 class Created(BaseModel):
     id: str
     version: int
-
-
-class CitedSource(BaseModel):
-    """A source's entry in an answer's ``sources`` map (SPEC §12)."""
-
-    title: str
-    statement: str
-    url: str | None
-    date: CalendarDate | None
-    confidence: Literal["official", "reported", "interpretation"]
-
-
-class SourceEntry(CitedSource):
-    """An entry of the source register."""
-
-    id: str
-    kind: str
-    quote: str | None
-    publisher: str | None
 
 
 class DecisionJSON(Decision):
     """A decision with the register's entry for every source its rules cite."""
 
     sources: dict[str, CitedSource]
-
-
-class StepJSON(BaseModel):
-    """A timeline step (SPEC §7)."""
-
-    date: CalendarDate
-    type: str
-    phase: str
-    decision: Decision | None
-    changes: list[Change]
 
 
 class Appended(BaseModel):
@@ -195,10 +158,6 @@ class Explanation(BaseModel):
     reason: Literal["granted", "ended", "not_granted"]
     because: list[Citation]
     sources: dict[str, CitedSource]
-
-
-def error_json(place: str, message: str) -> dict[str, Any]:
-    return {"error": {"place": place, "message": " ".join(message.split())}}
 
 
 def _error_status(exc: AgiTermsError) -> int:
@@ -594,28 +553,9 @@ def create_app(
         sources = contract.agreement.sources.cited(c.source for c in status.because)
         return JSON({**head, **status.to_json(), "sources": sources})
 
-    @app.get(
-        "/sources",
-        response_model=dict[str, SourceEntry],
-        operation_id="listSources",
-        responses=errors,
+    add_operation_routes(
+        app, respond=JSON, errors=errors, backend=backend, max_runs=bounds.max_runs
     )
-    def list_sources() -> JSONResponse:
-        """Every entry of the source register, by id (``rules/sources.yaml``)."""
-        return JSON({s.id: s.to_json() for s in shipped_sources()})
-
-    @app.get(
-        "/sources/{id}",
-        response_model=SourceEntry,
-        operation_id="getSource",
-        responses={404: {"model": ErrorBody, "description": "No source with this id"}, **errors},
-    )
-    def get_source(id: str) -> JSONResponse:
-        """One entry of the source register."""
-        entry = shipped_sources().get(id)
-        if entry is None:
-            return JSON(error_json("id", f"unknown source id {id!r}"), status_code=404)
-        return JSON(entry.to_json())
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
