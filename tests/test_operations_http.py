@@ -254,3 +254,42 @@ def test_every_operation_is_documented_with_an_example(client: httpx.Client) -> 
                        ("/explain", "ExplainRequest"), ("/diff", "DiffRequest")):  # fmt: skip
         for example in schemas[name]["examples"]:
             assert client.post(path, json=example).status_code == 200, (path, example)
+
+
+def readme_curl_examples() -> list[tuple[str, Any]]:
+    """The README's curl commands of the stateless operations, each with the answer shown."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("**Questions without a store**") :]
+    block = section[section.index("```sh\n") + 6 : section.index("\n```", section.index("```sh"))]
+    commands, shown = [], []
+    for line in block.replace("\\\n", " ").splitlines():
+        if line.startswith("curl "):
+            commands.append(line)
+        elif line.startswith("# "):
+            shown.append(json.loads(line[2:]))
+    assert len(commands) == len(shown)
+    return list(zip(commands, shown, strict=True))
+
+
+def test_the_readme_curl_examples_answer_as_shown(client: httpx.Client) -> None:
+    import shutil
+    import subprocess
+
+    examples = readme_curl_examples()
+    assert len(examples) >= 7
+    if shutil.which("curl") is None:
+        pytest.fail("curl is needed to run the README's HTTP examples")
+    address = str(client.base_url).removeprefix("http://").rstrip("/")
+    for command, shown in examples:
+        result = subprocess.run(
+            ["bash", "-c", command.replace("localhost:8000", address) + " -f"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, (command, result.stderr)
+        answer = json.loads(result.stdout)
+        if isinstance(shown, list):
+            assert answer == shown, command
+        else:
+            assert {k: answer[k] for k in shown} == shown, command
