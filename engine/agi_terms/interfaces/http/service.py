@@ -1,7 +1,9 @@
-"""The HTTP service (SPEC §11): contracts kept in a store, driven and questioned over JSON.
+"""The HTTP service (SPEC §11): contracts kept in a store, driven and questioned over JSON, beside
+the stateless operations of SPEC §14 (``stateless.py``).
 
-``create_app(store)`` builds the FastAPI application; ``agi-terms serve --db FILE`` runs it with
-uvicorn. Both need the ``service`` extra (``pip install 'agi-terms[service]'``); this module imports
+``create_app(store, backend=, limits=)`` builds the FastAPI application (middleware and
+dependencies are added to what it returns); ``agi-terms serve --db FILE`` (``command.py``) runs it
+with uvicorn. Both need the ``service`` extra (``pip install 'agi-terms[service]'``); this module imports
 FastAPI only when an application is built, so the CLI stays light.
 
 Bad input answers 422 with ``{"error": {"place", "message"}}`` (the place as in the library:
