@@ -49,13 +49,13 @@ def add_operation_routes(
     from agi_terms.analysis.montecarlo.result import MonteCarloResult
 
     JSON = respond
-    bad_input = {k: v for k, v in errors.items() if k != 503}
 
     @app.get(
         "/versions",
         response_model=list[VersionSummary],
         operation_id="listVersions",
         tags=["versions and sources"],
+        responses=errors,
     )
     def list_versions() -> "JSONResponse":
         """Every shipped agreement version, oldest first: id, title, the date it takes effect."""
@@ -66,7 +66,10 @@ def add_operation_routes(
         response_model=VersionDescription,
         operation_id="describeVersion",
         tags=["versions and sources"],
-        responses={404: {"model": ErrorBody, "description": "No shipped version with this id"}},
+        responses={
+            404: {"model": ErrorBody, "description": "No shipped version with this id"},
+            **errors,
+        },
     )
     def describe_version(
         version: Annotated[str, PathParam(description="A version id such as 2025-10")],
@@ -85,6 +88,7 @@ def add_operation_routes(
         response_model=dict[str, SourceEntry],
         operation_id="listSources",
         tags=["versions and sources"],
+        responses=errors,
     )
     def list_sources() -> "JSONResponse":
         """Every entry of the source register, by id (``rules/sources.yaml``)."""
@@ -95,7 +99,7 @@ def add_operation_routes(
         response_model=SourceEntry,
         operation_id="getSource",
         tags=["versions and sources"],
-        responses={404: {"model": ErrorBody, "description": "No source with this id"}},
+        responses={404: {"model": ErrorBody, "description": "No source with this id"}, **errors},
     )
     def get_source(id: str) -> "JSONResponse":
         """One entry of the source register."""
@@ -110,7 +114,7 @@ def add_operation_routes(
         response_model=SimulateResult,
         operation_id="simulate",
         tags=["operations"],
-        responses=bad_input,
+        responses=errors,
     )
     def simulate(body: SimulateRequest) -> "JSONResponse":
         """Replay a scenario (the keys of a scenario file, SPEC §7) into its timeline and
@@ -122,7 +126,7 @@ def add_operation_routes(
         response_model=DecisionResult,
         operation_id="decideAction",
         tags=["operations"],
-        responses=bad_input,
+        responses=errors,
     )
     def decide(body: DecideRequest) -> "JSONResponse":
         """Decide an action on its date given a history of events; nothing is stored."""
@@ -133,7 +137,7 @@ def add_operation_routes(
         response_model=Explanation,
         operation_id="explainQuestion",
         tags=["operations"],
-        responses=bad_input,
+        responses=errors,
     )
     def explain(body: ExplainRequest) -> "JSONResponse":
         """Why a term is (not) in force on a date, or why an action is (not) allowed, given a
@@ -145,7 +149,7 @@ def add_operation_routes(
         response_model=MonteCarloResult,
         operation_id="montecarlo",
         tags=["operations"],
-        responses=bad_input,
+        responses=errors,
     )
     def montecarlo(body: MonteCarloRequest) -> "JSONResponse":
         """Run the population an assumptions document describes (SPEC §10); ``runs`` above the
@@ -157,7 +161,7 @@ def add_operation_routes(
         response_model=DiffResult,
         operation_id="diffVersions",
         tags=["operations"],
-        responses=bad_input,
+        responses=errors,
     )
     def diff(body: DiffRequest) -> "JSONResponse":
         """How two versions differ, situation by situation: ``agi-terms diff A B --format json``."""
