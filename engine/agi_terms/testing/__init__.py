@@ -48,7 +48,6 @@ from agi_terms.events import (
     event_to_json,
 )
 from agi_terms.rulebook import Parameter, Rulebook, available_versions, load_rulebook
-from agi_terms.testing._hypothesis_plugin import _hypothesis_setup_hook
 
 __all__ = [
     "HORIZON",
@@ -482,5 +481,8 @@ def strategy_for_type(cls: type[Any]) -> st.SearchStrategy[Any]:
     return _event_of_type(cls)
 
 
-# Also register here, for suites run with Hypothesis' plugins disabled.
-_hypothesis_setup_hook()
+# Also register here, for suites run with Hypothesis' plugins disabled (the entry point's hook,
+# ``_hypothesis_plugin``, registers the same resolver without importing this module early).
+_REGISTERED: tuple[type[Any], ...] = (*EVENT_TYPES, Capability)
+for _cls in _REGISTERED:
+    st.register_type_strategy(_cls, strategy_for_type)
