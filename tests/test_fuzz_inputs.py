@@ -60,6 +60,7 @@ YAML_NOISE = [
     "%",
 ]
 DEEP = "@@DEEP@@"
+DEPTHS = [1, 62, 63, 64, 1000, 5000]  # an event nested up to the reading limit, at it and far past
 
 
 def paths(node: Any, prefix: Path_ = ()) -> list[Path_]:
@@ -251,19 +252,17 @@ def test_a_contract_given_a_bad_event_is_unchanged(
 ) -> None:
     contract = _agreement.start().apply_all(sequence)
     before = json.dumps(contract.to_json())
-    steps = contract.steps
     data, how = corruption.draw(
         st.sampled_from(CORRUPTIONS).flatmap(lambda how: corrupted_data(event_to_json(event), how))
     )
     if how == "deep":
         nested: object = []
-        for _ in range(corruption.draw(st.integers(1, 5000))):
+        for _ in range(corruption.draw(st.sampled_from(DEPTHS))):
             nested = [nested]
         data = {**data, "name": nested} if isinstance(data, dict) else nested
     try:
         after = contract.apply(data)
     except agi_terms.AgiTermsError:
-        assert contract.steps is steps
         assert json.dumps(contract.to_json()) == before
     else:
         # Still a valid event (or one the corruption left valid): applied to a new contract.
@@ -272,6 +271,34 @@ def test_a_contract_given_a_bad_event_is_unchanged(
 
 
 # ---------------------------------------------------------------- what the fuzzing found, pinned
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize("where", ["event", "field"])
+def test_an_event_nested_deep_is_one_input_error_with_its_place(depth: int, where: str) -> None:
+    """Past the reading limit's depth an event is refused by its place, however deep (no
+    ``RecursionError`` from validating or printing it); within it, the usual field errors."""
+    nested: object = []
+    for _ in range(depth):
+        nested = [nested]
+    event = {"date": "2026-01-01", "type": "azure_purchase", "amount_usd": 1.0}
+    data = nested if where == "event" else {**event, "name": nested}
+    contract = _agreement.start()
+    limit = agi_terms.InputLimits().max_depth
+    for apply in (contract.apply, lambda d: contract.apply_all([d])):
+        with pytest.raises(agi_terms.InputError) as caught:
+            apply(data)
+        error = caught.value
+        prefix = () if apply == contract.apply else (0,)
+        own = (*prefix, "name") if where == "field" else prefix
+        too_deep = depth + 1 + len(own) - len(prefix) > limit
+        assert isinstance(error, agi_terms.InputLimitError) is too_deep, error.one_line()
+        if too_deep:
+            assert error.path[: len(own)] == own
+            assert len(error.path) - len(prefix) == limit
+            assert len(error.one_line()) < 2000
+        else:
+            assert error.path == own
 
 
 @pytest.mark.parametrize(

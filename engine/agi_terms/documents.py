@@ -587,7 +587,7 @@ def parse_json(raw: bytes, name: str = "", limits: InputLimits = DEFAULT_LIMITS)
         raise InputError("JSON: a byte-order mark before the JSON", line=1, column=1, file=name)
     try:
         data = json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_json_constant)
-        too_deep = _deeper_than(data, limits.max_depth)
+        too_deep = deeper_than(data, limits.max_depth) is not None
     except RecursionError:  # json's scanner guards its recursion: far past any limit
         too_deep = True
     except json.JSONDecodeError as exc:
@@ -612,16 +612,20 @@ def parse_json(raw: bytes, name: str = "", limits: InputLimits = DEFAULT_LIMITS)
     return data
 
 
-def _deeper_than(data: Any, max_depth: int) -> bool:
-    pending = [(data, 1)]
+def deeper_than(data: Any, max_depth: int) -> tuple[int | str, ...] | None:
+    """The path of the first collection in ``data`` nested more than ``max_depth`` deep, or None.
+
+    A walk without recursion, so a value nested far past Python's recursion limit is measured too.
+    """
+    pending: list[tuple[Any, tuple[int | str, ...]]] = [(data, ())]
     while pending:
-        node, depth = pending.pop()
+        node, path = pending.pop()
         if isinstance(node, dict | list):
-            if depth > max_depth:
-                return True
-            children = node.values() if isinstance(node, dict) else node
-            pending.extend((child, depth + 1) for child in children)
-    return False
+            if len(path) >= max_depth:
+                return path
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            pending.extend((child, (*path, key)) for key, child in reversed(list(items)))
+    return None
 
 
 _JSON_SPECIAL = re.compile(r'[\[\]{}"\\]')

@@ -30,7 +30,8 @@ from pydantic import (
     field_validator,
 )
 
-from agi_terms.errors import InputError, split_path
+from agi_terms.documents import DEFAULT_LIMITS, deeper_than
+from agi_terms.errors import InputError, InputLimitError, split_path
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -513,8 +514,15 @@ def parse_event(data: object) -> Event:
     """
     if isinstance(data, EVENT_TYPES):
         return data  # type: ignore[return-value]  # EVENT_TYPES are exactly Event's members
+    too_deep = deeper_than(data, DEFAULT_LIMITS.max_depth)
+    if too_deep is not None:
+        raise InputLimitError(
+            f"nested more than {DEFAULT_LIMITS.max_depth} levels deep", place=too_deep
+        )
     if not isinstance(data, Mapping):
-        raise InputError(f"expected an event (a mapping with 'date' and 'type'), got {data!r}")
+        raise InputError(
+            f"expected an event (a mapping with 'date' and 'type'), got {_SHORT.repr(data)}"
+        )
     try:
         event: Event = _EVENT_ADAPTER.validate_python(dict(data))
     except ValidationError as exc:
