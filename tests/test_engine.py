@@ -6,6 +6,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -512,9 +515,23 @@ def test_both_backends_agree_on_every_shipped_scenario() -> None:
 
 
 def test_default_backend_is_durable_where_it_imports() -> None:
+    if importlib.util.find_spec("durable_rules_engine") is None:
+        pytest.skip("durable_rules does not import on this Python")
     assert agi_terms.default_backend() == "durable"
     with load_agreement() as agreement:
         assert agreement.backend == "durable"
+
+
+def test_default_backend_is_python_where_durable_does_not_import() -> None:
+    code = (
+        "import importlib.util, sys\n"
+        "find = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name.startswith('durable') else find(name, *a)\n"
+        "import agi_terms\n"
+        "print(agi_terms.default_backend(), agi_terms.load_agreement('2025-10').backend)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["python", "python"]
 
 
 def test_a_scenario_may_set_parameters_of_the_versions_it_amends_to() -> None:
