@@ -1,4 +1,5 @@
-"""SPEC §11 end to end: a real ``agi-terms serve`` process on loopback, driven with httpx.
+"""SPEC §11 over HTTP, driven with httpx: the service in process for most tests (measured by
+coverage), a real ``agi-terms serve`` process on loopback for concurrency, restarts and schemathesis.
 
 Scenarios replayed over HTTP give what ``agi_terms.simulate`` gives; refusals are 404/409/422 with the
 error shape and store nothing; a restart (graceful or SIGKILL) keeps every contract; schemathesis
@@ -88,7 +89,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def client(server: Server) -> Iterator[httpx.Client]:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """The service in this process (so coverage measures it), spoken to over HTTP through httpx."""
+    from agi_terms.interfaces.http.service import create_app
+    from fastapi.testclient import TestClient
+
+    app = create_app(tmp_path_factory.mktemp("in-process") / "contracts.db")
+    with TestClient(app, base_url="http://127.0.0.1") as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def live_client(server: Server) -> Iterator[httpx.Client]:
+    """A client of the real ``agi-terms serve`` process (uvicorn, sockets, threads)."""
     with httpx.Client(base_url=server.url, timeout=60) as http:
         yield http
 
@@ -359,7 +372,8 @@ def test_many_contracts_in_one_service(client: httpx.Client) -> None:
         assert terms["azure_api_exclusivity"] is (i % 2 == 0)
 
 
-def test_concurrent_clients_on_one_contract_lose_nothing(client: httpx.Client) -> None:
+def test_concurrent_clients_on_one_contract_lose_nothing(live_client: httpx.Client) -> None:
+    client = live_client
     cid = create(client)
 
     def send(worker: int) -> list[int]:
