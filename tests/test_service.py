@@ -543,3 +543,73 @@ def test_dates_in_answers_are_calendar_dates(client: httpx.Client) -> None:
     for step in body["steps"]:
         assert dt.date.fromisoformat(step["date"]) >= dt.date(2025, 10, 28)
     assert [s["type"] for s in body["steps"]] == ["calendar", "agi_declared"]
+
+
+# ---------------------------------------------------------------- the body reader, in process
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        (None, 415),
+        ("text/plain", 415),
+        ("application/json; charset=latin-1", 415),
+        ("application/json; charset=UTF-8", 201),
+        ('application/json; charset="utf8"', 201),
+        ("Application/JSON", 201),
+    ],
+)
+def test_a_body_is_read_as_utf8_json_only(
+    client: httpx.Client, content_type: str | None, status: int
+) -> None:
+    headers = {} if content_type is None else {"content-type": content_type}
+    response = client.post("/contracts", content=b"{}", headers=headers)
+    assert response.status_code == status, response.text
+    if status == 415:
+        assert set(response.json()) == {"error"}
+        message = response.json()["error"]["message"]
+        assert "application/json" in message or "UTF-8" in message, message
+
+
+def test_malformed_json_is_422_with_its_line_and_column(client: httpx.Client) -> None:
+    body = b'{\n  "agreement": "2025-10",\n  "parameters": {,}\n}'
+    response = client.post("/contracts", content=body, headers={"content-type": JSON})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["place"].startswith("line 3, column ")
+    assert error["message"].startswith("malformed JSON")
+
+
+JSON = "application/json"
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """The service in process with a body limit of 100 bytes."""
+    from agi_terms.interfaces.http.service import ServiceLimits, create_app
+    from fastapi.testclient import TestClient
+
+    app = create_app(
+        tmp_path_factory.mktemp("small") / "contracts.db", limits=ServiceLimits(max_body_bytes=100)
+    )
+    with TestClient(app, base_url="http://127.0.0.1") as http:
+        yield http
+
+
+def test_a_body_over_the_limit_is_413_whether_announced_or_streamed(small: httpx.Client) -> None:
+    big = json.dumps({"agreement": "2025-10", "parameters": {}, "x": "y" * 200}).encode()
+    announced = small.post("/contracts", content=big, headers={"content-type": JSON})
+    assert announced.status_code == 413
+    assert "100" in announced.json()["error"]["message"]
+
+    def chunks() -> Iterator[bytes]:
+        yield big[:60]
+        yield big[60:]
+
+    streamed = small.post("/contracts", content=chunks(), headers={"content-type": JSON})
+    assert streamed.status_code == 413
+    bad_length = small.post(
+        "/contracts", content=b"{}", headers={"content-type": JSON, "content-length": "two"}
+    )
+    assert bad_length.status_code in (201, 400, 422)
+    assert small.get("/contracts/none/terms").status_code == 404
