@@ -37,13 +37,19 @@ PACKAGE = ROOT / "engine" / "agi_terms"
 
 # Each module with the test files that exercise it (fast ones: the whole set runs in seconds).
 MODULES: dict[str, tuple[str, ...]] = {
-    "conditions.py": ("tests/test_rulebook.py", "tests/test_engine.py", "tests/test_golden.py"),
+    "conditions.py": (
+        "tests/test_conditions.py",
+        "tests/test_rulebook.py",
+        "tests/test_engine.py",
+        "tests/test_golden.py",
+    ),
     "rulebook/program.py": (
         "tests/test_engine.py",
         "tests/test_golden.py",
         "tests/test_rulebook.py",
     ),
     "evaluation/contract.py": (
+        "tests/test_saved_contracts.py",
         "tests/test_engine.py",
         "tests/test_golden.py",
         "tests/test_errors_that_help.py",
