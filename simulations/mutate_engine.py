@@ -44,6 +44,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "tests/test_golden.py",
     ),
     "rulebook/program.py": (
+        "tests/test_conditions.py",
         "tests/test_engine.py",
         "tests/test_golden.py",
         "tests/test_rulebook.py",

@@ -133,3 +133,27 @@ def test_simplify_drops_decided_parts() -> None:
         "never"
     )
     assert simplify(a) == a
+
+
+@pytest.mark.parametrize(
+    ("op", "days"),
+    [
+        ("$lt", {100}),  # true before day 100, false from it
+        ("$gte", {100}),
+        ("$lte", {101}),  # true through day 100, false from the day after
+        ("$gt", {101}),
+        ("$eq", {100, 101}),  # true on day 100 only: changes on it and the day after
+        ("$neq", {100, 101}),
+    ],
+)
+def test_a_comparison_of_the_day_changes_on_the_days_its_operator_says(
+    op: str, days: set[int]
+) -> None:
+    from agi_terms.rulebook.program import change_days
+
+    data = {op: {"day": 100}} if op != "$eq" else {"day": 100}
+    assert change_days(parse_condition({"$and": [data, {"verified": True}]})) == days
+    assert (
+        change_days(parse_condition({op: {"other": 100}} if op != "$eq" else {"other": 1})) == set()
+    )
+    assert change_days(parse_condition({"day": "2030-01-01"})) == set()  # a date not yet folded
