@@ -281,9 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         def job(mutant: Mutant) -> tuple[Mutant, bool]:
             home = free.pop()
             try:
-                return mutant, run_mutant(mutant, home)
+                killed = run_mutant(mutant, home)
             finally:
                 free.append(home)
+            print(f"{'killed' if killed else 'SURVIVED'} {mutant.id}", flush=True)
+            return mutant, killed
 
         with ThreadPoolExecutor(workers) as pool:
             results = list(pool.map(job, queue))
