@@ -93,6 +93,12 @@ def _schema() -> click.Command:
     return schema
 
 
+def _mcp() -> click.Command:
+    from agi_terms.interfaces.mcp import mcp_command
+
+    return mcp_command
+
+
 def _serve() -> click.Command:
     from agi_terms.interfaces.http.command import serve
 
@@ -106,6 +112,7 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "diff": _diff,
     "events": _events,
     "explain": _explain,
+    "mcp": _mcp,
     "montecarlo": _montecarlo,
     "parameters": _parameters,
     "schema": _schema,

@@ -23,7 +23,7 @@ this JSON shape and the connection stays open for the next request.
 import dataclasses
 import json
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -365,7 +365,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
-        yield
+        async with mcp_session() if mcp_session is not None else nullcontext():
+            yield
         if own:
             contracts.close()
 
@@ -380,6 +381,7 @@ def create_app(
         redoc_url=None,
     )
     app.router.route_class = StrictJSONRoute
+    mcp_session = _mount_mcp(app, backend, bounds)
     app.state.store = contracts
     app.state.limits = bounds
     app.add_middleware(RequestGuard, max_body_bytes=bounds.max_body_bytes)
@@ -679,6 +681,19 @@ def new_contract_schemas() -> list[dict[str, Any]]:
             variant["required"] = ["agreement"]
         variants.append(variant)
     return variants
+
+
+def _mount_mcp(app: Any, backend: str | None, limits: ServiceLimits) -> Any:
+    """The MCP server at ``/mcp`` (SPEC §14), when the ``mcp`` extra is installed; its session
+    manager's context (for the lifespan), else ``None``."""
+    try:
+        from agi_terms.interfaces.mcp import DEFAULT_MCP_MAX_RUNS, mount
+    except ImportError:
+        return None
+    try:
+        return mount(app, backend=backend, max_runs=min(limits.max_runs, DEFAULT_MCP_MAX_RUNS))
+    except InputError:  # the SDK is not installed: no /mcp
+        return None
 
 
 def open_store_arg(
