@@ -42,6 +42,8 @@ DEFAULT_TIMEOUT = 60.0
 """The longest one MCP call may take, in seconds."""
 SOURCES_URI = "agi-terms://sources"
 VERSION_URI = "agi-terms://versions/{v}"
+RESOURCE_NOT_FOUND = -32002
+"""The JSON-RPC error code MCP gives a resource that is not there."""
 
 
 # ---------------------------------------------------------------- the tools' inputs
@@ -318,6 +320,7 @@ def create_server(
         import anyio
         import mcp_types as types
         from mcp.server.lowlevel import Server
+        from mcp.shared.exceptions import MCPError
     except ImportError as exc:
         raise InputError(f"{MCP_EXTRA_HINT} ({exc})") from None
     from agi_terms import __version__
@@ -409,7 +412,7 @@ def create_server(
             try:
                 files = version_files(uri[len(prefix) :])
             except AgiTermsError as exc:
-                raise ValueError(f"{uri}: {_error_text(exc)}") from None
+                raise MCPError(RESOURCE_NOT_FOUND, f"{uri}: {_error_text(exc)}") from None
             contents = [
                 types.TextResourceContents(
                     uri=f"{uri}/{name}", text=text, mime_type="application/yaml"
@@ -417,7 +420,9 @@ def create_server(
                 for name, text in files
             ]
             return types.ReadResourceResult(contents=contents)
-        raise ValueError(f"{uri}: no such resource; try {SOURCES_URI} or {VERSION_URI}")
+        raise MCPError(
+            RESOURCE_NOT_FOUND, f"{uri}: no such resource; try {SOURCES_URI} or {VERSION_URI}"
+        )
 
     return Server(
         "agi-terms",
