@@ -13,12 +13,11 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from click.testing import CliRunner
-from mcp import Client, StdioServerParameters
-
 from agi_terms.documents import parse_yaml
 from agi_terms.interfaces.main import main
 from agi_terms.interfaces.mcp import create_server
+from click.testing import CliRunner
+from mcp import Client, StdioServerParameters
 from service_server import Server as ServeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,7 +142,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         "simulate",
         {"scenario": {"events": [{"date": "2029-03-01", "type": "bogus"}]}},
         "scenario.events[0].type",
-    ),  # fmt: skip
+    ),
     ("simulate", {}, "scenario"),
     ("terms_on", {"scenario": {"events": [DECLARED]}, "date": "2029-02-30"}, "date"),
     ("decide", {"action": {**OFF_AZURE, "cloud": "moon"}}, "action.cloud"),
@@ -151,12 +150,12 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         "decide",
         {"scenario": {"events": [{"date": "nope", "type": "agi_declared"}]}, "action": OFF_AZURE},
         "scenario.events[0].date",
-    ),  # fmt: skip
+    ),
     (
         "explain",
         {"scenario": {"events": []}, "date": "2027-01-01", "term": "no_such_term"},
         "term",
-    ),  # fmt: skip
+    ),
     ("diff", {"a": "2025-01"}, "b"),
     ("diff", {"a": "2025-01", "b": "1999-01"}, "b"),
     ("montecarlo", {"assumptions": {**ASSUMPTIONS, "runs": 5_000}}, "runs"),
