@@ -8,6 +8,7 @@ module assembles them, and no door imports another.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -99,6 +100,20 @@ def _mcp() -> click.Command:
     return mcp_command
 
 
+def _mount_mcp(app: Any, backend: str | None, max_runs: int) -> Any:
+    """The MCP door at ``/mcp`` on ``serve``'s app (its Monte Carlo cap the smaller of the two)."""
+    from agi_terms.interfaces.mcp import DEFAULT_MCP_MAX_RUNS, mount
+
+    return mount(app, backend=backend, max_runs=min(max_runs, DEFAULT_MCP_MAX_RUNS))
+
+
+def _mounts() -> tuple[Any, ...]:
+    """The servers ``serve`` adds beside its own: the MCP door's, where the SDK is installed."""
+    from importlib.util import find_spec
+
+    return (_mount_mcp,) if find_spec("mcp") is not None else ()
+
+
 def _serve() -> click.Command:
     from agi_terms.interfaces.http.command import serve
 
@@ -159,5 +174,7 @@ def main(ctx: click.Context, max_input_size: int) -> None:
     `agi-terms events` lists what a scenario may say.
     """
     ctx.obj = InputLimits(max_bytes=max_input_size)
+    if ctx.invoked_subcommand == "serve":
+        ctx.meta["agi_terms.mounts"] = _mounts()
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())

@@ -18,6 +18,10 @@ from agi_terms.interfaces.console import byte_size, fail
 from agi_terms.interfaces.http.service import SERVICE_EXTRA_HINT, ServiceLimits, create_app
 from agi_terms.store import DEFAULT_BACKEND
 
+MOUNTS_KEY = "agi_terms.mounts"
+"""Where the command group leaves the servers ``serve`` adds to its app (``create_app``'s
+``mounts``): the doors stay apart, the group assembles them."""
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -97,7 +101,8 @@ def serve(
             max_connections=_connections_within_file_limit(max_connections),
             max_runs=max_runs,
         )
-        app = create_app(db, backend=backend, limits=limits)
+        mounts = click.get_current_context().meta.get(MOUNTS_KEY, ())
+        app = create_app(db, backend=backend, limits=limits, mounts=mounts)
         app.state.store.verify()
         return app
 

@@ -23,7 +23,7 @@ this JSON shape and the connection stays open for the next request.
 import dataclasses
 import json
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -301,13 +301,22 @@ async def _answer(send: Any, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+Mount = Callable[[Any, str | None, int], Callable[[], AbstractAsyncContextManager[Any]]]
+"""A server to add to the app: ``add(app, backend, max_runs)`` → its lifespan context."""
+
+
 def create_app(
     store: ContractStore | str | Path,
     *,
     backend: str | None = DEFAULT_BACKEND,
     limits: ServiceLimits | None = None,
+    mounts: Sequence[Mount] = (),
 ) -> "FastAPI":
-    """The service on ``store`` (an open store, or a path to open; then the app closes it on shutdown)."""
+    """The service on ``store`` (an open store, or a path to open; then the app closes it on shutdown).
+
+    ``mounts`` add other servers to the app (``agi-terms serve`` adds the MCP door's at ``/mcp``):
+    each is called with the app, the backend and the Monte Carlo cap, adds its routes and returns
+    the context manager the app's lifespan holds open."""
     try:
         from fastapi import FastAPI, Query, Request
         from fastapi import Path as PathParam
@@ -365,7 +374,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
-        async with mcp_session() if mcp_session is not None else nullcontext():
+        async with AsyncExitStack() as stack:
+            for session in sessions:
+                await stack.enter_async_context(session())
             yield
         if own:
             contracts.close()
@@ -381,7 +392,9 @@ def create_app(
         redoc_url=None,
     )
     app.router.route_class = StrictJSONRoute
-    mcp_session = _mount_mcp(app, backend, bounds)
+    # Other servers on the same port (the MCP door's /mcp): each adds its routes and gives the
+    # context the lifespan holds open.
+    sessions = [add(app, backend, bounds.max_runs) for add in mounts]
     app.state.store = contracts
     app.state.limits = bounds
     app.add_middleware(RequestGuard, max_body_bytes=bounds.max_body_bytes)
@@ -681,19 +694,6 @@ def new_contract_schemas() -> list[dict[str, Any]]:
             variant["required"] = ["agreement"]
         variants.append(variant)
     return variants
-
-
-def _mount_mcp(app: Any, backend: str | None, limits: ServiceLimits) -> Any:
-    """The MCP server at ``/mcp`` (SPEC §14), when the ``mcp`` extra is installed; its session
-    manager's context (for the lifespan), else ``None``."""
-    try:
-        from agi_terms.interfaces.mcp import DEFAULT_MCP_MAX_RUNS, mount
-    except ImportError:
-        return None
-    try:
-        return mount(app, backend=backend, max_runs=min(limits.max_runs, DEFAULT_MCP_MAX_RUNS))
-    except InputError:  # the SDK is not installed: no /mcp
-        return None
 
 
 def open_store_arg(
