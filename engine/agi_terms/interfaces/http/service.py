@@ -574,6 +574,10 @@ def create_app(
         app, respond=JSON, errors=errors, backend=backend, max_runs=bounds.max_runs
     )
 
+    from agi_terms.interfaces.explorer import add_explorer_routes
+
+    add_explorer_routes(app, respond=JSON, backend=backend, limits=bounds.body)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             from fastapi.openapi.utils import get_openapi
