@@ -114,6 +114,12 @@ def _mounts() -> tuple[Any, ...]:
     return (_mount_mcp,) if find_spec("mcp") is not None else ()
 
 
+def _explore() -> click.Command:
+    from agi_terms.interfaces.explorer.command import explore
+
+    return explore
+
+
 def _serve() -> click.Command:
     from agi_terms.interfaces.http.command import serve
 
@@ -127,6 +133,7 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "diff": _diff,
     "events": _events,
     "explain": _explain,
+    "explore": _explore,
     "mcp": _mcp,
     "montecarlo": _montecarlo,
     "parameters": _parameters,
