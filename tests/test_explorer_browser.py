@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.service_server import Server
+from service_server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "simulations" / "scenarios").glob("*.yaml"))
@@ -42,7 +42,7 @@ def _browser_missing() -> str | None:
 
 @pytest.fixture(scope="module")
 def page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with Server(tmp_path_factory.mktemp("explorer") / "explorer.db") as server:
+    with Server(tmp_path_factory.mktemp("explorer") / "explorer.db").start() as server:
         yield server
 
 

@@ -83,7 +83,7 @@ def add_explorer_routes(
         """A file of the page (script, style sheet, the vendored chart library)."""
         return page_file(path)
 
-    async def simulate_yaml(request: Request) -> "JSONResponse":
+    async def simulate_yaml(request: Request) -> Response:
         """``POST /simulate`` with the scenario as YAML text (``application/yaml``): errors are
         placed at their path and, when the text shows it, their line and column. The answer adds
         ``start``: the date, phase and terms the contract starts with (the timeline's left edge),
@@ -114,4 +114,4 @@ def add_explorer_routes(
     add("/explorer/{path:path}", asset, methods=["GET"], include_in_schema=False,
         route_class_override=APIRoute)  # fmt: skip
     add("/explorer/simulate", simulate_yaml, methods=["POST"], tags=["explorer"],
-        operation_id="simulateYaml", route_class_override=APIRoute)  # fmt: skip
+        operation_id="simulateYaml", response_model=None, route_class_override=APIRoute)  # fmt: skip

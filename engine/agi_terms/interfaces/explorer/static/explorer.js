@@ -66,6 +66,10 @@ const time = (date) => Date.parse(date + "T00:00:00Z");
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 const yesNo = (value) => (value ? "yes" : "no");
 
+function cites(text) {
+  return String(text).split(/[,\s]+/).filter(Boolean).map(cite);
+}
+
 function cite(id) {
   return el("button", { type: "button", class: "cite", "data-source": id, "aria-label": `source ${id}`, text: id, onclick: () => showSource(id) });
 }
@@ -98,7 +102,7 @@ function explanationNodes(answer) {
     if (Array.isArray(value)) { value.forEach((v) => walk(v, depth + 1)); return; }
     if (value.rule || value.source) {
       nodes.push(el("li", {}, value.rule ? el("code", { text: value.rule }) : "", " ",
-        value.source ? cite(value.source) : "", " ", value.reason ?? value.meaning ?? value.why ?? ""));
+        ...(value.source ? cites(value.source) : []), " ", value.reason ?? value.meaning ?? value.why ?? ""));
     }
     for (const [key, inner] of Object.entries(value)) if (key !== "sources") walk(inner, depth + 1);
   };
@@ -130,7 +134,7 @@ async function describe(version) {
 
 function fillVersionPickers() {
   for (const id of ["version", "diff-a", "diff-b"]) {
-    $(id).replaceChildren(...state.versions.map((v) => el("option", { value: v.id, text: `${v.id} — ${v.title}` })));
+    $(id).replaceChildren(...state.versions.map((v) => el("option", { value: v.id, text: v.id, title: v.title })));
   }
   if (state.versions.length > 1) {
     $("diff-a").value = state.versions.at(-2).id;
@@ -158,7 +162,7 @@ function renderParameters(description, inForce) {
       el("td", { text: show(current) }),
       el("td", { text: show(p.default) }),
       el("td", { text: p.choices ? p.choices.join(", ") : "" }),
-      el("td", {}, ...String(p.source).split(/[,\s]+/).filter(Boolean).map(cite)));
+      el("td", {}, ...cites(p.source)));
   }));
 }
 
@@ -239,7 +243,7 @@ function fieldInput(name, spec, required) {
   const kind = spec.type ?? spec.anyOf?.find((s) => s.type && s.type !== "null")?.type;
   let input;
   if (options) {
-    input = el("select", { id, name }, required ? null : el("option", { value: "", text: "(none)" }), options.map((o) => el("option", { value: o, text: o, selected: o === spec.default ? true : null })));
+    input = el("select", { id, name }, required ? null : el("option", { value: "", text: "(none)" }), options.map((o) => el("option", { value: o, text: o })));
   } else if (kind === "boolean") {
     input = el("select", { id, name }, el("option", { value: "", text: "(default)" }), el("option", { value: "true", text: "true" }), el("option", { value: "false", text: "false" }));
   } else if (kind === "number" || kind === "integer") {
@@ -261,7 +265,7 @@ function renderEventFields() {
 }
 
 function yamlScalar(value) {
-  if (/^\{.*\}$/.test(value) || /^(true|false|-?\d+(\.\d+)?(e\d+)?)$/i.test(value) || /^\d{4}-\d\d-\d\d$/.test(value)) return value;
+  if (/^[a-z_][a-z0-9_]*$/.test(value) || /^\{.*\}$/.test(value) || /^(true|false|-?\d+(\.\d+)?(e\d+)?)$/i.test(value) || /^\d{4}-\d\d-\d\d$/.test(value)) return value;
   return JSON.stringify(value);
 }
 
@@ -373,13 +377,13 @@ function renderTimeline(result, description) {
 
 function renderCheckpoints(result, description) {
   const table = $("checkpoints");
-  const terms = result.checkpoints.length ? Object.keys(result.checkpoints[0].terms) : [];
+  const terms = [...new Set(result.checkpoints.flatMap((c) => Object.keys(c.terms)))];
   const titles = new Map(description.terms.map((t) => [t.id, t.title]));
   const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Term" }),
     result.checkpoints.map((c) => el("th", { scope: "col", text: c.date }, el("div", { class: "muted", text: c.phase })))));
   const body = el("tbody", {}, terms.map((term) => el("tr", {},
     el("th", { scope: "row", title: titles.get(term) ?? "" }, el("code", { text: term })),
-    result.checkpoints.map((c) => el("td", {}, el("button", {
+    result.checkpoints.map((c) => !(term in c.terms) ? el("td", { class: "muted", text: "—" }) : el("td", {}, el("button", {
       type: "button", class: `cell ${c.terms[term] ? "yes" : "no"}`, "data-term": term, "data-date": c.date,
       "aria-label": `${term} on ${c.date}: ${yesNo(c.terms[term])}; explain`, text: yesNo(c.terms[term]),
       onclick: () => explainTerm(term, c.date),
@@ -396,7 +400,7 @@ function renderSteps(result) {
       el("td", { text: index }), el("td", { text: step.date }), el("td", {}, el("code", { text: step.type })),
       el("td", { text: step.phase }),
       el("td", { text: d ? (d.allowed ? "allowed" : "denied") + (d.obligations.length ? ` · ${d.obligations.join(", ")}` : "") : "" }),
-      el("td", {}, ...(d ? d.because.flatMap((b) => [el("span", { class: "because" }, el("code", { text: b.rule }), " ", cite(b.source))]) : [])),
+      el("td", {}, ...(d ? d.because.flatMap((b) => [el("span", { class: "because" }, el("code", { text: b.rule }), " ", ...cites(b.source))]) : [])),
       el("td", { text: step.changes.map((c) => `${c.term} ${c.in_force ? "on" : "off"}`).join(", ") }));
   }));
 }
@@ -473,7 +477,7 @@ function renderMonteCarlo(answer) {
     el("thead", {}, el("tr", {}, ["Term", "p10", "median", "p90", "never"].map((h) => el("th", { scope: "col", text: h })))),
     el("tbody", {}, Object.entries(answer.lapse).map(([term, l]) => el("tr", { "data-lapse": term },
       el("th", { scope: "row" }, el("code", { text: term })), el("td", { text: l.p10 ?? "—" }), el("td", { text: l.median ?? "—" }),
-      el("td", { text: l.p90 ?? "—" }), el("td", { text: share(l.never) }))))));
+      el("td", { text: l.p90 ?? "—" }), el("td", { text: share(l.never) })))));
   document.body.dataset.montecarlo = String(answer.runs);
 }
 
