@@ -331,7 +331,7 @@ function renderTimeline(result, description) {
   const t0 = Math.min(...dates.map(time));
   const t1 = Math.max(...dates.map(time), t0 + 365 * DAY) + 180 * DAY;
   const width = Math.max(320, box.clientWidth || 800);
-  const label = width < 560 ? 0 : Math.min(260, width * 0.3);
+  const label = width < 480 ? 0 : Math.min(210, width * 0.32);
   const rowH = 18, top = 22, height = top + terms.length * rowH + 24;
   const x = (ms) => label + ((ms - t0) / (t1 - t0)) * (width - label - 8);
   const plot = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "bands" });
