@@ -20,7 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from service_server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +150,7 @@ def test_editing_the_yaml_changes_the_timeline_and_the_link(page: Any, page_serv
 
 
 def test_an_error_is_shown_at_its_place(page: Any, page_server: Server) -> None:
-    good = 'events:\n  - {date: 2029-03-01, type: product_launch, kind: api, cloud: aws}\ncheckpoints: [2030-01-01]\n'
+    good = "events:\n  - {date: 2029-03-01, type: product_launch, kind: api, cloud: aws}\ncheckpoints: [2030-01-01]\n"
     page.goto(link(page_server, good))
     wait_ready(page)
     type_scenario(page, good.replace("cloud: aws", "cloud: mars"))
@@ -180,12 +179,14 @@ def test_clicking_a_checkpoint_cell_explains_the_term(page: Any, page_server: Se
     page.goto(link(page_server, scenario.read_text()))
     wait_ready(page)
     page.locator("[data-term=ms_research_ip][data-date='2031-01-01']").click()
-    page.wait_for_function("document.querySelector('#detail h3').textContent.includes('not in force')")
+    page.wait_for_function(
+        "document.querySelector('#detail h3').textContent.includes('not in force')"
+    )
     assert "ms_research_ip on 2031-01-01" in page.locator("#detail h3").inner_text()
 
 
 def test_the_event_form_adds_an_event(page: Any, page_server: Server) -> None:
-    page.goto(link(page_server, 'events: []\ncheckpoints: [2031-01-01]\n'))
+    page.goto(link(page_server, "events: []\ncheckpoints: [2031-01-01]\n"))
     wait_ready(page)
     page.click("#add-event summary")
     page.select_option("#event-type", "product_launch")

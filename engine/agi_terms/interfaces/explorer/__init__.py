@@ -104,7 +104,11 @@ def add_explorer_routes(
                 report = contract.terms(on=contract.start_date)
         except AgiTermsError as exc:
             return respond(error_answer(exc), status_code=422)
-        start = {"date": contract.start_date.isoformat(), "phase": report.phase, "terms": report.in_force()}
+        start = {
+            "date": contract.start_date.isoformat(),
+            "phase": report.phase,
+            "terms": report.in_force(),
+        }
         read = scenario.model_dump(mode="json", exclude={"name", "checkpoints"})
         return respond({**answer, "start": start, "scenario": read})
 

@@ -8,6 +8,7 @@ the deep link) and opens a browser when one is available; without one it only pr
 from __future__ import annotations
 
 import base64
+import contextlib
 import tempfile
 import webbrowser
 from pathlib import Path
@@ -28,10 +29,9 @@ def deep_link(url: str, text: str | None) -> str:
 
 
 def _open_browser(url: str) -> None:
-    try:
+    # No browser, or one that fails to start: the printed URL serves.
+    with contextlib.suppress(Exception):
         webbrowser.open(url)
-    except Exception:  # no browser, or one that fails to start: the printed URL serves
-        pass
 
 
 @click.command()
