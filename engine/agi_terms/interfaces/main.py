@@ -108,14 +108,17 @@ def _mount_mcp(app: Any, backend: str | None, max_runs: int) -> Any:
 
 
 def _mounts() -> tuple[Any, ...]:
-    """The servers ``serve`` adds beside its own: the MCP door's, where the SDK is installed."""
+    """The doors ``serve`` and ``explore`` add beside their own routes: the explorer page, and the
+    MCP door where the SDK is installed."""
     from importlib.util import find_spec
 
-    return (_mount_mcp,) if find_spec("mcp") is not None else ()
+    from agi_terms.interfaces.explorer import mount as explorer_page
+
+    return (explorer_page, _mount_mcp) if find_spec("mcp") is not None else (explorer_page,)
 
 
 def _explore() -> click.Command:
-    from agi_terms.interfaces.explorer.command import explore
+    from agi_terms.interfaces.http.explore import explore
 
     return explore
 
@@ -181,7 +184,7 @@ def main(ctx: click.Context, max_input_size: int) -> None:
     `agi-terms events` lists what a scenario may say.
     """
     ctx.obj = InputLimits(max_bytes=max_input_size)
-    if ctx.invoked_subcommand == "serve":
+    if ctx.invoked_subcommand in ("serve", "explore"):
         ctx.meta["agi_terms.mounts"] = _mounts()
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())

@@ -8,6 +8,8 @@ file; the answer is that of ``POST /simulate``.
 
 # No ``from __future__ import annotations``: FastAPI reads the endpoints' annotations at runtime.
 
+import contextlib
+from collections.abc import Callable
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any
@@ -53,6 +55,20 @@ def error_answer(exc: AgiTermsError) -> dict[str, Any]:
         if exc.column is not None:
             detail["column"] = exc.column
     return {"error": detail}
+
+
+def mount(
+    app: "FastAPI", backend: str | None, max_runs: int
+) -> "Callable[[], contextlib.nullcontext[None]]":
+    """The page as one of ``create_app``'s mounts: its routes on ``app`` (read within the app's body
+    limits, answered with its JSON class); there is nothing for the lifespan to hold open."""
+    add_explorer_routes(
+        app,
+        respond=app.state.json_response,
+        backend=backend,
+        limits=app.state.limits.body,
+    )
+    return contextlib.nullcontext
 
 
 def add_explorer_routes(
@@ -114,8 +130,10 @@ def add_explorer_routes(
 
     # Plain routes: the service's own route class reads every body as JSON.
     add = app.router.add_api_route
+    # The page's own routes stay out of the OpenAPI document (the API is SPEC §11 and §14);
+    # the POST comes first so that the files' GET route does not answer for its path.
+    add("/explorer/simulate", simulate_yaml, methods=["POST"], include_in_schema=False,
+        response_model=None, route_class_override=APIRoute)  # fmt: skip
     add("/", page, methods=["GET"], include_in_schema=False, route_class_override=APIRoute)
     add("/explorer/{path:path}", asset, methods=["GET"], include_in_schema=False,
         route_class_override=APIRoute)  # fmt: skip
-    add("/explorer/simulate", simulate_yaml, methods=["POST"], tags=["explorer"],
-        operation_id="simulateYaml", response_model=None, route_class_override=APIRoute)  # fmt: skip

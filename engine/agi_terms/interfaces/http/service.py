@@ -314,7 +314,8 @@ def create_app(
 ) -> "FastAPI":
     """The service on ``store`` (an open store, or a path to open; then the app closes it on shutdown).
 
-    ``mounts`` add other servers to the app (``agi-terms serve`` adds the MCP door's at ``/mcp``):
+    ``mounts`` add other doors to the app (``agi-terms serve`` adds the MCP door's at ``/mcp`` and
+    the explorer page at ``/``; ``app.state`` holds ``limits`` and ``json_response`` for them):
     each is called with the app, the backend and the Monte Carlo cap, adds its routes and returns
     the context manager the app's lifespan holds open."""
     try:
@@ -394,9 +395,10 @@ def create_app(
     app.router.route_class = StrictJSONRoute
     # Other servers on the same port (the MCP door's /mcp): each adds its routes and gives the
     # context the lifespan holds open.
-    sessions = [add(app, backend, bounds.max_runs) for add in mounts]
     app.state.store = contracts
     app.state.limits = bounds
+    app.state.json_response = JSON
+    sessions = [add(app, backend, bounds.max_runs) for add in mounts]
     app.add_middleware(RequestGuard, max_body_bytes=bounds.max_body_bytes)
     common: dict[int | str, dict[str, Any]] = {
         413: {"model": ErrorBody, "description": "The request body is larger than the limit"},
@@ -573,10 +575,6 @@ def create_app(
     add_operation_routes(
         app, respond=JSON, errors=errors, backend=backend, max_runs=bounds.max_runs
     )
-
-    from agi_terms.interfaces.explorer import add_explorer_routes
-
-    add_explorer_routes(app, respond=JSON, backend=backend, limits=bounds.body)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,8 +1,9 @@
-"""``agi-terms explore [FILE]``: the explorer page (SPEC §15) on a free local port.
+"""``agi-terms explore [FILE]``: the service with the explorer page (SPEC §15) on a free local port.
 
 The service runs with a store in a temporary folder (removed when the command ends), bound to
 127.0.0.1 on a port the system picks. The command prints the page's URL (with FILE's scenario in
-the deep link) and opens a browser when one is available; without one it only prints.
+the deep link) and opens a browser when one is available; without one it only prints. The page
+itself is the explorer door's, handed to the app by the command group as a mount (as ``serve``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def explore(limits: InputLimits | None, file: str | None, no_browser: bool) -> N
         import uvicorn
 
         from agi_terms.interfaces.http.access_log import listen, url_of
+        from agi_terms.interfaces.http.command import MOUNTS_KEY
         from agi_terms.interfaces.http.service import create_app
     except ImportError:
         fail(InputError("the explorer needs the service extra: pip install 'agi-terms[service]'"))
@@ -57,7 +59,8 @@ def explore(limits: InputLimits | None, file: str | None, no_browser: bool) -> N
             fail(exc, file)
             return
     with tempfile.TemporaryDirectory(prefix="agi-terms-explore-") as folder:
-        app = create_app(Path(folder) / "explore.db")
+        mounts = click.get_current_context().meta.get(MOUNTS_KEY, ())
+        app = create_app(Path(folder) / "explore.db", mounts=mounts)
         try:
             sock = listen("127.0.0.1", 0)
         except AgiTermsError as exc:
