@@ -91,7 +91,7 @@ def writer(db: str, seed: int, acks: str) -> None:
             else:
                 expected = versions[op.contract] if op.expect else None
                 result = store.append(op.contract, op.events, expected_version=expected)
-                versions[op.contract] = result.version
+                versions[op.contract] = result.event_count
             os.write(fd, f"{index}\n".encode())
             os.fsync(fd)
 

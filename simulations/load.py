@@ -184,7 +184,7 @@ def check_counts(db: Path, tally: Tally) -> bool:
     from agi_terms.store import open_store
 
     with open_store(db) as store:
-        stored = {c.id: c.version for c in store.contracts()}
+        stored = {c.id: c.event_count for c in store.contracts()}
     mine = [stored.get(cid) for cid in tally.created]
     missing = sum(1 for v in mine if v is None)
     events = sum(v for v in mine if v is not None)

@@ -41,7 +41,7 @@ def append_rounds(
 ) -> list[int]:
     """Append ``rounds`` batches without an expected version; the versions acknowledged."""
     return [
-        store.append(contract_id, [launch(worker, r, k) for k in range(batch)]).version
+        store.append(contract_id, [launch(worker, r, k) for k in range(batch)]).event_count
         for r in range(rounds)
     ]
 
@@ -53,7 +53,7 @@ def contend_rounds(
     won = []
     for r in range(rounds):
         barrier.wait()
-        version = store.version(contract_id)
+        version = store.event_count(contract_id)
         barrier.wait()
         try:
             store.append(contract_id, [launch(worker, r, 0)], expected_version=version)
@@ -76,9 +76,9 @@ def append_own(store: ContractStore, contract_id: str, worker: int, length: int,
     for number, start in enumerate(range(0, length, batch)):
         expected = version if number % 2 == 0 else None
         result = store.append(contract_id, story[start : start + batch], expected_version=expected)
-        if result.version != min(start + batch, length):
-            raise AssertionError(f"version {result.version} after {start + batch} events")
-        version = result.version
+        if result.event_count != min(start + batch, length):
+            raise AssertionError(f"{result.event_count} events after {start + batch}")
+        version = result.event_count
     return version
 
 

@@ -124,10 +124,10 @@ def test_an_internal_failure_is_a_json_500_and_the_connection_stays_usable(
     from agi_terms.interfaces.http.service import create_app
 
     class Failing(agi_terms.ContractStore):
-        def load(self, contract_id: str) -> agi_terms.Contract:
+        def load(self, contract_id: str, *, tenant: str = "") -> agi_terms.Contract:
             if contract_id == "boom":
                 raise RuntimeError("a bug")
-            return super().load(contract_id)
+            return super().load(contract_id, tenant=tenant)
 
     with Failing(tmp_path / "s.db") as store:
         cid = store.create()

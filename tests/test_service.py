@@ -440,7 +440,7 @@ def _check_restarts(start: Any, db: Path) -> None:
         else:
             server.kill()
     with agi_terms.open_store(db) as store:
-        assert {c.id: c.version for c in store.contracts()} == {
+        assert {c.id: c.event_count for c in store.contracts()} == {
             cid: len(events) for cid, events in stories.items()
         }
 

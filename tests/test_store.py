@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import agi_terms
 import pytest
-from agi_terms.store import SCHEMA_VERSION, ContractStore, open_store
+from agi_terms.store import SCHEMA_VERSION, SNAPSHOT_FORMAT, ContractStore, open_store
 
 PARAMS = {"api_exclusivity_backstop": None, "revenue_share_backstop": "2030-12-31"}
 
@@ -45,7 +46,7 @@ def test_appended_events_load_as_the_in_memory_replay(store: ContractStore) -> N
     cid = store.create("2025-10", PARAMS)
     first = store.append(cid, STORY[:2], expected_version=0)
     second = store.append(cid, STORY[2:], expected_version=2)
-    assert (first.version, second.version) == (2, len(STORY))
+    assert (first.event_count, second.event_count) == (2, len(STORY))
     expected = replayed(STORY, PARAMS)
     assert store.load(cid) == expected
     assert [s.to_json() for s in first.steps + second.steps] == [
@@ -72,7 +73,7 @@ def test_a_stale_expected_version_is_a_conflict_and_writes_nothing(store: Contra
         1,
         "expected_version",
     )
-    assert store.version(cid) == 1
+    assert store.event_count(cid) == 1
     assert store.count() == (1, 1)
 
 
@@ -89,7 +90,7 @@ def test_a_bad_event_in_a_batch_writes_none_of_the_batch(store: ContractStore) -
     assert caught_order.value.place == "[1].date"
     with pytest.raises(agi_terms.LifecycleError):
         store.append(cid, [STORY[2], {"date": "2029-07-01", "type": "panel_verified"}])
-    assert store.version(cid) == 2
+    assert store.event_count(cid) == 2
     assert store.load(cid) == replayed(STORY[:2])
 
 
@@ -98,7 +99,7 @@ def test_a_refused_first_event_does_not_disturb_the_cache(store: ContractStore) 
     store.append(cid, STORY[:3])
     with pytest.raises(agi_terms.LifecycleError):
         store.append(cid, [{"date": "2029-07-01", "type": "panel_verified"}])
-    assert store.append(cid, STORY[3:4]).version == 4
+    assert store.append(cid, STORY[3:4]).event_count == 4
     assert store.load(cid) == replayed(STORY[:4])
 
 
@@ -147,14 +148,15 @@ def test_a_contract_from_snapshots_answers_about_past_dates_and_earlier_launches
         assert loaded.decide(before).obligations == ("ship_first_on_azure",)
 
 
-def test_snapshots_of_another_engine_build_are_ignored(tmp_path: Path) -> None:
+def test_snapshots_of_another_format_are_ignored(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     with open_store(path, snapshot_every=2) as writer:
         cid = writer.create()
         writer.append(cid, STORY)
     with sqlite3.connect(path) as con:
+        assert {r[0] for r in con.execute("SELECT format FROM snapshots")} == {SNAPSHOT_FORMAT}
         con.execute('UPDATE snapshots SET data = \'{"format": "garbage"}\'')
-        con.execute("UPDATE snapshots SET fingerprint = 'older'")
+        con.execute("UPDATE snapshots SET format = 'agi-terms/snapshot@1'")
     with open_store(path, cache_size=0, snapshot_every=2) as reader:
         assert reader.load(cid) == replayed(STORY)
         reader.append(cid, [{"date": "2033-03-01", "type": "azure_purchase", "amount_usd": 1.0}])
@@ -171,9 +173,13 @@ def test_contracts_survive_reopening_with_their_parameters(tmp_path: Path) -> No
         first.append(ids[0], STORY[:3])
     with open_store(path) as second:
         listed = second.contracts()
-        assert [c.id for c in listed] == ids
-        assert (listed[0].parameters, listed[0].version) == (PARAMS, 3)
-        assert [c.id for c in second.contracts(after=ids[0], limit=1)] == [ids[1]]
+        assert [c.id for c in listed] == sorted(ids)
+        info = second.info(ids[0])
+        assert (info.parameters, info.event_count, info.tenant) == (PARAMS, 3, "")
+        assert listed[sorted(ids).index(ids[0])] == info
+        first_two = sorted(ids)[:2]
+        assert [c.id for c in second.contracts(limit=1)] == first_two[:1]
+        assert [c.id for c in second.contracts(after=first_two[0], limit=1)] == first_two[1:]
         assert second.load(ids[0]) == replayed(STORY[:3], PARAMS)
         assert second.load(ids[0]).agreement.parameters["api_exclusivity_backstop"] is None
 
@@ -217,7 +223,7 @@ def test_unknown_contract_bad_ids_and_bad_agreements_are_typed_errors(store: Con
 
 def test_an_empty_append_checks_the_version_and_writes_nothing(store: ContractStore) -> None:
     cid = store.create()
-    assert store.append(cid, [], expected_version=0).version == 0
+    assert store.append(cid, [], expected_version=0).event_count == 0
     with pytest.raises(agi_terms.VersionConflictError):
         store.append(cid, [], expected_version=1)
 
@@ -268,3 +274,261 @@ def test_the_durable_backend_serves_many_contracts_on_one_agreement(tmp_path: Pa
         loaded = {store.load(cid).agreement for cid in ids[:50]}
         assert len(loaded) == 1
         assert store.load(ids[0]) == replayed(STORY[:2])
+
+
+# ---------------------------------------------------------------- tenants
+
+
+def test_a_contract_of_another_tenant_does_not_exist_for_it(store: ContractStore) -> None:
+    cid = store.create(tenant="acme")
+    store.append(cid, STORY[:2], tenant="acme")
+    for call in (
+        lambda: store.load(cid, tenant="globex"),
+        lambda: store.load(cid),
+        lambda: store.info(cid, tenant="globex"),
+        lambda: store.events(cid, tenant="globex"),
+        lambda: store.event_count(cid, tenant="globex"),
+        lambda: store.append(cid, STORY[2:3], tenant="globex"),
+    ):
+        with pytest.raises(agi_terms.UnknownContractError) as caught:
+            call()
+        assert caught.value.message == f"no contract {cid!r} in the store"
+    assert store.events(cid, tenant="acme") == [
+        agi_terms.events.event_to_json(agi_terms.parse_event(e)) for e in STORY[:2]
+    ]
+    assert store.event_count(cid, tenant="acme") == 2
+    assert store.load(cid, tenant="acme") == replayed(STORY[:2])
+    assert store.count() == (1, 2)
+    assert store.count(tenant="acme") == (1, 2)
+    assert store.count(tenant="globex") == (0, 0)
+
+
+def test_contract_ids_are_unique_per_tenant(store: ContractStore) -> None:
+    store.create(contract_id="shared", tenant="acme")
+    store.append("shared", STORY[:1], tenant="acme")
+    # Another tenant takes the same id without learning that it is taken elsewhere.
+    assert store.create(contract_id="shared", tenant="globex") == "shared"
+    store.append("shared", STORY[:3], tenant="globex")
+    assert store.event_count("shared", tenant="acme") == 1
+    assert store.event_count("shared", tenant="globex") == 3
+    with pytest.raises(agi_terms.ContractExistsError):
+        store.create(contract_id="shared", tenant="acme")
+    assert store.info("shared", tenant="globex").tenant == "globex"
+
+
+def test_contracts_are_listed_per_tenant_by_id_and_paged(store: ContractStore) -> None:
+    acme = ["c", "a", "e", "b", "d"]
+    for cid in acme:
+        store.create(contract_id=cid, tenant="acme")
+    store.create(contract_id="a0", tenant="globex")
+    store.create(contract_id="zz")
+    assert [c.id for c in store.contracts(tenant="acme")] == sorted(acme)
+    assert [c.id for c in store.contracts(tenant="acme", limit=2)] == ["a", "b"]
+    assert [c.id for c in store.contracts(tenant="acme", after="b", limit=2)] == ["c", "d"]
+    assert [c.id for c in store.contracts(tenant="acme", after="d")] == ["e"]
+    assert store.contracts(tenant="acme", after="e") == []
+    # "after" need not be an id the tenant has: another tenant's id reveals nothing.
+    assert [c.id for c in store.contracts(tenant="acme", after="a0")] == ["b", "c", "d", "e"]
+    assert [c.id for c in store.contracts(tenant="globex")] == ["a0"]
+    assert [c.id for c in store.contracts()] == ["zz"]
+    assert store.contracts(tenant="nobody") == []
+    assert all(c.tenant == "acme" for c in store.contracts(tenant="acme"))
+    with pytest.raises(agi_terms.InputError) as bad:
+        store.contracts(tenant="acme", limit=-1)
+    assert bad.value.place == "limit"
+
+
+def test_a_tenant_that_is_not_a_string_is_refused(store: ContractStore) -> None:
+    with pytest.raises(agi_terms.InputError) as caught:
+        store.create(tenant=None)  # type: ignore[arg-type]
+    assert caught.value.place == "tenant"
+    with pytest.raises(agi_terms.InputError):
+        store.load("x", tenant="t" * 129)
+    assert store.count() == (0, 0)
+
+
+# ---------------------------------------------------------------- idempotency
+
+
+def test_a_repeated_create_returns_the_first_id_and_stores_nothing_more(
+    store: ContractStore,
+) -> None:
+    first = store.create("2025-10", PARAMS, tenant="acme", idempotency_key="k1")
+    # The same request, however the parameters are spelt (normalised), gives the same answer.
+    again = store.create(
+        "2025-10", dict(reversed(list(PARAMS.items()))), tenant="acme", idempotency_key="k1"
+    )
+    assert again == first
+    assert store.count() == (1, 0)
+    # Another tenant's key of the same name is another key.
+    other = store.create("2025-10", PARAMS, tenant="globex", idempotency_key="k1")
+    assert other != first
+    with pytest.raises(agi_terms.IdempotencyKeyReusedError) as caught:
+        store.create("2025-01", tenant="acme", idempotency_key="k1")
+    assert isinstance(caught.value, agi_terms.InputError)
+    assert caught.value.place == "idempotency_key"
+    assert store.count() == (2, 0)
+    named = store.create(contract_id="mine", tenant="acme", idempotency_key="k2")
+    assert store.create(contract_id="mine", tenant="acme", idempotency_key="k2") == named
+    with pytest.raises(agi_terms.ContractExistsError):
+        store.create(contract_id="mine", tenant="acme")
+    with pytest.raises(agi_terms.IdempotencyKeyReusedError):
+        store.create(contract_id="other", tenant="acme", idempotency_key="k2")
+    assert store.count() == (3, 0)
+
+
+def test_a_repeated_append_returns_the_first_answer_and_stores_nothing_more(
+    store: ContractStore,
+) -> None:
+    cid = store.create(tenant="acme")
+    store.append(cid, STORY[:1], tenant="acme")
+    first = store.append(cid, STORY[1:4], expected_version=1, tenant="acme", idempotency_key="a")
+    assert first.event_count == 4
+    # The retry comes after the expected version went stale: still the first answer, no conflict.
+    again = store.append(cid, STORY[1:4], expected_version=1, tenant="acme", idempotency_key="a")
+    assert again == first
+    assert [s.to_json() for s in again.steps] == [s.to_json() for s in first.steps]
+    assert store.event_count(cid, tenant="acme") == 4
+    # After more appends, the answer is still the first one (the contract as it was then).
+    store.append(cid, STORY[4:7], tenant="acme")
+    later = store.append(cid, STORY[1:4], expected_version=1, tenant="acme", idempotency_key="a")
+    assert later == first
+    assert later.contract == replayed(STORY[:4])
+    assert store.event_count(cid, tenant="acme") == 7
+    assert store.load(cid, tenant="acme") == replayed(STORY[:7])
+
+
+def test_a_repeated_append_is_the_first_answer_across_reopening_and_snapshots(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.db"
+    with open_store(path, snapshot_every=2) as writer:
+        cid = writer.create()
+        first = writer.append(cid, STORY[:5], idempotency_key="once")
+        # The calendar gate of 2031 is a step of this append, not of an event.
+        gated = writer.append(cid, STORY[5:], idempotency_key="twice")
+    assert "calendar" in [s.type for s in gated.steps]
+    with open_store(path, cache_size=0, snapshot_every=2) as reader:
+        assert reader.append(cid, STORY[:5], idempotency_key="once") == first
+        assert reader.append(cid, STORY[5:], idempotency_key="twice") == gated
+        assert reader.count() == (1, len(STORY))
+
+
+def test_the_same_key_with_another_append_is_refused_and_changes_nothing(
+    store: ContractStore,
+) -> None:
+    cid = store.create()
+    other = store.create()
+    store.append(cid, STORY[:2], expected_version=0, idempotency_key="k")
+    attempts = [
+        lambda: store.append(cid, STORY[:3], expected_version=0, idempotency_key="k"),
+        lambda: store.append(cid, STORY[:2], expected_version=None, idempotency_key="k"),
+        lambda: store.append(other, STORY[:2], expected_version=0, idempotency_key="k"),
+        lambda: store.create(idempotency_key="k"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(agi_terms.IdempotencyKeyReusedError):
+            attempt()
+    assert store.count() == (2, 2)
+    # Events written as the engine reads them are the same request (defaults given or not).
+    launch = {"date": "2030-01-01", "type": "product_launch", "kind": "api", "cloud": "azure"}
+    done = store.append(other, [launch], idempotency_key="spelt")
+    spelt = {**launch, "customer": "commercial", "azure_declined": False}
+    assert store.append(other, [spelt], idempotency_key="spelt") == done
+    assert store.count() == (2, 3)
+
+
+def test_a_failed_request_records_no_key(store: ContractStore) -> None:
+    cid = store.create()
+    store.append(cid, STORY[:1])
+    with pytest.raises(agi_terms.VersionConflictError):
+        store.append(cid, STORY[1:2], expected_version=0, idempotency_key="k")
+    with pytest.raises(agi_terms.InputError):
+        store.append(cid, [{**STORY[1], "type": "nope"}], idempotency_key="k")
+    with pytest.raises(agi_terms.UnknownContractError):
+        store.append("nope", STORY[1:2], idempotency_key="k")
+    with pytest.raises(agi_terms.UnknownVersionError):
+        store.create("1999-01", idempotency_key="k")
+    # The key is still free: a corrected request under it is stored once.
+    done = store.append(cid, STORY[1:2], expected_version=1, idempotency_key="k")
+    assert done.event_count == 2
+    assert store.append(cid, STORY[1:2], expected_version=1, idempotency_key="k") == done
+    assert store.count() == (1, 2)
+
+
+def test_idempotency_keys_that_are_not_keys_are_refused(store: ContractStore) -> None:
+    cid = store.create()
+    for key in ("", "k" * 256, "line\nbreak", 7):
+        with pytest.raises(agi_terms.InputError) as caught:
+            store.append(cid, STORY[:1], idempotency_key=key)  # type: ignore[arg-type]
+        assert caught.value.place == "idempotency_key"
+    assert store.count() == (1, 0)
+
+
+# ---------------------------------------------------------------- readiness and layout
+
+
+def test_ping_answers_while_the_database_does(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = open_store(path)
+    store.ping()
+    store.close()
+    with pytest.raises(agi_terms.StoreError):
+        store.ping()
+
+
+V1_LAYOUT = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE contracts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, agreement TEXT NOT NULL,
+    parameters TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE events (
+    contract_id TEXT NOT NULL REFERENCES contracts (id), version INTEGER NOT NULL,
+    event TEXT NOT NULL, PRIMARY KEY (contract_id, version)) WITHOUT ROWID;
+CREATE TABLE snapshots (
+    contract_id TEXT NOT NULL REFERENCES contracts (id), fingerprint TEXT NOT NULL,
+    after_version INTEGER NOT NULL, version INTEGER NOT NULL, steps_before INTEGER NOT NULL,
+    steps_after INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (contract_id, fingerprint, version)) WITHOUT ROWID;
+INSERT INTO schema_version VALUES (1);
+PRAGMA application_id = 1634167124;
+"""
+"""The layout of schema version 1, as the releases before tenants wrote it."""
+
+
+def test_a_store_of_schema_version_1_is_migrated_with_its_contracts_in_tenant_empty(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    canonical = [agi_terms.events.event_to_json(agi_terms.parse_event(e)) for e in STORY]
+    with sqlite3.connect(path) as con:
+        con.executescript(V1_LAYOUT)
+        con.execute("INSERT INTO contracts VALUES (1, 'old-1', '2025-10', ?, ?)",
+                    (json.dumps(PARAMS), len(STORY)))  # fmt: skip
+        con.execute("INSERT INTO contracts VALUES (2, 'old-2', '2025-10', '{}', 0)")
+        con.executemany(
+            "INSERT INTO events VALUES ('old-1', ?, ?)",
+            [(i + 1, json.dumps(e)) for i, e in enumerate(canonical)],
+        )
+        con.execute("INSERT INTO snapshots VALUES ('old-1', 'abc', 0, 2, 0, 2, '{}')")
+    with open_store(path, snapshot_every=2) as store:
+        assert [(c.id, c.event_count, c.tenant) for c in store.contracts()] == [
+            ("old-1", len(STORY), ""),
+            ("old-2", 0, ""),
+        ]
+        assert store.events("old-1") == canonical
+        assert store.load("old-1") == replayed(STORY, PARAMS)
+        with pytest.raises(agi_terms.UnknownContractError):
+            store.load("old-1", tenant="acme")
+        # New contracts come after the old ones; new appends snapshot in the declared format.
+        new = store.create()
+        store.append("old-2", STORY[:2])
+        assert store.info(new).event_count == 0
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        assert con.execute("SELECT max(seq) FROM contracts").fetchone()[0] == 3
+        formats = {r[0] for r in con.execute("SELECT format FROM snapshots")}
+        assert formats == {SNAPSHOT_FORMAT}
+    with open_store(path, cache_size=0) as reopened:
+        assert reopened.load("old-2") == replayed(STORY[:2])
+        assert reopened.verify() is None

@@ -33,7 +33,9 @@ def replay(events: list[dict[str, Any]]) -> agi_terms.Contract:
 def stored_versions(path: Path, contract_id: str) -> list[int]:
     with sqlite3.connect(path) as con:
         rows = con.execute(
-            "SELECT version FROM events WHERE contract_id = ? ORDER BY version", (contract_id,)
+            "SELECT number FROM events JOIN contracts ON seq = contract WHERE id = ?"
+            " ORDER BY number",
+            (contract_id,),
         ).fetchall()
     return [r[0] for r in rows]
 
@@ -146,7 +148,7 @@ def test_processes_racing_on_expected_version_have_one_winner_per_round(path: Pa
     won = run_processes(PROCESSES, "contend", path, [cid] * PROCESSES, (ROUNDS,))
     assert [sum(won[w][r] for w in won) for r in range(ROUNDS)] == [1] * ROUNDS
     with open_store(path) as store:
-        assert store.version(cid) == ROUNDS
+        assert store.event_count(cid) == ROUNDS
         assert stored_versions(path, cid) == list(range(1, ROUNDS + 1))
         assert store.load(cid) == replay(store.events(cid))
 

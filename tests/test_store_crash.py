@@ -58,14 +58,12 @@ def test_the_checker_accepts_a_complete_store(tmp_path: Path) -> None:
 def _drop_last_events(db: Path, contract: str, count: int) -> None:
     """Remove the last ``count`` events of ``contract`` as if they had never been written."""
     with sqlite3.connect(db) as con:
-        (version,) = con.execute(
-            "SELECT version FROM contracts WHERE id = ?", (contract,)
+        (seq, stored) = con.execute(
+            "SELECT seq, event_count FROM contracts WHERE id = ?", (contract,)
         ).fetchone()
-        con.execute(
-            "DELETE FROM events WHERE contract_id = ? AND version > ?", (contract, version - count)
-        )
+        con.execute("DELETE FROM events WHERE contract = ? AND number > ?", (seq, stored - count))
         con.execute("DELETE FROM snapshots")
-        con.execute("UPDATE contracts SET version = ? WHERE id = ?", (version - count, contract))
+        con.execute("UPDATE contracts SET event_count = ? WHERE seq = ?", (stored - count, seq))
 
 
 def _last_appends(seed: int, operations: int) -> dict[str, int]:

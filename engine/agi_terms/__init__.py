@@ -74,8 +74,11 @@ from agi_terms.rulebook import available_versions, load_rulebook, load_rulebook_
 from agi_terms.rulebook.loader import shipped_sources
 from agi_terms.rulebook.sources import Source as Source
 from agi_terms.rulebook.sources import SourceRegister as SourceRegister
+from agi_terms.store import Appended as Appended
 from agi_terms.store import ContractExistsError as ContractExistsError
+from agi_terms.store import ContractInfo as ContractInfo
 from agi_terms.store import ContractStore as ContractStore
+from agi_terms.store import IdempotencyKeyReusedError as IdempotencyKeyReusedError
 from agi_terms.store import StoreError as StoreError
 from agi_terms.store import UnknownContractError as UnknownContractError
 from agi_terms.store import VersionConflictError as VersionConflictError

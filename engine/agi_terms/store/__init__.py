@@ -1,9 +1,13 @@
 """The contract store: contracts persisted as their events in SQLite, safe for threads and processes.
 
-One row per event (contract id, version, event); a contract's version is its number of events. Appends
-are atomic and validated first (the events are applied to the stored contract, so a refused event
-writes nothing); ``expected_version`` gives optimistic concurrency. Loading replays the events, from
-the latest snapshot when there is one, so that long histories load fast::
+Every contract belongs to a tenant (``tenant=``, ``""`` by default): its id is unique within the
+tenant, and to every other tenant it does not exist (``UnknownContractError``). One row per event
+(contract, number, event); a contract's ``event_count`` is its number of events. Appends are atomic
+and validated first (the events are applied to the stored contract, so a refused event writes
+nothing); ``expected_version`` (an event count) gives optimistic concurrency, and an
+``idempotency_key`` makes a retried create or append return the first answer without storing
+anything more. Loading replays the events, from the latest snapshot when there is one, so that long
+histories load fast::
 
     with agi_terms.open_store("contracts.db") as store:
         cid = store.create("2025-10", {"api_exclusivity_backstop": None})
@@ -26,7 +30,6 @@ import stat
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,56 +39,114 @@ from agi_terms.evaluation.contract import Contract, ContractState
 from agi_terms.evaluation.results import Change, Decision, Step
 from agi_terms.events import Event, event_to_json, parse_event
 from agi_terms.facts import AgiHistory
-from agi_terms.rulebook import available_versions, load_rulebook, shipped_rules
+from agi_terms.rulebook import available_versions, load_rulebook
 
-SCHEMA_VERSION = 1
+__all__ = [
+    "SCHEMA_VERSION",
+    "SNAPSHOT_FORMAT",
+    "AgreementCache",
+    "Appended",
+    "ContractExistsError",
+    "ContractInfo",
+    "ContractStore",
+    "IdempotencyKeyReusedError",
+    "StoreError",
+    "UnknownContractError",
+    "VersionConflictError",
+    "normalise",
+    "open_store",
+]
+
+SCHEMA_VERSION = 2
 """The layout of a store file; a file of a newer layout is refused, an older one migrated."""
 
 APPLICATION_ID = 0x61676954  # "agiT": marks the SQLite file as an agi-terms store
-SNAPSHOT_FORMAT = "agi-terms/snapshot@2"
+SNAPSHOT_FORMAT = "agi-terms/snapshot@3"
+"""The declared format of snapshots: a snapshot is used only by a release of the same format. A
+release that changes what a snapshot holds or how events replay declares a new one, and the
+snapshots of the old format are then ignored (and the events replayed)."""
 DEFAULT_BACKEND = "python"
 DEFAULT_MAX_AGREEMENTS = 256
 DEFAULT_MAX_AGREEMENT_BYTES = 256 * 1024 * 1024
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
+MAX_TENANT_LENGTH = 128
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 _COLUMNS = {
     "schema_version": ("version",),
-    "contracts": ("seq", "id", "agreement", "parameters", "version"),
-    "events": ("contract_id", "version", "event"),
+    "contracts": ("seq", "tenant", "id", "agreement", "parameters", "event_count"),
+    "events": ("contract", "number", "event"),
     "snapshots": (
-        "contract_id", "fingerprint", "after_version", "version", "steps_before", "steps_after",
-        "data",
+        "contract", "format", "after_count", "event_count", "steps_before", "steps_after", "data",
+    ),
+    "idempotency_keys": (
+        "tenant", "key", "request", "contract_id", "event_count", "steps_before", "steps_after",
     ),
 }  # fmt: skip
 """The columns of each table of the layout (``_SCHEMA``), checked when a store is opened."""
 
-_SCHEMA = """
-CREATE TABLE schema_version (version INTEGER NOT NULL);
+_TABLES = """
 CREATE TABLE contracts (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-    id         TEXT NOT NULL UNIQUE,
-    agreement  TEXT NOT NULL,
-    parameters TEXT NOT NULL,
-    version    INTEGER NOT NULL DEFAULT 0
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant      TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    agreement   TEXT NOT NULL,
+    parameters  TEXT NOT NULL,
+    event_count INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (tenant, id)
 );
 CREATE TABLE events (
-    contract_id TEXT NOT NULL REFERENCES contracts (id),
-    version     INTEGER NOT NULL,
-    event       TEXT NOT NULL,
-    PRIMARY KEY (contract_id, version)
+    contract INTEGER NOT NULL REFERENCES contracts (seq),
+    number   INTEGER NOT NULL,
+    event    TEXT NOT NULL,
+    PRIMARY KEY (contract, number)
 ) WITHOUT ROWID;
 CREATE TABLE snapshots (
-    contract_id   TEXT NOT NULL REFERENCES contracts (id),
-    fingerprint   TEXT NOT NULL,
-    after_version INTEGER NOT NULL,
-    version       INTEGER NOT NULL,
-    steps_before  INTEGER NOT NULL,
-    steps_after   INTEGER NOT NULL,
-    data          TEXT NOT NULL,
-    PRIMARY KEY (contract_id, fingerprint, version)
+    contract     INTEGER NOT NULL REFERENCES contracts (seq),
+    format       TEXT NOT NULL,
+    after_count  INTEGER NOT NULL,
+    event_count  INTEGER NOT NULL,
+    steps_before INTEGER NOT NULL,
+    steps_after  INTEGER NOT NULL,
+    data         TEXT NOT NULL,
+    PRIMARY KEY (contract, format, event_count)
+) WITHOUT ROWID;
+CREATE TABLE idempotency_keys (
+    tenant       TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request      TEXT NOT NULL,
+    contract_id  TEXT NOT NULL,
+    event_count  INTEGER,
+    steps_before INTEGER,
+    steps_after  INTEGER,
+    PRIMARY KEY (tenant, key)
 ) WITHOUT ROWID;
 """
+"""The tables of the current layout (version ``SCHEMA_VERSION``)."""
+
+_SCHEMA = "CREATE TABLE schema_version (version INTEGER NOT NULL);" + _TABLES
+
+_MIGRATIONS = {
+    2: """
+DROP TABLE snapshots;
+ALTER TABLE events RENAME TO events_v1;
+ALTER TABLE contracts RENAME TO contracts_v1;
+"""
+    + _TABLES
+    + """
+INSERT INTO contracts (seq, tenant, id, agreement, parameters, event_count)
+    SELECT seq, '', id, agreement, parameters, version FROM contracts_v1;
+INSERT INTO events (contract, number, event)
+    SELECT c.seq, e.version, e.event FROM events_v1 e JOIN contracts_v1 c ON c.id = e.contract_id;
+DROP TABLE events_v1;
+DROP TABLE contracts_v1;
+""",
+}
+"""The script that brings a store of the version before to each version: version 2 gives every
+contract a tenant (``''`` for the contracts stored before tenants), keys events by the contract's
+row, keys snapshots by their declared format (those of version 1 are dropped: they were keyed by
+a digest of the engine's files) and records idempotency keys."""
 
 
 # ---------------------------------------------------------------- errors
@@ -107,15 +168,16 @@ class StoreError(AgiTermsError):
 
 
 class UnknownContractError(StoreError):
-    """No contract with this id in the store."""
+    """No contract with this id in the store for this tenant (another tenant's is not told apart)."""
 
 
 class ContractExistsError(StoreError):
-    """A contract with this id is already in the store."""
+    """A contract with this id is already in the store for this tenant."""
 
 
 class VersionConflictError(StoreError):
-    """``expected_version`` is not the stored version: another writer appended first; nothing written."""
+    """``expected_version`` is not the stored event count: another writer appended first; nothing
+    written. ``expected`` and ``actual`` are event counts."""
 
     def __init__(self, contract_id: str, expected: int, actual: int) -> None:
         super().__init__(
@@ -127,24 +189,31 @@ class VersionConflictError(StoreError):
         self.actual = actual
 
 
+class IdempotencyKeyReusedError(InputError):
+    """The idempotency key was used by this tenant for another request (another operation,
+    contract, body or expected version); nothing written. The service answers 422."""
+
+
 # ---------------------------------------------------------------- results
 
 
 @dataclasses.dataclass(frozen=True)
 class ContractInfo:
-    """A stored contract's id, agreement version, parameter overrides and version (event count)."""
+    """A stored contract's id, agreement version, parameter overrides, number of events and tenant."""
 
     id: str
     agreement: str
     parameters: Mapping[str, object]
-    version: int
+    event_count: int
+    tenant: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
 class Appended:
-    """The result of an append: the new version, the steps the events made, and the contract."""
+    """The result of an append: the contract's number of events after it, the steps the events
+    made, and the contract after it (the same again when an idempotency key repeats the append)."""
 
-    version: int
+    event_count: int
     steps: tuple[Step, ...]
     contract: Contract
 
@@ -287,6 +356,47 @@ def _canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+def _tenant(tenant: object) -> str:
+    if not isinstance(tenant, str) or len(tenant) > MAX_TENANT_LENGTH:
+        raise InputError(
+            f"a tenant is a string of at most {MAX_TENANT_LENGTH} characters", place="tenant"
+        )
+    return tenant
+
+
+def _idempotency_key(key: object) -> str | None:
+    if key is None:
+        return None
+    if (
+        not isinstance(key, str)
+        or not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH
+        or not key.isprintable()
+    ):
+        raise InputError(
+            f"an idempotency key is 1-{MAX_IDEMPOTENCY_KEY_LENGTH} printable characters",
+            place="idempotency_key",
+        )
+    return key
+
+
+def create_digest(version: str, overrides: Mapping[str, object], contract_id: str | None) -> str:
+    """The digest of a create request, normalised (``normalise``'s version and overrides, and the
+    id asked for, ``None`` for a new one): what an idempotency key is recorded with."""
+    return _request_digest(["create", contract_id, version, dict(overrides)])
+
+
+def append_digest(contract_id: str, events: Sequence[Event], expected_version: int | None) -> str:
+    """The digest of an append request: the contract, the events as stored (canonical JSON, so a
+    default given or left out is the same request) and the expected version."""
+    return _request_digest(
+        ["append", contract_id, [event_to_json(e) for e in events], expected_version]
+    )
+
+
+def _request_digest(request: object) -> str:
+    return hashlib.sha256(_canonical(request).encode()).hexdigest()
+
+
 def _decoded(text: object, what: str, path: str, expect: type = object) -> Any:
     """A stored JSON value, or a ``StoreError`` naming ``what`` when the row does not decode."""
     try:
@@ -306,34 +416,6 @@ def _decoded(text: object, what: str, path: str, expect: type = object) -> Any:
 
 
 # ---------------------------------------------------------------- snapshots
-
-
-def engine_fingerprint() -> str:
-    """A digest of the rule files and the engine's code: a snapshot is used only under the same one.
-
-    Snapshots are a cache of replay results; a release that changes how events replay must not
-    reuse the ones an older release wrote.
-    """
-    digest = hashlib.sha256(SNAPSHOT_FORMAT.encode())
-    roots: list[tuple[str, Any]] = [
-        ("rules", shipped_rules()),
-        ("engine", resources.files("agi_terms")),
-    ]
-    for label, root in roots:
-        for name, data in sorted(_files(root, label)):
-            digest.update(name.encode())
-            digest.update(data)
-    return digest.hexdigest()[:32]
-
-
-def _files(root: Any, prefix: str) -> Iterator[tuple[str, bytes]]:
-    for entry in root.iterdir():
-        name = f"{prefix}/{entry.name}"
-        if entry.is_dir():
-            if entry.name not in {"__pycache__", "_rules"}:
-                yield from _files(entry, name)
-        elif entry.name.endswith((".py", ".yaml")):
-            yield name, entry.read_bytes()
 
 
 def _state_json(state: ContractState) -> list[object]:
@@ -411,7 +493,8 @@ def _step_from(data: Mapping[str, Any], event: Event | None) -> Step:
 class ContractStore:
     """Contracts as event streams in one SQLite file (WAL, synchronous=FULL), shared by threads and processes.
 
-    Each thread uses its own connection. Contracts are built on agreements cached by (version,
+    Each thread uses its own connection; each write is one ``BEGIN IMMEDIATE`` transaction, so
+    writers (threads or processes) take turns and an append sees the events stored before it. Contracts are built on agreements cached by (version,
     parameters) on the ``backend`` (``"python"`` by default: stateless and without native resources),
     at most ``max_agreements`` of them and about ``max_agreement_bytes``.
     ``snapshot_every`` events a snapshot of the replayed timeline is written in the same
@@ -446,11 +529,11 @@ class ContractStore:
             on_evict=self._forget_agreement,
         )
         self._timeout = timeout
-        self._fingerprint = engine_fingerprint()
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
-        self._cache: collections.OrderedDict[str, Contract] = collections.OrderedDict()
+        # Contracts by their row number (unique across tenants).
+        self._cache: collections.OrderedDict[int, Contract] = collections.OrderedDict()
         self._cache_size = cache_size
         self._closed = False
         try:
@@ -611,7 +694,6 @@ class ContractStore:
             found = row[0] if row else None
             if not isinstance(found, int):
                 raise StoreError("the store has no schema version", file=self.path)
-            # Version 1 is the first layout; an older one would be migrated here.
             if found > SCHEMA_VERSION:
                 raise StoreError(
                     f"the store has schema version {found}, newer than this release reads"
@@ -619,13 +701,37 @@ class ContractStore:
                     place="schema_version",
                     file=self.path,
                 )
+            if found < SCHEMA_VERSION:
+                self._migrate(con, found)
             self._check_layout(con)
+
+    def _migrate(self, con: sqlite3.Connection, found: int) -> None:
+        """Bring a store of schema version ``found`` to ``SCHEMA_VERSION`` (in the transaction
+        ``_initialise`` holds: another process opening it meanwhile waits, then finds it done)."""
+        try:
+            for version in range(found + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        con.execute(statement)
+            con.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+        except (KeyError, *_SQLITE_FAILURES) as exc:
+            raise StoreError(
+                f"cannot migrate the store from schema version {found} to {SCHEMA_VERSION}:"
+                f" {_said(exc) if isinstance(exc, Exception) else exc}",
+                place="schema_version",
+                file=self.path,
+            ) from None
 
     def _is_new(self, con: sqlite3.Connection) -> bool:
         """An in-memory database, or an SQLite file with no page written (never a file of data)."""
         if self.path == ":memory:" or self.path.startswith("file:"):
             return True
         return int(con.execute("PRAGMA page_count").fetchone()[0]) == 0
+
+    def ping(self) -> None:
+        """Ask the database to answer (read its schema version); ``StoreError`` when it does not."""
+        with self._transaction(write=False) as con:
+            con.execute("SELECT max(version) FROM schema_version").fetchone()
 
     def close(self) -> None:
         """Close every connection and release the agreements; the store is unusable afterwards."""
@@ -654,78 +760,107 @@ class ContractStore:
         parameters: Mapping[str, object] | None = None,
         *,
         contract_id: str | None = None,
+        tenant: str = "",
+        idempotency_key: str | None = None,
     ) -> str:
-        """Store a new contract (version 0, no events) and return its id (a new one if not given).
+        """Store a new contract of ``tenant`` (no events) and return its id (a new one if not given).
 
+        With ``idempotency_key``, a repeat of the same request (same agreement, parameters and
+        ``contract_id``) returns the first answer's id and stores nothing more; the key with another
+        request raises ``IdempotencyKeyReusedError``. A request that fails records no key.
         Raises ``UnknownVersionError``/``UnknownParameterError``/``InputError`` for a bad agreement
-        or parameters, ``ContractExistsError`` for a taken id.
+        or parameters, ``ContractExistsError`` for an id the tenant has taken.
         """
+        tenant = _tenant(tenant)
+        key = _idempotency_key(idempotency_key)
         version, overrides = normalise(agreement, parameters)
-        self.agreements.get(version, overrides)  # builds (and so checks) the agreement once
-        cid = uuid.uuid4().hex if contract_id is None else contract_id
-        if not isinstance(cid, str) or not _ID.fullmatch(cid):
+        if contract_id is not None and (
+            not isinstance(contract_id, str) or not _ID.fullmatch(contract_id)
+        ):
             raise InputError(
                 "a contract id is 1-128 letters, digits or '_.:-', starting with a letter or digit",
                 place="id",
             )
+        self.agreements.get(version, overrides)  # builds (and so checks) the agreement once
+        request = create_digest(version, overrides, contract_id)
+        cid = uuid.uuid4().hex if contract_id is None else contract_id
         with self._transaction(write=True) as con:
+            if key is not None:
+                recorded = self._recorded(con, tenant, key, request)
+                if recorded is not None:
+                    return str(recorded[0])
             try:
                 con.execute(
-                    "INSERT INTO contracts (id, agreement, parameters) VALUES (?, ?, ?)",
-                    (cid, version, _canonical(overrides)),
+                    "INSERT INTO contracts (tenant, id, agreement, parameters) VALUES (?, ?, ?, ?)",
+                    (tenant, cid, version, _canonical(overrides)),
                 )
             except sqlite3.IntegrityError:
                 raise ContractExistsError(f"a contract {cid} already exists", place="id") from None
+            if key is not None:
+                con.execute(
+                    "INSERT INTO idempotency_keys (tenant, key, request, contract_id)"
+                    " VALUES (?, ?, ?, ?)",
+                    (tenant, key, request, cid),
+                )
         return cid
 
-    def info(self, contract_id: str) -> ContractInfo:
-        """The stored contract's agreement, parameters and version."""
+    def info(self, contract_id: str, *, tenant: str = "") -> ContractInfo:
+        """The stored contract's agreement, parameters and number of events."""
         with self._transaction(write=False) as con:
-            return self._info(con, contract_id)
+            return self._info_of(self._row(con, _tenant(tenant), contract_id))
 
-    def version(self, contract_id: str) -> int:
-        """The stored contract's version: the number of its events."""
-        return self.info(contract_id).version
+    def event_count(self, contract_id: str, *, tenant: str = "") -> int:
+        """The number of the stored contract's events (what ``expected_version`` is compared with)."""
+        return self.info(contract_id, tenant=tenant).event_count
 
     def contracts(
-        self, *, limit: int | None = None, after: str | None = None
+        self, *, tenant: str = "", limit: int | None = None, after: str | None = None
     ) -> list[ContractInfo]:
-        """The stored contracts in creation order (``after`` an id, at most ``limit``)."""
+        """The tenant's contracts in id order: those after the id ``after``, at most ``limit``."""
+        tenant = _tenant(tenant)
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise InputError(f"limit is a whole number >= 0, got {limit!r}", place="limit")
+        if after is not None and not isinstance(after, str):
+            raise InputError(f"after is a contract id, got {after!r}", place="after")
         with self._transaction(write=False) as con:
-            start = 0
-            if after is not None:
-                start = self._row(con, after)[0]
             rows = con.execute(
-                "SELECT seq, id, agreement, parameters, version FROM contracts"
-                " WHERE seq > ? ORDER BY seq LIMIT ?",
-                (start, -1 if limit is None else max(limit, 0)),
+                "SELECT seq, tenant, id, agreement, parameters, event_count FROM contracts"
+                " WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?",
+                (tenant, after or "", -1 if limit is None else limit),
             ).fetchall()
         return [self._info_of(r) for r in rows]
 
-    def count(self) -> tuple[int, int]:
-        """The number of contracts and of events stored."""
+    def count(self, *, tenant: str | None = None) -> tuple[int, int]:
+        """The number of contracts and of events stored: the tenant's, or with ``None`` all."""
+        where, args = ("", ()) if tenant is None else (" WHERE tenant = ?", (_tenant(tenant),))
         with self._transaction(write=False) as con:
-            contracts = con.execute("SELECT count(*) FROM contracts").fetchone()[0]
-            events = con.execute("SELECT count(*) FROM events").fetchone()[0]
+            contracts = con.execute(f"SELECT count(*) FROM contracts{where}", args).fetchone()[0]
+            events = con.execute(
+                f"SELECT count(*) FROM events JOIN contracts ON contracts.seq = events.contract{where}",
+                args,
+            ).fetchone()[0]
         return int(contracts), int(events)
 
-    def events(self, contract_id: str) -> list[dict[str, Any]]:
+    def events(self, contract_id: str, *, tenant: str = "") -> list[dict[str, Any]]:
         """The stored events of a contract, in order, as JSON data."""
         with self._transaction(write=False) as con:
-            self._row(con, contract_id)
+            seq = self._row(con, _tenant(tenant), contract_id)[0]
             rows = con.execute(
-                "SELECT event FROM events WHERE contract_id = ? ORDER BY version", (contract_id,)
+                "SELECT event FROM events WHERE contract = ? ORDER BY number", (seq,)
             ).fetchall()
         return [
             _decoded(r[0], f"event {i + 1} of contract {contract_id}", self.path, dict)
             for i, r in enumerate(rows)
         ]
 
-    def load(self, contract_id: str) -> Contract:
+    def load(self, contract_id: str, *, tenant: str = "") -> Contract:
         """The contract with every stored event applied (from a snapshot and the cache when they help)."""
         with self._transaction(write=False) as con:
-            contract = self._load(con, contract_id)
-        self._remember(contract_id, contract)
+            row = self._row(con, _tenant(tenant), contract_id)
+            contract = self._load(con, row)
+        self._remember(row[0], contract)
         return contract
 
     def append(
@@ -734,13 +869,21 @@ class ContractStore:
         events: Iterable[Event | Mapping[str, Any]],
         *,
         expected_version: int | None = None,
+        tenant: str = "",
+        idempotency_key: str | None = None,
     ) -> Appended:
         """Apply and store ``events`` together: all of them, or none when one is refused.
 
-        With ``expected_version``, the append happens only if the stored version is that one
-        (else ``VersionConflictError``). A bad event raises the engine's ``InputError`` (subclass)
-        with its index as place prefix (``[2].cloud``); nothing is written then.
+        With ``expected_version``, the append happens only if the contract has that many events
+        stored (else ``VersionConflictError``). A bad event raises the engine's ``InputError``
+        (subclass) with its index as place prefix (``[2].cloud``); nothing is written then.
+        With ``idempotency_key``, a repeat of the same request (same contract, events and expected
+        version) returns an ``Appended`` equal to the first and stores nothing, even when the
+        expected version is stale by now; the key with another request raises
+        ``IdempotencyKeyReusedError``. A request that fails records no key.
         """
+        tenant = _tenant(tenant)
+        key = _idempotency_key(idempotency_key)
         batch = list(events)
         parsed: list[Event] = []
         for index, event in enumerate(batch):
@@ -752,61 +895,112 @@ class ContractStore:
             isinstance(expected_version, bool) or not isinstance(expected_version, int)
         ):
             raise InputError("expected_version is a whole number", place="expected_version")
+        request = append_digest(contract_id, parsed, expected_version)
         with self._transaction(write=True) as con:
-            before = self._load(con, contract_id)
-            version = len(before.events)
-            if expected_version is not None and expected_version != version:
-                raise VersionConflictError(contract_id, expected_version, version)
+            if key is not None:
+                recorded = self._recorded(con, tenant, key, request)
+                if recorded is not None:
+                    return self._appended_again(con, tenant, recorded)
+            row = self._row(con, tenant, contract_id)
+            before = self._load(con, row)
+            count = len(before.events)
+            if expected_version is not None and expected_version != count:
+                raise VersionConflictError(contract_id, expected_version, count)
             after = before.apply_all(parsed)
             if parsed:
                 con.executemany(
-                    "INSERT INTO events (contract_id, version, event) VALUES (?, ?, ?)",
+                    "INSERT INTO events (contract, number, event) VALUES (?, ?, ?)",
                     [
-                        (contract_id, version + i + 1, _canonical(event_to_json(e)))
-                        for i, e in enumerate(after.events[version:])
+                        (row[0], count + i + 1, _canonical(event_to_json(e)))
+                        for i, e in enumerate(after.events[count:])
                     ],
                 )
                 con.execute(
-                    "UPDATE contracts SET version = ? WHERE id = ?",
-                    (len(after.events), contract_id),
+                    "UPDATE contracts SET event_count = ? WHERE seq = ?",
+                    (len(after.events), row[0]),
                 )
-                self._snapshot(con, contract_id, after)
-        self._remember(contract_id, after)
+                self._snapshot(con, row[0], after)
+            if key is not None:
+                con.execute(
+                    "INSERT INTO idempotency_keys (tenant, key, request, contract_id, event_count,"
+                    " steps_before, steps_after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (tenant, key, request, contract_id, len(after.events), len(before.steps),
+                     len(after.steps)),
+                )  # fmt: skip
+        self._remember(row[0], after)
         return Appended(len(after.events), after.steps[len(before.steps) :], after)
 
     # ------------------------------------------------------------ internals
 
-    def _row(self, con: sqlite3.Connection, contract_id: str) -> tuple[int, str, str, str, int]:
+    def _recorded(
+        self, con: sqlite3.Connection, tenant: str, key: str, request: str
+    ) -> tuple[Any, ...] | None:
+        """What the request first recorded under ``key`` gave, ``None`` when the key is new;
+        ``IdempotencyKeyReusedError`` when the key was recorded for another request."""
+        row = con.execute(
+            "SELECT request, contract_id, event_count, steps_before, steps_after"
+            " FROM idempotency_keys WHERE tenant = ? AND key = ?",
+            (tenant, key),
+        ).fetchone()
+        if row is None:
+            return None
+        if row[0] != request:
+            raise IdempotencyKeyReusedError(
+                "this Idempotency-Key was used for another request; a key names one request",
+                place="idempotency_key",
+            )
+        return tuple(row[1:])
+
+    def _appended_again(
+        self, con: sqlite3.Connection, tenant: str, recorded: tuple[Any, ...]
+    ) -> Appended:
+        """The first answer to a repeated append, rebuilt from the stored contract: its steps are
+        those the append added, and the contract as it was after it."""
+        contract_id, count, before, after = recorded
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (count, before, after)):
+            raise StoreError(
+                f"the store is damaged: the idempotency key of contract {contract_id}",
+                file=self.path,
+            )
+        contract = self._load(con, self._row(con, tenant, contract_id))
+        if len(contract.events) < count or len(contract.steps) < after:
+            raise StoreError(
+                f"the store is damaged: contract {contract_id} has fewer events than an"
+                " acknowledged append left",
+                file=self.path,
+            )
+        if len(contract.events) > count:  # appended to since: the contract as the append left it
+            contract = contract.agreement.start().apply_all(contract.events[:count])
+        return Appended(count, contract.steps[before:after], contract)
+
+    def _row(
+        self, con: sqlite3.Connection, tenant: str, contract_id: str
+    ) -> tuple[int, str, str, str, str, int]:
         row = None
         if isinstance(contract_id, str) and _ID.fullmatch(contract_id):
             row = con.execute(
-                "SELECT seq, id, agreement, parameters, version FROM contracts WHERE id = ?",
-                (contract_id,),
+                "SELECT seq, tenant, id, agreement, parameters, event_count FROM contracts"
+                " WHERE tenant = ? AND id = ?",
+                (tenant, contract_id),
             ).fetchone()
         if row is None:
             raise UnknownContractError(f"no contract {contract_id!r} in the store", place="id")
         return row  # type: ignore[no-any-return]
 
-    def _info(self, con: sqlite3.Connection, contract_id: str) -> ContractInfo:
-        return self._info_of(self._row(con, contract_id))
-
     def _info_of(self, row: Sequence[Any]) -> ContractInfo:
-        _, cid, agreement, parameters, version = row
+        _, tenant, cid, agreement, parameters, count = row
         what = f"the parameters of contract {cid}"
         decoded = _decoded(parameters, what, self.path, dict)
-        if (
-            not isinstance(agreement, str)
-            or isinstance(version, bool)
-            or not isinstance(version, int)
-        ):
+        if not isinstance(agreement, str) or isinstance(count, bool) or not isinstance(count, int):
             raise StoreError(f"the store is damaged: the row of contract {cid}", file=self.path)
-        return ContractInfo(cid, agreement, decoded, version)
+        return ContractInfo(cid, agreement, decoded, count, tenant)
 
-    def _load(self, con: sqlite3.Connection, contract_id: str) -> Contract:
-        info = self._info(con, contract_id)
+    def _load(self, con: sqlite3.Connection, row: Sequence[Any]) -> Contract:
+        info = self._info_of(row)
+        seq, contract_id = row[0], info.id
         with self._lock:
-            cached = self._cache.get(contract_id)
-        if cached is not None and len(cached.events) <= info.version:
+            cached = self._cache.get(seq)
+        if cached is not None and len(cached.events) <= info.event_count:
             contract, done = cached, len(cached.events)
         else:
             try:
@@ -817,52 +1011,54 @@ class ContractStore:
                     f" ({exc.one_line()})",
                     file=self.path,
                 ) from None
-            contract, done = self._from_snapshots(con, contract_id, agreement)
+            contract, done = self._from_snapshots(con, seq, contract_id, agreement)
         rows = con.execute(
-            "SELECT version, event FROM events WHERE contract_id = ? AND version > ? ORDER BY version",
-            (contract_id, done),
+            "SELECT number, event FROM events WHERE contract = ? AND number > ? ORDER BY number",
+            (seq, done),
         ).fetchall()
-        for version, text in rows:
-            event = _decoded(text, f"event {version} of contract {contract_id}", self.path, dict)
+        for number, text in rows:
+            event = _decoded(text, f"event {number} of contract {contract_id}", self.path, dict)
             try:
                 contract = contract.apply(event)
             except AgiTermsError as exc:
                 raise StoreError(
-                    f"stored event {version} of contract {contract_id} no longer applies: {exc}",
-                    place=f"events[{version - 1}]",
+                    f"stored event {number} of contract {contract_id} no longer applies: {exc}",
+                    place=f"events[{number - 1}]",
                     file=self.path,
                 ) from None
-        if len(contract.events) != info.version:
+        if len(contract.events) != info.event_count:
             raise StoreError(
-                f"contract {contract_id} has {len(contract.events)} events stored, not {info.version}",
+                f"contract {contract_id} has {len(contract.events)} events stored, not"
+                f" {info.event_count}",
                 file=self.path,
             )
         return contract
 
     def _from_snapshots(
-        self, con: sqlite3.Connection, contract_id: str, agreement: Agreement
+        self, con: sqlite3.Connection, seq: int, contract_id: str, agreement: Agreement
     ) -> tuple[Contract, int]:
-        """The contract rebuilt from its snapshots (a contiguous chain from version 0), and its version."""
+        """The contract rebuilt from its snapshots (a contiguous chain from no events), and its
+        number of events."""
         start = agreement.start()
         rows = con.execute(
-            "SELECT after_version, version, steps_before, steps_after, data FROM snapshots"
-            " WHERE contract_id = ? AND fingerprint = ? ORDER BY version",
-            (contract_id, self._fingerprint),
+            "SELECT after_count, event_count, steps_before, steps_after, data FROM snapshots"
+            " WHERE contract = ? AND format = ? ORDER BY event_count",
+            (seq, SNAPSHOT_FORMAT),
         ).fetchall()
         chain: list[dict[str, Any]] = []
         reached, steps = 0, 0
-        for after_version, version, steps_before, steps_after, data in rows:
-            if after_version != reached or steps_before != steps:
+        for after_count, count, steps_before, steps_after, data in rows:
+            if after_count != reached or steps_before != steps:
                 break
             chunk = _snapshot_chunk(data)
             if chunk is None or len(chunk.get("steps", ())) != steps_after - steps:
                 break
             chain.append(chunk)
-            reached, steps = version, steps_after
+            reached, steps = count, steps_after
         if not chain:
             return start, 0
         try:
-            return self._rebuilt(con, contract_id, agreement, chain, reached), reached
+            return self._rebuilt(con, seq, contract_id, agreement, chain, reached), reached
         except (AgiTermsError, KeyError, IndexError, TypeError, ValueError, StopIteration):
             # Snapshots are a cache of the replay: one that does not rebuild is replayed instead.
             return start, 0
@@ -870,6 +1066,7 @@ class ContractStore:
     def _rebuilt(
         self,
         con: sqlite3.Connection,
+        seq: int,
         contract_id: str,
         agreement: Agreement,
         chain: list[dict[str, Any]],
@@ -877,8 +1074,8 @@ class ContractStore:
     ) -> Contract:
         start = agreement.start()
         texts = con.execute(
-            "SELECT event FROM events WHERE contract_id = ? AND version <= ? ORDER BY version",
-            (contract_id, reached),
+            "SELECT event FROM events WHERE contract = ? AND number <= ? ORDER BY number",
+            (seq, reached),
         ).fetchall()
         events = [
             parse_event(_decoded(t[0], f"event {i + 1} of contract {contract_id}", self.path, dict))
@@ -903,45 +1100,38 @@ class ContractStore:
             current_terms=dict(last["terms"]),
         )
 
-    def _snapshot(self, con: sqlite3.Connection, contract_id: str, contract: Contract) -> None:
+    def _snapshot(self, con: sqlite3.Connection, seq: int, contract: Contract) -> None:
         """Write a snapshot of the events since the last one when ``snapshot_every`` have gathered."""
         row = con.execute(
-            "SELECT version, steps_after FROM snapshots"
-            " WHERE contract_id = ? AND fingerprint = ? ORDER BY version DESC LIMIT 1",
-            (contract_id, self._fingerprint),
+            "SELECT event_count, steps_after FROM snapshots"
+            " WHERE contract = ? AND format = ? ORDER BY event_count DESC LIMIT 1",
+            (seq, SNAPSHOT_FORMAT),
         ).fetchone()
         reached, steps = (0, 0) if row is None else (int(row[0]), int(row[1]))
-        version = len(contract.events)
-        if version - reached < self.snapshot_every:
+        count = len(contract.events)
+        if count - reached < self.snapshot_every:
             return
         con.execute(
-            "INSERT INTO snapshots (contract_id, fingerprint, after_version, version, steps_before,"
+            "INSERT INTO snapshots (contract, format, after_count, event_count, steps_before,"
             " steps_after, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                contract_id,
-                self._fingerprint,
-                reached,
-                version,
-                steps,
-                len(contract.steps),
-                _snapshot_json(contract, steps),
-            ),
-        )
+            (seq, SNAPSHOT_FORMAT, reached, count, steps, len(contract.steps),
+             _snapshot_json(contract, steps)),
+        )  # fmt: skip
 
     def _forget_agreement(self, agreement: Agreement) -> None:
         """Drop the cached contracts of an agreement the agreement cache let go of."""
         with self._lock:
-            for cid in [c for c, k in self._cache.items() if k.agreement is agreement]:
-                del self._cache[cid]
+            for seq in [c for c, k in self._cache.items() if k.agreement is agreement]:
+                del self._cache[seq]
 
-    def _remember(self, contract_id: str, contract: Contract) -> None:
+    def _remember(self, seq: int, contract: Contract) -> None:
         with self._lock:
             if self._closed or self._cache_size <= 0:
                 return
-            known = self._cache.get(contract_id)
+            known = self._cache.get(seq)
             if known is None or len(known.events) <= len(contract.events):
-                self._cache[contract_id] = contract
-            self._cache.move_to_end(contract_id)
+                self._cache[seq] = contract
+            self._cache.move_to_end(seq)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
 

@@ -489,7 +489,7 @@ def create_app(
             raise
         sources = result.contract.agreement.sources.cited(step_citations(result.steps))
         return JSON(
-            {"version": result.version, "steps": _steps_json(result.steps), "sources": sources}
+            {"version": result.event_count, "steps": _steps_json(result.steps), "sources": sources}
         )
 
     @app.get(
