@@ -33,11 +33,19 @@ from ruamel.yaml.events import (
     AliasEvent,
     CollectionEndEvent,
     CollectionStartEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
     Event,
+    MappingEndEvent,
     MappingStartEvent,
     NodeEvent,
     ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
 )
+from ruamel.yaml.nodes import ScalarNode
 
 from agi_terms.errors import AgiTermsError, InputError, InputLimitError
 
@@ -110,9 +118,9 @@ def parse_size(text: str) -> int:
 class Document:
     """A parsed YAML document: its plain Python data and where each part stood in the text."""
 
-    def __init__(self, data: Any, name: str, text: str) -> None:
+    def __init__(self, data: Any, name: str, text: str, *, plain: bool = False) -> None:
         self.name = name
-        self.data: Any = _plain(data)
+        self.data: Any = data if plain else _plain(data)
         self._text = text
 
     def position(self, path: Path_) -> tuple[int, int] | None:
@@ -331,6 +339,9 @@ def parse_yaml(text: str, name: str, limits: InputLimits = DEFAULT_LIMITS) -> Do
     """Parse one YAML 1.2 document within ``limits``; every refusal is an ``InputError`` with its
     line and column (a syntax error, a limit, an unsupported tag)."""
     _check_size(text, name, limits)
+    data = _read_plain(text, limits)
+    if data is not _NOT_PLAIN:
+        return Document(data, name, text, plain=True)
     try:
         try:
             check_limits(_events(text), name, limits)
@@ -351,6 +362,109 @@ def parse_yaml(text: str, name: str, limits: InputLimits = DEFAULT_LIMITS) -> Do
     except TypeError:
         # ruamel hashes a complex key (``? {a: [1]}``) to check for duplicates, and fails.
         raise InputError("YAML: a mapping key must be a plain value", file=name) from None
+
+
+class _NotPlain(Exception):
+    """The text holds something ``_read_plain`` leaves to the full reader."""
+
+
+_NOT_PLAIN: Any = object()
+
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+
+
+def _read_plain(text: str, limits: InputLimits) -> Any:
+    """The data of ``text`` read in one pass over libyaml's events, or ``_NOT_PLAIN``.
+
+    This is the reading of a large generated file (thousands of events, a scalar per field): it
+    builds plain dicts and lists straight from the events, resolving each distinct plain scalar
+    once with ruamel's own YAML 1.2 resolver and constructors, so its data is that of the full
+    reader. Anything else is left to that reader, which says what is wrong or reads it: a syntax
+    error, a tag, an anchor or alias, a directive, a key twice, a collection as a key, a merge key,
+    nesting past ``limits.max_depth``, no document or more than one, a value ruamel refuses.
+    """
+    try:
+        return _plain_data(_events(text), limits.max_depth)
+    except Exception:  # the full reader decides, with its own error if there is one
+        return _NOT_PLAIN
+
+
+def _plain_data(events: Iterator[Event], max_depth: int) -> Any:
+    yaml = _fast()
+    # ruamel's own YAML 1.2 table (first character -> [(tag, pattern)]), as its resolver reads it.
+    table: dict[str | None, list[tuple[str, re.Pattern[str]]]] = yaml.resolver.versioned_resolver
+    anywhere = table.get(None, [])
+    constructor = yaml.constructor
+    construct: dict[str, Callable[[ScalarNode], Any]] = {
+        "tag:yaml.org,2002:null": lambda node: None,
+        "tag:yaml.org,2002:bool": constructor.construct_yaml_bool,
+        "tag:yaml.org,2002:int": constructor.construct_yaml_int,
+        "tag:yaml.org,2002:float": constructor.construct_yaml_float,
+    }
+    resolved: dict[str, Any] = {}  # each distinct plain scalar, resolved and constructed once
+    no_key: Any = object()
+    open_: list[Any] = []  # the collections being filled, innermost last
+    keys: list[Any] = []  # for each, the key waiting for its value (``no_key`` when none)
+    root: Any = no_key
+    documents = 0
+    for event in events:
+        kind = type(event)
+        if kind is ScalarEvent:
+            if event.anchor is not None or event.tag is not None:
+                raise _NotPlain
+            raw = event.value
+            if not event.implicit[0]:
+                value: Any = raw
+            elif raw in resolved:
+                value = resolved[raw]
+            else:
+                rules = [*table.get(raw[0] if raw else "", ()), *anywhere]
+                tag = next((t for t, pattern in rules if pattern.match(raw)), _STR)
+                if tag not in _PLAIN_TAGS:
+                    raise _NotPlain
+                build = construct.get(tag)
+                value = resolved[raw] = raw if build is None else build(ScalarNode(tag, raw))
+            collection = False
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            if event.anchor is not None or event.tag is not None or len(open_) >= max_depth:
+                raise _NotPlain
+            value = {} if kind is MappingStartEvent else []
+            collection = True
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            open_.pop()
+            keys.pop()
+            continue
+        elif kind is DocumentStartEvent:
+            documents += 1
+            if documents > 1 or event.version is not None or event.tags:
+                raise _NotPlain
+            continue
+        elif kind is StreamStartEvent or kind is DocumentEndEvent or kind is StreamEndEvent:
+            continue
+        else:  # an alias
+            raise _NotPlain
+        if not open_:
+            root = value
+        else:
+            parent, key = open_[-1], keys[-1]
+            if type(parent) is list:
+                parent.append(value)
+            elif key is no_key:
+                if collection or value in parent:
+                    raise _NotPlain
+                keys[-1] = value
+            else:
+                parent[key] = value
+                keys[-1] = no_key
+        if collection:
+            open_.append(value)
+            keys.append(no_key)
+    if root is no_key:
+        raise _NotPlain
+    return root
 
 
 def _value_error_text(exc: ValueError) -> str:
