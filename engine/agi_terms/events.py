@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import math
 import re
 import reprlib
@@ -151,7 +152,9 @@ LevelName = Annotated[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    # Built on first use (a validation, a schema), not at import: a command that reads no event
+    # of a type does not pay for its validator.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
 
 _TYPE = "the event type: this one's name"
@@ -389,7 +392,10 @@ ACTION_TYPES: tuple[str, ...] = (
 )
 AGI_TYPES: frozenset[str] = frozenset({"agi_declared", "panel_verified", "panel_rejected"})
 
-_EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
+@functools.cache
+def _event_adapter() -> TypeAdapter[Any]:
+    """The validator of ``Event``, built when the first event is read."""
+    return TypeAdapter(Event)
 
 
 def path_of(loc: tuple[int | str, ...], *, union_tags: bool = False) -> tuple[int | str, ...]:
@@ -524,7 +530,7 @@ def parse_event(data: object) -> Event:
             f"expected an event (a mapping with 'date' and 'type'), got {_SHORT.repr(data)}"
         )
     try:
-        event: Event = _EVENT_ADAPTER.validate_python(dict(data))
+        event: Event = _event_adapter().validate_python(dict(data))
     except ValidationError as exc:
         raise input_error_from(exc) from None
     return event

@@ -88,7 +88,8 @@ class Expectation:
 
 
 class _Expect(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    # Built when a scenario first states what it expects (most do not).
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     def stated(self) -> list[str]:
         return [name for name in type(self).model_fields if getattr(self, name) is not None]

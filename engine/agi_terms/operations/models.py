@@ -30,12 +30,16 @@ _EXAMPLE_ACTION: dict[str, JsonValue] = {
 }
 
 
+_LAZY = ConfigDict(defer_build=True)
+"""Every model here is built on first use: a door or a command builds only those it answers with."""
+
+
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class _Answer(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     def to_json(self) -> Any:
         """The answer's JSON: the keys it was built with (none added, none dropped)."""
@@ -47,6 +51,8 @@ class _Answer(BaseModel):
 
 class CitedSource(BaseModel):
     """A source's entry in an answer's ``sources`` map (SPEC §12)."""
+
+    model_config = _LAZY
 
     title: str
     statement: str
@@ -74,6 +80,8 @@ Sources = dict[str, CitedSource]
 class StepJSON(BaseModel):
     """A timeline step (SPEC §7)."""
 
+    model_config = _LAZY
+
     date: CalendarDate
     type: str
     phase: str
@@ -83,6 +91,8 @@ class StepJSON(BaseModel):
 
 class CheckpointJSON(BaseModel):
     """A checkpoint (SPEC §7): the phase and every term of the version on ``date``."""
+
+    model_config = _LAZY
 
     date: CalendarDate
     phase: str
@@ -210,6 +220,7 @@ class MonteCarloRequest(RootModel[dict[str, Any]]):
     limit."""
 
     model_config = ConfigDict(
+        defer_build=True,
         json_schema_extra={
             "examples": [
                 {
@@ -222,7 +233,7 @@ class MonteCarloRequest(RootModel[dict[str, Any]]):
                     "redeclaration": {"probability": 0.5, "after_days": [180, 1080]},
                 }
             ]
-        }
+        },
     )
 
 
@@ -239,6 +250,8 @@ class VersionSummary(_Answer):
 
 class VersionList(RootModel[list[VersionSummary]]):
     """``list_versions``: every shipped version, oldest first."""
+
+    model_config = _LAZY
 
     def to_json(self) -> list[dict[str, Any]]:
         """``[{"id", "title", "effective"}]``."""
@@ -304,6 +317,8 @@ class VersionDescription(_Answer):
 
 class SourceList(RootModel[dict[str, SourceEntry]]):
     """``sources``: every entry of the register, by id."""
+
+    model_config = _LAZY
 
     def to_json(self) -> dict[str, dict[str, Any]]:
         """``{id: entry}``."""

@@ -100,8 +100,6 @@ def simulate(
     """Replay the scenario FILE (- reads standard input) into a timeline of steps and checkpoints."""
     from agi_terms.errors import RulebookError
     from agi_terms.evaluation.results import Checkpoint
-    from agi_terms.interfaces.cli import render
-    from agi_terms.operations import simulation_result
 
     day = option_date(on, "--on")
     scenario = read_scenario(file)
@@ -112,6 +110,13 @@ def simulate(
     except AgiTermsError as exc:
         raise about_option(exc) from None
     with result:
+        if fmt == "json" and day is None:
+            from agi_terms.operations import simulation_result
+
+            click.echo(json.dumps(simulation_result(result).to_json(), indent=2))
+            return
+        from agi_terms.interfaces.cli import render
+
         if day is not None:
             try:
                 report = result.contract.terms(on=day)
@@ -126,8 +131,6 @@ def simulate(
                 echo_text(render.state_markdown(result, report))
             else:
                 render.state_table(result, report)
-        elif fmt == "json":
-            click.echo(json.dumps(simulation_result(result).to_json(), indent=2))
         elif fmt == "csv":
             text = (
                 render.checkpoints_csv(result)
