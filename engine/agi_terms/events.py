@@ -392,6 +392,7 @@ ACTION_TYPES: tuple[str, ...] = (
 )
 AGI_TYPES: frozenset[str] = frozenset({"agi_declared", "panel_verified", "panel_rejected"})
 
+
 @functools.cache
 def _event_adapter() -> TypeAdapter[Any]:
     """The validator of ``Event``, built when the first event is read."""

@@ -111,9 +111,10 @@ def simulate(
         raise about_option(exc) from None
     with result:
         if fmt == "json" and day is None:
+            from agi_terms.documents import json_text
             from agi_terms.operations import simulation_result
 
-            click.echo(json.dumps(simulation_result(result).to_json(), indent=2))
+            click.echo(json_text(simulation_result(result).to_json()))
             return
         from agi_terms.interfaces.cli import render
 
