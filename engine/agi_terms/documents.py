@@ -345,6 +345,11 @@ def parse_yaml(text: str, name: str, limits: InputLimits = DEFAULT_LIMITS) -> Do
     data = _read_plain(text, limits)
     if data is not _NOT_PLAIN:
         return Document(data, name, text, plain=True)
+    return _read_full(text, name, limits)
+
+
+def _read_full(text: str, name: str, limits: InputLimits) -> Document:
+    """The document read by ruamel's loader after checking ``limits`` on its events; its errors."""
     try:
         try:
             check_limits(_events(text), name, limits)
