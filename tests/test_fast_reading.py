@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy  # noqa: F401  # loaded, so that json_text lays out text from _JSON_LAYOUT_FROM on
 import pytest
 from agi_terms import documents
 from agi_terms.documents import DEFAULT_LIMITS, InputLimits, json_text, parse_yaml

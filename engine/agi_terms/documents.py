@@ -24,6 +24,7 @@ import json
 import os
 import re
 import stat
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -387,7 +388,7 @@ _PLAIN_TAGS = frozenset(
 def _read_plain(text: str, limits: InputLimits) -> Any:
     """The data of ``text`` read in one pass over libyaml's events, or ``_NOT_PLAIN``.
 
-    This is the reading of a large generated file (thousands of events, a scalar per field): it
+    Made for large generated files (thousands of events, a scalar per field), it reads any: it
     builds plain dicts and lists straight from the events, resolving each distinct plain scalar
     once with ruamel's own YAML 1.2 resolver and constructors, so its data is that of the full
     reader. Anything else is left to that reader, which says what is wrong or reads it: a syntax
@@ -777,8 +778,11 @@ def _json_depth_position(text: str, max_depth: int) -> tuple[int | None, int | N
 
 
 _JSON_LAYOUT_FROM = 64 * 1024
-"""Compact JSON text from this size on is laid out by ``json_text``'s own pass; shorter text by
-``json`` (the pass costs importing numpy)."""
+"""Compact JSON text from this size on is laid out by ``json_text``'s own pass where numpy is
+loaded already; shorter text by ``json``."""
+_JSON_LAYOUT_IMPORTING_FROM = 8 * MiB
+"""The same where numpy is still to import: its import (some 150 ms) is what ``json`` takes to
+indent about 5 MiB, so the pass pays only from about there on."""
 
 _JSON_CHUNK = 1 << 20
 
@@ -794,7 +798,8 @@ def json_text(data: Any) -> str:
     stays whole, as ``json`` writes it.
     """
     compact = json.dumps(data, separators=(",", ": "))
-    if len(compact) < _JSON_LAYOUT_FROM:
+    loaded = "numpy" in sys.modules
+    if len(compact) < (_JSON_LAYOUT_FROM if loaded else _JSON_LAYOUT_IMPORTING_FROM):
         return json.dumps(data, indent=2)
     import numpy as np
 
