@@ -31,11 +31,13 @@ _EXAMPLE_ACTION: dict[str, JsonValue] = {
 
 
 _LAZY = ConfigDict(defer_build=True)
-"""Every model here is built on first use: a door or a command builds only those it answers with."""
+"""The answers are built on first use: a command builds only those it answers with."""
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    # Built at import: FastAPI wraps a request body's model in a field of its own, and building a
+    # deferred model there makes pydantic warn that the wrapper's alias has no effect.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class _Answer(BaseModel):
@@ -220,7 +222,6 @@ class MonteCarloRequest(RootModel[dict[str, Any]]):
     limit."""
 
     model_config = ConfigDict(
-        defer_build=True,
         json_schema_extra={
             "examples": [
                 {
