@@ -16,7 +16,7 @@ import click
 from agi_terms.errors import AgiTermsError, InputError
 from agi_terms.interfaces.console import byte_size, fail
 from agi_terms.interfaces.http.service import SERVICE_EXTRA_HINT, ServiceLimits, create_app
-from agi_terms.store import DEFAULT_BACKEND
+from agi_terms.store import DEFAULT_BACKEND, is_postgres_url, redacted
 
 MOUNTS_KEY = "agi_terms.mounts"
 """Where the command group leaves the servers ``serve`` adds to its app (``create_app``'s
@@ -34,8 +34,8 @@ _DEFAULTS = ServiceLimits()
     "--db",
     "db",
     required=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite store file (created if absent).",
+    help="SQLite store file (created if absent), or a postgresql:// URL (several servers may"
+    " share one database).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -108,7 +108,7 @@ def serve(
 
     # A store that is there is checked before the port is bound; a new one is created only once
     # the port is had, so that a refusal of either leaves nothing behind.
-    existed = Path(db).exists()
+    existed = is_postgres_url(db) or Path(db).exists()
     app = None
     try:
         if existed:
@@ -117,17 +117,17 @@ def serve(
     except AgiTermsError as exc:
         if app is not None:
             app.state.store.close()
-        fail(exc, db)
+        fail(exc, redacted(db))
         return
     try:
         if app is None:
             app = open_app()
     except AgiTermsError as exc:
         sock.close()
-        fail(exc, db)
+        fail(exc, redacted(db))
         return
     limits = app.state.limits
-    click.echo(listening_line(url_of(sock), db))
+    click.echo(listening_line(url_of(sock), redacted(db)))
     config = uvicorn.Config(
         AccessLog(app, sys.stderr),
         log_level="warning",

@@ -44,10 +44,11 @@ from agi_terms.store import (
     DEFAULT_MAX_AGREEMENT_BYTES,
     DEFAULT_MAX_AGREEMENTS,
     ContractExistsError,
-    ContractStore,
+    Store,
     StoreError,
     UnknownContractError,
     VersionConflictError,
+    open_store,
 )
 
 if TYPE_CHECKING:
@@ -306,13 +307,14 @@ Mount = Callable[[Any, str | None, int], Callable[[], AbstractAsyncContextManage
 
 
 def create_app(
-    store: ContractStore | str | Path,
+    store: Store | str | Path,
     *,
     backend: str | None = DEFAULT_BACKEND,
     limits: ServiceLimits | None = None,
     mounts: Sequence[Mount] = (),
 ) -> "FastAPI":
-    """The service on ``store`` (an open store, or a path to open; then the app closes it on shutdown).
+    """The service on ``store`` (an open store, or an SQLite path or ``postgresql://`` URL to open;
+    then the app closes it on shutdown).
 
     ``mounts`` add other doors to the app (``agi-terms serve`` adds the MCP door's at ``/mcp`` and
     the explorer page at ``/``; ``app.state`` holds ``limits`` and ``json_response`` for them):
@@ -329,7 +331,7 @@ def create_app(
         raise InputError(f"{SERVICE_EXTRA_HINT} ({exc})") from None
 
     bounds = limits or ServiceLimits()
-    own = not isinstance(store, ContractStore)
+    own = not isinstance(store, Store)
     contracts = open_store_arg(store, backend, bounds)
     # The default agreement is compiled now rather than during the first request.
     contracts.agreements.get(NewContract().agreement, {})
@@ -699,12 +701,12 @@ def new_contract_schemas() -> list[dict[str, Any]]:
 
 
 def open_store_arg(
-    store: ContractStore | str | Path, backend: str | None, limits: ServiceLimits | None = None
-) -> ContractStore:
-    if isinstance(store, ContractStore):
+    store: Store | str | Path, backend: str | None, limits: ServiceLimits | None = None
+) -> Store:
+    if isinstance(store, Store):
         return store
     limits = limits or ServiceLimits()
-    return ContractStore(
+    return open_store(
         store,
         backend=backend,
         max_agreements=limits.max_agreements,
