@@ -1,14 +1,17 @@
-"""The contract store: appends, optimistic concurrency, refusals, snapshots, schema versions."""
+"""The contract store: appends, optimistic concurrency, refusals, snapshots, schema versions,
+tenants and idempotency keys, on SQLite and on PostgreSQL (``store_target``)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from pathlib import Path
 
 import agi_terms
 import pytest
-from agi_terms.store import SCHEMA_VERSION, SNAPSHOT_FORMAT, ContractStore, open_store
+from agi_terms.store import SCHEMA_VERSION, SNAPSHOT_FORMAT, Store, open_store
+from conftest import run_sql
 
 PARAMS = {"api_exclusivity_backstop": None, "revenue_share_backstop": "2030-12-31"}
 
@@ -37,12 +40,12 @@ def replayed(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> ContractStore:
-    with open_store(tmp_path / "contracts.db", snapshot_every=3) as opened:
+def store(store_target: str) -> Store:
+    with open_store(store_target, snapshot_every=3) as opened:
         yield opened  # type: ignore[misc]
 
 
-def test_appended_events_load_as_the_in_memory_replay(store: ContractStore) -> None:
+def test_appended_events_load_as_the_in_memory_replay(store: Store) -> None:
     cid = store.create("2025-10", PARAMS)
     first = store.append(cid, STORY[:2], expected_version=0)
     second = store.append(cid, STORY[2:], expected_version=2)
@@ -55,7 +58,7 @@ def test_appended_events_load_as_the_in_memory_replay(store: ContractStore) -> N
     assert store.events(cid) == [agi_terms.events.event_to_json(e) for e in expected.events]
 
 
-def test_append_returns_only_the_new_steps_including_gates(store: ContractStore) -> None:
+def test_append_returns_only_the_new_steps_including_gates(store: Store) -> None:
     cid = store.create()
     store.append(cid, STORY[:1])
     result = store.append(cid, [{"date": "2031-02-01", "type": "agi_declared"}])
@@ -63,7 +66,7 @@ def test_append_returns_only_the_new_steps_including_gates(store: ContractStore)
     assert result.steps[0].date.isoformat() == "2031-01-01"
 
 
-def test_a_stale_expected_version_is_a_conflict_and_writes_nothing(store: ContractStore) -> None:
+def test_a_stale_expected_version_is_a_conflict_and_writes_nothing(store: Store) -> None:
     cid = store.create()
     store.append(cid, STORY[:1])
     with pytest.raises(agi_terms.VersionConflictError) as caught:
@@ -77,7 +80,7 @@ def test_a_stale_expected_version_is_a_conflict_and_writes_nothing(store: Contra
     assert store.count() == (1, 1)
 
 
-def test_a_bad_event_in_a_batch_writes_none_of_the_batch(store: ContractStore) -> None:
+def test_a_bad_event_in_a_batch_writes_none_of_the_batch(store: Store) -> None:
     cid = store.create()
     store.append(cid, STORY[:2])
     batch = [STORY[2], {**STORY[3], "amount_usd": -5}, STORY[4]]
@@ -94,7 +97,7 @@ def test_a_bad_event_in_a_batch_writes_none_of_the_batch(store: ContractStore) -
     assert store.load(cid) == replayed(STORY[:2])
 
 
-def test_a_refused_first_event_does_not_disturb_the_cache(store: ContractStore) -> None:
+def test_a_refused_first_event_does_not_disturb_the_cache(store: Store) -> None:
     cid = store.create()
     store.append(cid, STORY[:3])
     with pytest.raises(agi_terms.LifecycleError):
@@ -103,22 +106,20 @@ def test_a_refused_first_event_does_not_disturb_the_cache(store: ContractStore) 
     assert store.load(cid) == replayed(STORY[:4])
 
 
-def test_snapshots_rebuild_the_same_contract_as_a_full_replay(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
+def test_snapshots_rebuild_the_same_contract_as_a_full_replay(store_target: str) -> None:
+    path = store_target
     with open_store(path, snapshot_every=2) as writer:
         cid = writer.create("2025-10", PARAMS)
         for event in STORY:
             writer.append(cid, [event])
-    with sqlite3.connect(path) as con:
-        snapshots = con.execute("SELECT count(*) FROM snapshots").fetchone()[0]
-    assert snapshots == len(STORY) // 2
+    assert run_sql(path, "SELECT count(*) FROM snapshots") == [(len(STORY) // 2,)]
     with open_store(path, cache_size=0) as reader:
         assert reader.load(cid) == replayed(STORY, PARAMS)
         assert reader.load(cid).steps[-1].event == replayed(STORY, PARAMS).steps[-1].event
 
 
 def test_a_contract_from_snapshots_answers_about_past_dates_and_earlier_launches(
-    tmp_path: Path,
+    store_target: str,
 ) -> None:
     """The state on a past date and the history of Azure launches survive a snapshot: a launch
     off Azure of a product shipped on Azure before carries no Azure-first obligation (S17)."""
@@ -129,7 +130,7 @@ def test_a_contract_from_snapshots_answers_about_past_dates_and_earlier_launches
         {"date": "2027-06-01", "type": "panel_verified"},
         {"date": "2027-07-01", "type": "azure_purchase", "amount_usd": 1.0},
     ]  # fmt: skip
-    path = tmp_path / "s.db"
+    path = store_target
     with open_store(path, snapshot_every=2) as writer:
         cid = writer.create("2026-04")
         writer.append(cid, story)
@@ -148,15 +149,14 @@ def test_a_contract_from_snapshots_answers_about_past_dates_and_earlier_launches
         assert loaded.decide(before).obligations == ("ship_first_on_azure",)
 
 
-def test_snapshots_of_another_format_are_ignored(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
+def test_snapshots_of_another_format_are_ignored(store_target: str) -> None:
+    path = store_target
     with open_store(path, snapshot_every=2) as writer:
         cid = writer.create()
         writer.append(cid, STORY)
-    with sqlite3.connect(path) as con:
-        assert {r[0] for r in con.execute("SELECT format FROM snapshots")} == {SNAPSHOT_FORMAT}
-        con.execute('UPDATE snapshots SET data = \'{"format": "garbage"}\'')
-        con.execute("UPDATE snapshots SET format = 'agi-terms/snapshot@1'")
+    assert run_sql(path, "SELECT DISTINCT format FROM snapshots") == [(SNAPSHOT_FORMAT,)]
+    run_sql(path, 'UPDATE snapshots SET data = \'{"format": "garbage"}\'')
+    run_sql(path, "UPDATE snapshots SET format = 'agi-terms/snapshot@1'")
     with open_store(path, cache_size=0, snapshot_every=2) as reader:
         assert reader.load(cid) == replayed(STORY)
         reader.append(cid, [{"date": "2033-03-01", "type": "azure_purchase", "amount_usd": 1.0}])
@@ -166,8 +166,8 @@ def test_snapshots_of_another_format_are_ignored(tmp_path: Path) -> None:
         )
 
 
-def test_contracts_survive_reopening_with_their_parameters(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
+def test_contracts_survive_reopening_with_their_parameters(store_target: str) -> None:
+    path = store_target
     with open_store(path) as first:
         ids = [first.create("2025-10", PARAMS), first.create(), first.create(contract_id="mine-1")]
         first.append(ids[0], STORY[:3])
@@ -184,8 +184,8 @@ def test_contracts_survive_reopening_with_their_parameters(tmp_path: Path) -> No
         assert second.load(ids[0]).agreement.parameters["api_exclusivity_backstop"] is None
 
 
-def test_another_writer_is_seen_through_the_cache(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
+def test_another_writer_is_seen_through_the_cache(store_target: str) -> None:
+    path = store_target
     with open_store(path) as one, open_store(path) as two:
         cid = one.create()
         one.append(cid, STORY[:2])
@@ -196,7 +196,7 @@ def test_another_writer_is_seen_through_the_cache(tmp_path: Path) -> None:
             one.append(cid, STORY[4:5], expected_version=2)
 
 
-def test_unknown_contract_bad_ids_and_bad_agreements_are_typed_errors(store: ContractStore) -> None:
+def test_unknown_contract_bad_ids_and_bad_agreements_are_typed_errors(store: Store) -> None:
     with pytest.raises(agi_terms.UnknownContractError):
         store.load("nope")
     with pytest.raises(agi_terms.UnknownContractError):
@@ -221,18 +221,19 @@ def test_unknown_contract_bad_ids_and_bad_agreements_are_typed_errors(store: Con
     assert store.count() == (1, 0)
 
 
-def test_an_empty_append_checks_the_version_and_writes_nothing(store: ContractStore) -> None:
+def test_an_empty_append_checks_the_version_and_writes_nothing(store: Store) -> None:
     cid = store.create()
     assert store.append(cid, [], expected_version=0).event_count == 0
     with pytest.raises(agi_terms.VersionConflictError):
         store.append(cid, [], expected_version=1)
 
 
-def test_a_store_of_a_newer_schema_is_refused_clearly(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
-    open_store(path).close()
-    with sqlite3.connect(path) as con:
-        con.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+def test_a_store_of_a_newer_schema_is_refused_clearly(store_target: str) -> None:
+    path = store_target
+    store = open_store(path)
+    (current,) = run_sql(path, "SELECT version FROM schema_version")[0]
+    store.close()
+    run_sql(path, "UPDATE schema_version SET version = ?", (current + 1,))
     with pytest.raises(agi_terms.StoreError) as caught:
         open_store(path)
     assert caught.value.place == "schema_version"
@@ -252,8 +253,8 @@ def test_files_that_are_not_stores_are_refused(tmp_path: Path) -> None:
         open_store(garbage)
 
 
-def test_a_closed_store_refuses_use(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
+def test_a_closed_store_refuses_use(store_target: str) -> None:
+    store = open_store(store_target)
     store.close()
     with pytest.raises(agi_terms.StoreError, match="closed"):
         store.create()
@@ -266,8 +267,8 @@ def test_the_store_file_uses_wal(tmp_path: Path) -> None:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_the_durable_backend_serves_many_contracts_on_one_agreement(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.db", backend="durable") as store:
+def test_the_durable_backend_serves_many_contracts_on_one_agreement(store_target: str) -> None:
+    with open_store(store_target, backend="durable") as store:
         ids = [store.create() for _ in range(1100)]
         for cid in ids[::100]:
             store.append(cid, STORY[:2])
@@ -279,7 +280,7 @@ def test_the_durable_backend_serves_many_contracts_on_one_agreement(tmp_path: Pa
 # ---------------------------------------------------------------- tenants
 
 
-def test_a_contract_of_another_tenant_does_not_exist_for_it(store: ContractStore) -> None:
+def test_a_contract_of_another_tenant_does_not_exist_for_it(store: Store) -> None:
     cid = store.create(tenant="acme")
     store.append(cid, STORY[:2], tenant="acme")
     for call in (
@@ -303,7 +304,7 @@ def test_a_contract_of_another_tenant_does_not_exist_for_it(store: ContractStore
     assert store.count(tenant="globex") == (0, 0)
 
 
-def test_contract_ids_are_unique_per_tenant(store: ContractStore) -> None:
+def test_contract_ids_are_unique_per_tenant(store: Store) -> None:
     store.create(contract_id="shared", tenant="acme")
     store.append("shared", STORY[:1], tenant="acme")
     # Another tenant takes the same id without learning that it is taken elsewhere.
@@ -316,7 +317,7 @@ def test_contract_ids_are_unique_per_tenant(store: ContractStore) -> None:
     assert store.info("shared", tenant="globex").tenant == "globex"
 
 
-def test_contracts_are_listed_per_tenant_by_id_and_paged(store: ContractStore) -> None:
+def test_contracts_are_listed_per_tenant_by_id_and_paged(store: Store) -> None:
     acme = ["c", "a", "e", "b", "d"]
     for cid in acme:
         store.create(contract_id=cid, tenant="acme")
@@ -338,7 +339,7 @@ def test_contracts_are_listed_per_tenant_by_id_and_paged(store: ContractStore) -
     assert bad.value.place == "limit"
 
 
-def test_a_tenant_that_is_not_a_string_is_refused(store: ContractStore) -> None:
+def test_a_tenant_that_is_not_a_string_is_refused(store: Store) -> None:
     with pytest.raises(agi_terms.InputError) as caught:
         store.create(tenant=None)  # type: ignore[arg-type]
     assert caught.value.place == "tenant"
@@ -351,7 +352,7 @@ def test_a_tenant_that_is_not_a_string_is_refused(store: ContractStore) -> None:
 
 
 def test_a_repeated_create_returns_the_first_id_and_stores_nothing_more(
-    store: ContractStore,
+    store: Store,
 ) -> None:
     first = store.create("2025-10", PARAMS, tenant="acme", idempotency_key="k1")
     # The same request, however the parameters are spelt (normalised), gives the same answer.
@@ -378,7 +379,7 @@ def test_a_repeated_create_returns_the_first_id_and_stores_nothing_more(
 
 
 def test_a_repeated_append_returns_the_first_answer_and_stores_nothing_more(
-    store: ContractStore,
+    store: Store,
 ) -> None:
     cid = store.create(tenant="acme")
     store.append(cid, STORY[:1], tenant="acme")
@@ -399,9 +400,9 @@ def test_a_repeated_append_returns_the_first_answer_and_stores_nothing_more(
 
 
 def test_a_repeated_append_is_the_first_answer_across_reopening_and_snapshots(
-    tmp_path: Path,
+    store_target: str,
 ) -> None:
-    path = tmp_path / "s.db"
+    path = store_target
     with open_store(path, snapshot_every=2) as writer:
         cid = writer.create()
         first = writer.append(cid, STORY[:5], idempotency_key="once")
@@ -415,7 +416,7 @@ def test_a_repeated_append_is_the_first_answer_across_reopening_and_snapshots(
 
 
 def test_the_same_key_with_another_append_is_refused_and_changes_nothing(
-    store: ContractStore,
+    store: Store,
 ) -> None:
     cid = store.create()
     other = store.create()
@@ -438,7 +439,7 @@ def test_the_same_key_with_another_append_is_refused_and_changes_nothing(
     assert store.count() == (2, 3)
 
 
-def test_a_failed_request_records_no_key(store: ContractStore) -> None:
+def test_a_failed_request_records_no_key(store: Store) -> None:
     cid = store.create()
     store.append(cid, STORY[:1])
     with pytest.raises(agi_terms.VersionConflictError):
@@ -456,7 +457,7 @@ def test_a_failed_request_records_no_key(store: ContractStore) -> None:
     assert store.count() == (1, 2)
 
 
-def test_idempotency_keys_that_are_not_keys_are_refused(store: ContractStore) -> None:
+def test_idempotency_keys_that_are_not_keys_are_refused(store: Store) -> None:
     cid = store.create()
     for key in ("", "k" * 256, "line\nbreak", 7):
         with pytest.raises(agi_terms.InputError) as caught:
@@ -468,9 +469,8 @@ def test_idempotency_keys_that_are_not_keys_are_refused(store: ContractStore) ->
 # ---------------------------------------------------------------- readiness and layout
 
 
-def test_ping_answers_while_the_database_does(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
-    store = open_store(path)
+def test_ping_answers_while_the_database_does(store_target: str) -> None:
+    store = open_store(store_target)
     store.ping()
     store.close()
     with pytest.raises(agi_terms.StoreError):
@@ -532,3 +532,93 @@ def test_a_store_of_schema_version_1_is_migrated_with_its_contracts_in_tenant_em
     with open_store(path, cache_size=0) as reopened:
         assert reopened.load("old-2") == replayed(STORY[:2])
         assert reopened.verify() is None
+
+
+def test_the_migrations_ship_numbered_in_order() -> None:
+    from agi_terms.store.base import migrations
+
+    sqlite = migrations("sqlite")
+    assert [n for n, _ in sqlite] == list(range(1, SCHEMA_VERSION + 1))
+    assert all(statements for _, statements in sqlite)
+    assert [n for n, _ in migrations("postgres")] == [1]
+
+
+# ---------------------------------------------------------------- PostgreSQL only
+
+
+def test_postgres_tables_of_another_application_are_refused(postgres_url: str) -> None:
+    run_sql(postgres_url, "CREATE TABLE contracts (x INTEGER)")
+    with pytest.raises(agi_terms.StoreError, match="not an agi-terms store"):
+        open_store(postgres_url)
+    assert run_sql(postgres_url, "SELECT count(*) FROM contracts") == [(0,)]
+
+
+def test_postgres_stores_in_two_schemas_do_not_see_each_other(
+    postgres_url: str, postgres_server: str
+) -> None:
+    from conftest import with_schema
+
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    run_sql(postgres_server, f"CREATE SCHEMA {schema}")
+    try:
+        with (
+            open_store(postgres_url) as one,
+            open_store(with_schema(postgres_server, schema)) as two,
+        ):
+            cid = one.create(contract_id="only-here")
+            with pytest.raises(agi_terms.UnknownContractError):
+                two.load(cid)
+            assert two.create(contract_id="only-here") == cid
+            assert (one.count(), two.count()) == ((1, 0), (1, 0))
+    finally:
+        run_sql(postgres_server, f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_postgres_connections_the_server_dropped_are_replaced(postgres_url: str) -> None:
+    name = f"agi_terms_{uuid.uuid4().hex[:12]}"
+    url = f"{postgres_url}&application_name={name}"
+    with open_store(url, cache_size=0) as store:
+        cid = store.create()
+        store.append(cid, STORY[:2])
+        killed = run_sql(
+            postgres_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?",
+            (name,),
+        )
+        assert killed
+        assert all(r[0] for r in killed)
+        store.ping()
+        assert store.append(cid, STORY[2:3], expected_version=2).event_count == 3
+        assert store.load(cid) == replayed(STORY[:3])
+
+
+def test_postgres_a_database_that_stops_answering_is_a_store_error(postgres_server: str) -> None:
+    name = f"agi_terms_gone_{uuid.uuid4().hex[:12]}"
+    run_sql(postgres_server, f"CREATE DATABASE {name}")
+    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        store = open_store(url, timeout=2)
+        cid = store.create()
+    finally:
+        run_sql(postgres_server, f"DROP DATABASE {name} WITH (FORCE)")
+    with store:
+        for call in (store.ping, lambda: store.load(cid), lambda: store.append(cid, STORY[:1])):
+            with pytest.raises(agi_terms.StoreError) as caught:
+                call()
+            assert not isinstance(caught.value, agi_terms.UnknownContractError)
+            assert caught.value.file == url
+    with pytest.raises(agi_terms.StoreError, match="cannot connect"):
+        open_store(url, timeout=2)
+
+
+def test_postgres_a_url_never_shows_its_password(postgres_server: str) -> None:
+    from agi_terms.store import redacted
+
+    assert redacted("postgresql://me:s3cret@db:5432/x") == "postgresql://me:***@db:5432/x"
+    assert redacted("postgres://me@db/x") == "postgres://me@db/x"
+    assert redacted("contracts.db") == "contracts.db"
+    wrong = postgres_server.replace("postgresql://postgres@", "postgresql://nobody:s3cret@")
+    with pytest.raises(agi_terms.StoreError) as caught:
+        open_store(wrong, timeout=2)
+    assert "s3cret" not in caught.value.one_line()
+    assert caught.value.file == redacted(wrong)
