@@ -20,9 +20,10 @@ def free_port() -> int:
 
 
 class Server:
-    """``python -m engine serve --db DB`` on 127.0.0.1; ``start``, ``stop`` (SIGTERM) or ``kill``."""
+    """``python -m agi_terms serve --db DB`` on 127.0.0.1 (DB an SQLite file or a ``postgresql://``
+    URL); ``start``, ``stop`` (SIGTERM) or ``kill``."""
 
-    def __init__(self, db: Path, *extra: str) -> None:
+    def __init__(self, db: Path | str, *extra: str) -> None:
         self.db = db
         self.extra = extra
         self.port = 0
