@@ -8,7 +8,10 @@ that every acknowledged operation is stored, that no append is stored in part (e
 whole batches of its plan, in order), that replaying the stored events gives the stored contract,
 and that the store takes new appends.
 
-    python simulations/crash_trials.py --trials 1000 [--seed 1] [--dir DIR]
+    python simulations/crash_trials.py --trials 1000 [--seed 1] [--dir DIR] [--db postgresql://...]
+
+With ``--db URL`` the trials run on that PostgreSQL database, each trial in a schema of its own
+(created and dropped here); otherwise each on a new SQLite file.
 
 prints one line per 100 trials and a summary; the exit status is 1 when any trial lost or split an
 append.
@@ -26,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -121,10 +125,38 @@ def read_acks(path: Path) -> int:
     return len(lines)
 
 
-def check(db: Path, seed: int, acknowledged: int) -> TrialResult:
-    """Reopen the store after a kill and compare it with the plan and the acknowledgements."""
+def with_schema(url: str, schema: str) -> str:
+    """The PostgreSQL ``url`` with its tables in ``schema`` (the connections' search path)."""
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options={urllib.parse.quote(f'-csearch_path={schema}')}"
+
+
+def _schema_sql(url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(statement)
+
+
+def _integrity(db: Path | str, store: Any) -> str:
+    """``ok``, or what the database's own check finds wrong."""
     import sqlite3
 
+    import agi_terms
+    from agi_terms.store import is_postgres_url
+
+    if is_postgres_url(db):
+        try:
+            store.verify()
+        except agi_terms.AgiTermsError as exc:
+            return str(exc)
+        return "ok"
+    with sqlite3.connect(db) as con:
+        return str(con.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def check(db: Path | str, seed: int, acknowledged: int) -> TrialResult:
+    """Reopen the store after a kill and compare it with the plan and the acknowledgements."""
     import agi_terms
     from agi_terms.store import open_store
 
@@ -137,8 +169,7 @@ def check(db: Path, seed: int, acknowledged: int) -> TrialResult:
     except agi_terms.AgiTermsError as exc:
         return TrialResult(seed, acknowledged, 0, 0, 0, [f"does not open: {exc}"])
     with store:
-        with sqlite3.connect(db) as con:
-            verdict = con.execute("PRAGMA integrity_check").fetchone()[0]
+        verdict = _integrity(db, store)
         if verdict != "ok":
             problems.append(f"integrity check: {verdict}")
         existing = {c.id for c in store.contracts()}
@@ -188,9 +219,26 @@ def check(db: Path, seed: int, acknowledged: int) -> TrialResult:
     return TrialResult(seed, acknowledged, len(stored_ops), lost, partial, problems)
 
 
-def run_trial(folder: Path, seed: int, rng: random.Random) -> TrialResult:
-    """One trial: start a writer, kill it with SIGKILL at a random moment, check the store."""
-    db, acks = folder / f"trial-{seed}.db", folder / f"trial-{seed}.acks"
+def run_trial(
+    folder: Path, seed: int, rng: random.Random, server: str | None = None
+) -> TrialResult:
+    """One trial: start a writer, kill it with SIGKILL at a random moment, check the store (an
+    SQLite file in ``folder``, or a new schema on the PostgreSQL ``server``)."""
+    acks = folder / f"trial-{seed}.acks"
+    db: Path | str = folder / f"trial-{seed}.db"
+    schema = f"crash_trial_{seed}"
+    if server is not None:
+        _schema_sql(server, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        _schema_sql(server, f"CREATE SCHEMA {schema}")
+        db = with_schema(server, schema)
+    try:
+        return _trial(db, acks, folder, seed, rng)
+    finally:
+        if server is not None:
+            _schema_sql(server, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def _trial(db: Path | str, acks: Path, folder: Path, seed: int, rng: random.Random) -> TrialResult:
     proc = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "--writer", str(db), str(seed), str(acks)],
         stdout=subprocess.DEVNULL,
@@ -217,11 +265,14 @@ def run_trial(folder: Path, seed: int, rng: random.Random) -> TrialResult:
     return result
 
 
-def run_trials(trials: int, seed: int, folder: Path, report_every: int = 0) -> list[TrialResult]:
+def run_trials(
+    trials: int, seed: int, folder: Path, report_every: int = 0, db: str | None = None
+) -> list[TrialResult]:
+    """``trials`` trials from ``seed``, on SQLite files in ``folder`` or on the PostgreSQL ``db``."""
     rng = random.Random(seed)
     results = []
     for n in range(trials):
-        results.append(run_trial(folder, seed * 1_000_003 + n, rng))
+        results.append(run_trial(folder, seed * 1_000_003 + n, rng, db))
         if report_every and (n + 1) % report_every == 0:
             print(f"{n + 1} trials: {summary(results)}", flush=True)
     return results
@@ -242,6 +293,9 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", type=Path, default=None, help="where the trial files go")
+    parser.add_argument(
+        "--db", default=None, help="a postgresql:// URL: the trials run there, a schema each"
+    )
     parser.add_argument("--writer", nargs=3, metavar=("DB", "SEED", "ACKS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.writer:
@@ -249,7 +303,7 @@ def main() -> int:
         writer(db, int(seed), acks)
         return 0
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
-        results = run_trials(args.trials, args.seed, Path(folder), report_every=100)
+        results = run_trials(args.trials, args.seed, Path(folder), report_every=100, db=args.db)
     bad = [r for r in results if not r.ok]
     for r in bad[:10]:
         print(f"trial {r.seed}: {r}")

@@ -1,17 +1,30 @@
-"""A writer killed with SIGKILL at random moments: acknowledged appends survive, none is stored in part.
+"""A writer killed with SIGKILL at random moments: acknowledged appends survive, none is stored in
+part; on SQLite and PostgreSQL, and a ``serve`` replica killed mid-append beside another.
 
-The harness is ``simulations/crash_trials.py`` (which runs 1000 trials); the suite runs 50.
+The harness is ``simulations/crash_trials.py`` (which runs 1000 trials); the suite runs 50 on
+SQLite and 25 on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import random
 import sqlite3
 import sys
+import threading
+import time
 from pathlib import Path
 from types import ModuleType
 
-TRIALS = 50
+import agi_terms
+import httpx
+import pytest
+import store_workers as workers
+from agi_terms.store import open_store
+from conftest import STORE_BACKENDS
+from service_server import Server
+
+TRIALS = {"sqlite": 50, "postgres": 25}
 
 
 def _harness() -> ModuleType:
@@ -28,13 +41,18 @@ def _harness() -> ModuleType:
 crash = _harness()
 
 
-def test_killed_writers_lose_no_acknowledged_append_and_split_none(tmp_path: Path) -> None:
-    results = crash.run_trials(TRIALS, seed=20261122, folder=tmp_path)
+@pytest.mark.parametrize("backend", STORE_BACKENDS)
+def test_killed_writers_lose_no_acknowledged_append_and_split_none(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    server = request.getfixturevalue("postgres_server") if backend == "postgres" else None
+    trials = TRIALS[backend]
+    results = crash.run_trials(trials, seed=20261122, folder=tmp_path, db=server)
     assert [r for r in results if not r.ok] == []
     assert sum(r.lost for r in results) == 0
     assert sum(r.partial for r in results) == 0
     # The kills landed while the writer was working, not only before or after it.
-    assert sum(r.acknowledged > 0 for r in results) >= TRIALS // 2
+    assert sum(r.acknowledged > 0 for r in results) >= trials // 2
 
 
 def _finished_writer(folder: Path, seed: int, operations: int) -> tuple[Path, int]:
@@ -91,3 +109,88 @@ def test_the_checker_sees_a_partial_append(tmp_path: Path) -> None:
     result = crash.check(db, 6, acked)
     assert result.partial == 1
     assert not result.ok
+
+
+# ---------------------------------------------------------------- a replica killed mid-append
+
+CONTRACTS = 4
+WRITERS = 8
+BATCH = 3
+
+
+def _replica_writer(
+    url: str, cid: str, worker: int, stop: threading.Event
+) -> tuple[dict[int, list[str]], list[list[str]]]:
+    """Append batches until ``stop`` or the server is gone: the batches acknowledged (by version)
+    and the one whose answer never came (in flight when the server died)."""
+    acked: dict[int, list[str]] = {}
+    unanswered: list[list[str]] = []
+    with httpx.Client(base_url=url, timeout=60) as client:
+        round_ = 0
+        while not stop.is_set():
+            batch = [workers.launch(worker, round_, k) for k in range(BATCH)]
+            names = [e["name"] for e in batch]
+            try:
+                answer = client.post(f"/contracts/{cid}/events", json={"events": batch})
+            except httpx.TransportError:
+                unanswered.append(names)
+                break
+            assert answer.status_code == 200, answer.text
+            acked[answer.json()["version"]] = names
+            round_ += 1
+    return acked, unanswered
+
+
+@pytest.mark.parametrize("trial", range(2))
+def test_a_replica_killed_mid_append_loses_nothing_acknowledged(
+    store_target: str, trial: int
+) -> None:
+    rng = random.Random(trial)
+    with Server(store_target) as doomed, Server(store_target) as survivor:
+        doomed.start()
+        survivor.start()
+        ids = [
+            httpx.post(f"{survivor.url}/contracts", json={}, timeout=60).json()["id"]
+            for _ in range(CONTRACTS)
+        ]
+        stop = threading.Event()
+        results: dict[int, tuple[dict[int, list[str]], list[list[str]]]] = {}
+
+        def run(w: int) -> None:
+            url = doomed.url if w % 2 == 0 else survivor.url
+            results[w] = _replica_writer(url, ids[w % CONTRACTS], w, stop)
+
+        threads = [threading.Thread(target=run, args=(w,)) for w in range(WRITERS)]
+        for thread in threads:
+            thread.start()
+        time.sleep(rng.uniform(1.0, 2.5))
+        assert doomed.kill() == -9
+        killed_at = {w: len(results.get(w, ({}, []))[0]) for w in range(WRITERS)}
+        time.sleep(1.0)  # the survivor goes on serving its writers
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert survivor.stop() == 0
+    assert set(results) == set(range(WRITERS))
+    # The writers of the killed replica were cut off mid-request; the survivor's went on.
+    assert all(results[w][1] for w in range(0, WRITERS, 2))
+    assert all(not results[w][1] for w in range(1, WRITERS, 2))
+    assert sum(len(results[w][0]) for w in range(1, WRITERS, 2)) > sum(
+        killed_at[w] for w in range(1, WRITERS, 2)
+    )
+    with open_store(store_target, cache_size=0) as store:
+        for c, cid in enumerate(ids):
+            events = store.events(cid)
+            stored = [e["name"] for e in events]
+            assert len(stored) == len(set(stored))  # nothing twice
+            writers = [w for w in range(WRITERS) if w % CONTRACTS == c]
+            acked = {v: names for w in writers for v, names in results[w][0].items()}
+            for version, names in acked.items():  # every acknowledged batch, whole, in its place
+                assert stored[version - BATCH : version] == names
+            # Every stored batch is whole: acknowledged, or the one in flight at the kill.
+            unanswered = [tuple(n) for w in writers for n in results[w][1]]
+            batches = [tuple(stored[i : i + BATCH]) for i in range(0, len(stored), BATCH)]
+            assert len(stored) % BATCH == 0
+            assert set(batches) <= {tuple(n) for n in acked.values()} | set(unanswered)
+            with agi_terms.load_agreement(backend="python") as agreement:
+                assert store.load(cid) == agreement.start().apply_all(events)
