@@ -5,10 +5,16 @@ terms on a date, decides an action, reads the timeline and explains a term. At t
 requests per second, p50 and p99 latency (overall and per request kind), the errors (any transport
 failure or unexpected status), and checks that the events stored equal the events acknowledged::
 
-    python simulations/load.py --clients 16 --seconds 20
+    python simulations/load.py --clients 16 --seconds 20 [--db FILE | --db postgresql://...]
+    python simulations/load.py --replicas 2 --db postgresql://...
+    python simulations/load.py --compare postgresql://... --seconds 10
 
-starts its own server on a temporary store (``--db FILE`` to keep it); ``--url URL --db FILE``
-loads a server already running on that store instead. Exit status 1 on any error or mismatch.
+starts its own server on a temporary SQLite store (``--db FILE`` to keep it, ``--db URL`` for a
+PostgreSQL database; ``--replicas N`` starts N servers on it and spreads the clients over them);
+``--url URL --db DB`` loads a server already running on that store instead. ``--compare URL``
+measures side by side in one run: SQLite, PostgreSQL and two PostgreSQL replicas, each with 1, 8
+and 32 clients on a new store (PostgreSQL: a new schema of that database), and prints a Markdown
+table. Exit status 1 on any error or mismatch.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ class Tally:
         self.errors: collections.Counter[str] = collections.Counter()
         self.acked_events = 0
         self.created: list[str] = []
+        self.elapsed = 0.0
+        self.same = False
 
 
 async def timed(
@@ -148,11 +156,13 @@ class Client:
                 await self.step()
 
 
-async def load(url: str, clients: int, seconds: float, seed: int) -> tuple[Tally, float]:
+async def load(urls: list[str], clients: int, seconds: float, seed: int) -> tuple[Tally, float]:
     tally = Tally()
     began = time.monotonic()
     until = began + seconds
-    await asyncio.gather(*(Client(url, n, tally, seed).run(until) for n in range(clients)))
+    await asyncio.gather(
+        *(Client(urls[n % len(urls)], n, tally, seed).run(until) for n in range(clients))
+    )
     return tally, time.monotonic() - began
 
 
@@ -179,7 +189,7 @@ def report(tally: Tally, elapsed: float, clients: int) -> None:
         print(f"  error: {error} x{count}")
 
 
-def check_counts(db: Path, tally: Tally) -> bool:
+def check_counts(db: Path | str, tally: Tally) -> bool:
     """The stored events of the contracts created here equal the events acknowledged."""
     from agi_terms.store import open_store
 
@@ -203,7 +213,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(db: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(db: Path | str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
@@ -222,27 +232,103 @@ def start_server(db: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the server did not start")
 
 
+def measure(db: Path | str, replicas: int, clients: int, seconds: float, seed: int) -> Tally:
+    """Start ``replicas`` servers on ``db``, load them, stop them, check the counts; the tally
+    (``elapsed`` and ``same`` set on it)."""
+    servers = [start_server(db) for _ in range(replicas)]
+    try:
+        tally, elapsed = asyncio.run(load([u for _, u in servers], clients, seconds, seed))
+    finally:
+        for proc, _ in servers:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+    tally.elapsed = elapsed
+    report(tally, elapsed, clients)
+    tally.same = check_counts(db, tally)
+    return tally
+
+
+def _schema_url(server: str, schema: str) -> str:
+    import urllib.parse
+
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        con.execute(f"CREATE SCHEMA {schema}")
+    joiner = "&" if "?" in server else "?"
+    return f"{server}{joiner}options={urllib.parse.quote(f'-csearch_path={schema}')}"
+
+
+def _drop_schema(server: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def compare(server: str, seconds: float, seed: int, folder: Path) -> bool:
+    """SQLite, PostgreSQL and two PostgreSQL replicas at 1, 8 and 32 clients, side by side."""
+    rows = []
+    ok = True
+    for label, backend, replicas in (
+        ("SQLite", "sqlite", 1),
+        ("PostgreSQL", "postgres", 1),
+        ("PostgreSQL, 2 replicas", "postgres", 2),
+    ):
+        for clients in (1, 8, 32):
+            name = f"load_{backend}_{replicas}_{clients}"
+            db: Path | str = folder / f"{name}.db"
+            if backend == "postgres":
+                db = _schema_url(server, name)
+            print(f"--- {label}, {clients} clients", flush=True)
+            try:
+                tally = measure(db, replicas, clients, seconds, seed)
+            finally:
+                if backend == "postgres":
+                    _drop_schema(server, name)
+            everything = [v for values in tally.latency.values() for v in values]
+            errors = sum(tally.errors.values())
+            elapsed = tally.elapsed
+            ok = ok and tally.same and not errors
+            rows.append(
+                f"| {label} | {clients} | {(len(everything) + errors) / elapsed:.0f} |"
+                f" {quantile(everything, 0.5) * 1e3:.1f} | {quantile(everything, 0.99) * 1e3:.1f} |"
+                f" {errors} |"
+            )
+    print("\n| store | clients | requests/s | p50 ms | p99 ms | errors |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--url", help="a running server (loopback); default: start one")
-    parser.add_argument("--db", type=Path, help="the server's store file (checked at the end)")
+    parser.add_argument(
+        "--db",
+        help="the server's store: an SQLite file or a postgresql:// URL (checked at the end)",
+    )
+    parser.add_argument("--replicas", type=int, default=1, help="servers to start on the store")
+    parser.add_argument(
+        "--compare", metavar="URL", help="a PostgreSQL server: measure SQLite and PostgreSQL"
+    )
     args = parser.parse_args()
     if args.url and not args.url.startswith(("http://127.0.0.1", "http://localhost")):
         parser.error("--url must be a loopback address")
     with tempfile.TemporaryDirectory() as folder:
+        if args.compare:
+            return 0 if compare(args.compare, args.seconds, args.seed, Path(folder)) else 1
         db = args.db or Path(folder) / "load.db"
-        proc, url = (None, args.url) if args.url else start_server(db)
-        try:
-            tally, elapsed = asyncio.run(load(url, args.clients, args.seconds, args.seed))
-        finally:
-            if proc is not None:
-                proc.send_signal(signal.SIGTERM)
-                proc.wait(timeout=60)
+        if not args.url:
+            tally = measure(db, args.replicas, args.clients, args.seconds, args.seed)
+            return 0 if tally.same and not tally.errors else 1
+        tally, elapsed = asyncio.run(load([args.url], args.clients, args.seconds, args.seed))
         report(tally, elapsed, args.clients)
-        same = check_counts(db, tally) if (proc is not None or args.db) else True
+        same = check_counts(db, tally) if args.db else True
     return 0 if same and not tally.errors else 1
 
 
