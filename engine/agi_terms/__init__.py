@@ -16,7 +16,8 @@ Where to start:
 - ``load_scenario``/``parse_scenario`` -> ``Scenario``; ``simulate`` -> ``Simulation`` (the
   timeline's ``Step``s and ``Checkpoint``s; ``to_json()`` is ``agi-terms simulate --format json``).
 - ``run_montecarlo(load_assumptions(path))`` -> ``MonteCarloResult``; ``open_store`` ->
-  ``ContractStore`` (SQLite); ``agi_terms.testing`` for Hypothesis strategies.
+  ``ContractStore`` (SQLite) or ``PostgresStore`` (a ``postgresql://`` URL); ``agi_terms.testing``
+  for Hypothesis strategies.
 - Events are pydantic models (``ProductLaunch``, ``AgiDeclared``, ...; ``parse_event`` reads a
   mapping); ``agi-terms events`` lists them. Refusals are ``AgiTermsError``s (``InputError``,
   ``EventOrderError``, ``LifecycleError``, ...) with a ``place``; readers take ``InputLimits``.
@@ -89,10 +90,12 @@ if TYPE_CHECKING:
     from agi_terms.store import ContractInfo as ContractInfo
     from agi_terms.store import ContractStore as ContractStore
     from agi_terms.store import IdempotencyKeyReusedError as IdempotencyKeyReusedError
+    from agi_terms.store import Store as Store
     from agi_terms.store import StoreError as StoreError
     from agi_terms.store import UnknownContractError as UnknownContractError
     from agi_terms.store import VersionConflictError as VersionConflictError
     from agi_terms.store import open_store as open_store
+    from agi_terms.store.postgres import PostgresStore as PostgresStore
 
 __version__ = "0.1.0"
 
@@ -175,6 +178,8 @@ _LAZY: dict[str, str] = {
     "ContractExistsError": "agi_terms.store",
     "ContractInfo": "agi_terms.store",
     "ContractStore": "agi_terms.store",
+    "Store": "agi_terms.store",
+    "PostgresStore": "agi_terms.store.postgres",
     "IdempotencyKeyReusedError": "agi_terms.store",
     "StoreError": "agi_terms.store",
     "UnknownContractError": "agi_terms.store",
