@@ -119,11 +119,11 @@ BATCH = 3
 
 
 def _replica_writer(
-    url: str, cid: str, worker: int, stop: threading.Event
+    url: str, cid: str, worker: int, stop: threading.Event, acked: dict[int, list[str]]
 ) -> tuple[dict[int, list[str]], list[list[str]]]:
-    """Append batches until ``stop`` or the server is gone: the batches acknowledged (by version)
-    and the one whose answer never came (in flight when the server died)."""
-    acked: dict[int, list[str]] = {}
+    """Append batches until ``stop`` or the server is gone, filling ``acked`` (the batches
+    acknowledged, by version) as answers come; that and the batch whose answer never came (in
+    flight when the server died)."""
     unanswered: list[list[str]] = []
     with httpx.Client(base_url=url, timeout=60) as client:
         round_ = 0
@@ -155,17 +155,18 @@ def test_a_replica_killed_mid_append_loses_nothing_acknowledged(
         ]
         stop = threading.Event()
         results: dict[int, tuple[dict[int, list[str]], list[list[str]]]] = {}
+        live: dict[int, dict[int, list[str]]] = {w: {} for w in range(WRITERS)}
 
         def run(w: int) -> None:
             url = doomed.url if w % 2 == 0 else survivor.url
-            results[w] = _replica_writer(url, ids[w % CONTRACTS], w, stop)
+            results[w] = _replica_writer(url, ids[w % CONTRACTS], w, stop, live[w])
 
         threads = [threading.Thread(target=run, args=(w,)) for w in range(WRITERS)]
         for thread in threads:
             thread.start()
         time.sleep(rng.uniform(1.0, 2.5))
         assert doomed.kill() == -9
-        killed_at = {w: len(results.get(w, ({}, []))[0]) for w in range(WRITERS)}
+        killed_at = {w: len(live[w]) for w in range(WRITERS)}
         time.sleep(1.0)  # the survivor goes on serving its writers
         stop.set()
         for thread in threads:
