@@ -365,7 +365,7 @@ class EngineBehaviour:
     def test_json_round_trip_continues_with_the_same_results(self, agreement: Agreement) -> None:
         events = [declared("2027-01-01"), rejected("2027-03-01"), launch("2027-04-01", "aws")]
         contract = agreement.start().apply_all(events)
-        restored = agreement.contract_from_json(contract.to_json())
+        restored = agi_terms.load_contract(contract.to_json(), agreement=agreement)
         assert restored == contract
         more = [declared("2029-01-01"), verified("2029-02-01")]
         assert restored.apply_all(more) == contract.apply_all(more)

@@ -112,7 +112,11 @@ def fed_differently(
     one_by_one = one_by_one.advance_to(clock)
     first = agreement.start().apply_all(events[:split])
     snapshot = json.loads(json.dumps(first.to_json()))
-    resumed = agreement.contract_from_json(snapshot).apply_all(events[split:]).advance_to(clock)
+    resumed = (
+        agi_terms.load_contract(snapshot, agreement=agreement)
+        .apply_all(events[split:])
+        .advance_to(clock)
+    )
     return [at_once, one_by_one, resumed]
 
 

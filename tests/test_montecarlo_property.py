@@ -11,7 +11,9 @@ import datetime as dt
 import itertools
 from typing import Any
 
+import agi_terms
 import numpy as np
+import pytest
 from agi_terms import available_versions, load_agreement, load_rulebook
 from agi_terms.analysis.montecarlo import ChunkTask, Population, parse_assumptions
 from agi_terms.analysis.montecarlo.histories import NEVER
@@ -278,19 +280,26 @@ def test_vectorised_match_equals_python_match_on_every_stage(
 
 
 def test_terms_columns_equal_compiled_terms_row_by_row() -> None:
-    with load_agreement("2025-10", backend="python") as agreement:
+    with (
+        load_agreement("2025-10", backend="python") as agreement,
+        load_agreement("2025-10", backend="vectorised") as over_columns,
+    ):
         compiled = agreement.compiled("2025-10")
-        vectorised = VectorisedBackend(compiled.program)
+        columnar = over_columns.compiled("2025-10")
+        vectorised = columnar.backend
+        assert isinstance(vectorised, VectorisedBackend)
         rows = _rows(compiled.program)
         columns: dict[str, Any] = {
             name: np.array([vectorised.encode(name, row[name]) for row in rows]) for name in rows[0]
         }
-        in_force = vectorised.terms_columns(columns)
+        in_force = columnar.terms_columns(columns)
         for r, row in enumerate(rows):
             expected = compiled.terms(dict(row))[0]
             assert {
                 t: bool(np.broadcast_to(m, (len(rows),))[r]) for t, m in in_force.items()
             } == expected
+        with pytest.raises(agi_terms.BackendError, match="vectorised backend"):
+            compiled.terms_columns(columns)
 
 
 def test_python_backend_tests_decision_rows_against_every_rule_that_can_hold() -> None:

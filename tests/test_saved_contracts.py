@@ -23,7 +23,7 @@ def saved() -> dict[str, Any]:
 
 def test_a_saved_contract_reads_back_as_itself() -> None:
     data = saved()
-    again = agi_terms.Contract.from_json(data, AGREEMENT)
+    again = agi_terms.load_contract(data, agreement=AGREEMENT)
     assert again.to_json() == data
     assert again.state.date.isoformat() == "2030-01-01"
     assert again.phase == AGREEMENT.start().apply_all(EVENTS).phase
@@ -48,11 +48,11 @@ def test_what_is_not_a_saved_contract_is_refused_at_its_place(change: Any, place
     data = saved()
     change(data)
     with pytest.raises(agi_terms.InputError) as caught:
-        agi_terms.Contract.from_json(data, AGREEMENT)
+        agi_terms.load_contract(data, agreement=AGREEMENT)
     assert caught.value.place == place, caught.value.one_line()
 
 
 def test_a_value_that_is_not_a_mapping_is_not_a_saved_contract() -> None:
     with pytest.raises(agi_terms.InputError) as caught:
-        agi_terms.Contract.from_json([], AGREEMENT)  # type: ignore[arg-type]
+        agi_terms.load_contract([], agreement=AGREEMENT)  # type: ignore[arg-type]
     assert caught.value.place == "format"

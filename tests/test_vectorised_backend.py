@@ -6,36 +6,24 @@ Monte Carlo uses the backend over columns; here the same compiled programs answe
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 import agi_terms
 import pytest
 from agi_terms.backends.vectorised import VectorisedBackend
-from agi_terms.evaluation.agreement import Agreement
-from agi_terms.evaluation.evaluator import Evaluator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "simulations" / "scenarios").glob("*.yaml"))
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
-class VectorisedAgreement(Agreement):
-    """An agreement whose versions evaluate their rules on the vectorised backend."""
-
-    def compiled(self, version: str) -> Evaluator:
-        found = super().compiled(version)
-        if not isinstance(found.backend, VectorisedBackend):
-            found = dataclasses.replace(found, backend=VectorisedBackend(found.program))
-            self._versions[version] = found
-        return found
-
-
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_vectorised_backend_matches_golden(path: Path) -> None:
     scenario = agi_terms.load_scenario(path)
-    agreement = VectorisedAgreement(scenario.agreement, scenario.parameters, backend="python")
+    agreement = agi_terms.load_agreement(
+        scenario.agreement, scenario.parameters, backend="vectorised"
+    )
     assert isinstance(agreement.compiled(agreement.version).backend, VectorisedBackend)
     result = agi_terms.simulate(scenario, agreement=agreement)
     assert result.to_json() == json.loads((GOLDEN / f"{path.stem}.json").read_text())

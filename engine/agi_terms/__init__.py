@@ -25,16 +25,17 @@ Where to start:
 Every citation (``N6``, ``Q5``, ``S17``) is an entry of the source register shipped with the rules:
 ``agi_terms.source("N6").statement`` says what it establishes, ``agi_terms.sources()`` lists them all.
 The types named here are importable from this package (``agi_terms.Contract``); ``__all__`` lists
-the functions, so ``help(agi_terms)`` stays this short.
+every public name, the functions and the types they take and return.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from agi_terms.analysis.scenario import Expectation as Expectation
+    from agi_terms.analysis.scenario import ParameterOverride as ParameterOverride
     from agi_terms.analysis.scenario import Scenario as Scenario
     from agi_terms.analysis.scenario import Simulation as Simulation
     from agi_terms.analysis.scenario import load_scenario as load_scenario
@@ -54,8 +55,10 @@ if TYPE_CHECKING:
     from agi_terms.errors import UnknownVersionError as UnknownVersionError
     from agi_terms.evaluation.agreement import Agreement as Agreement
     from agi_terms.evaluation.agreement import load_agreement as load_agreement
+    from agi_terms.evaluation.agreement import load_contract as load_contract
     from agi_terms.evaluation.contract import Contract as Contract
     from agi_terms.evaluation.contract import ContractState as ContractState
+    from agi_terms.evaluation.evaluator import Evaluator as Evaluator
     from agi_terms.evaluation.explain import Explanation as Explanation
     from agi_terms.evaluation.results import Change as Change
     from agi_terms.evaluation.results import Checkpoint as Checkpoint
@@ -77,6 +80,7 @@ if TYPE_CHECKING:
     from agi_terms.events import PanelRejected as PanelRejected
     from agi_terms.events import PanelVerified as PanelVerified
     from agi_terms.events import ProductLaunch as ProductLaunch
+    from agi_terms.events import RevenueSharePayment as RevenueSharePayment
     from agi_terms.events import parse_event as parse_event
     from agi_terms.rulebook import Rulebook as Rulebook
     from agi_terms.rulebook import available_versions as available_versions
@@ -101,29 +105,87 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BACKEND_NAMES",
+    "AgiDeclared",
+    "AgiTermsError",
+    "Agreement",
+    "Amendment",
+    "Appended",
+    "Assumptions",
+    "AzurePurchase",
+    "BackendError",
+    "Capability",
+    "Change",
+    "Checkpoint",
+    "Citation",
+    "ComputeContract",
+    "Contract",
+    "ContractExistsError",
+    "ContractInfo",
+    "ContractState",
+    "ContractStore",
+    "Decision",
+    "Evaluator",
     "Event",
+    "EventOrderError",
+    "Expectation",
+    "Explanation",
+    "IdempotencyKeyReusedError",
+    "InputError",
+    "InputLimitError",
+    "InputLimits",
+    "Level",
+    "LifecycleError",
+    "MonteCarloResult",
+    "MsAgiTraining",
+    "MsIpUse",
+    "OpenWeightsRelease",
+    "PanelRejected",
+    "PanelVerified",
+    "ParameterOverride",
+    "ProductLaunch",
+    "RevenueSharePayment",
+    "Rulebook",
+    "RulebookError",
+    "Scenario",
+    "Simulation",
+    "Source",
+    "SourceRegister",
+    "Step",
+    "StoreError",
+    "TermStatus",
+    "TermsReport",
+    "UnknownContractError",
+    "UnknownParameterError",
+    "UnknownVersionError",
+    "VersionConflictError",
     "__version__",
     "available_versions",
     "default_backend",
     "load_agreement",
+    "load_assumptions",
     "load_contract",
     "load_rulebook",
     "load_rulebook_from",
     "load_scenario",
     "open_store",
+    "parse_assumptions",
     "parse_event",
     "parse_scenario",
+    "run_montecarlo",
+    "shipped_sources",
     "simulate",
     "source",
     "sources",
 ]
-"""The entry points, which ``help(agi_terms)`` documents; the types they take and return are
-re-exported beside them (``agi_terms.Contract``), each documented in its own module."""
+"""Every public name: the entry points, and the types they take and return (``agi_terms.Contract``),
+each documented in its own module."""
 
 # Every public name is imported when first asked for (``agi_terms.Contract``, ``from agi_terms
 # import simulate``), so that ``import agi_terms`` and a command that needs a few modules stay quick.
 
 _LAZY: dict[str, str] = {
+    "Expectation": "agi_terms.analysis.scenario",
+    "ParameterOverride": "agi_terms.analysis.scenario",
     "Scenario": "agi_terms.analysis.scenario",
     "Simulation": "agi_terms.analysis.scenario",
     "load_scenario": "agi_terms.analysis.scenario",
@@ -143,8 +205,10 @@ _LAZY: dict[str, str] = {
     "UnknownVersionError": "agi_terms.errors",
     "Agreement": "agi_terms.evaluation.agreement",
     "load_agreement": "agi_terms.evaluation.agreement",
+    "load_contract": "agi_terms.evaluation.agreement",
     "Contract": "agi_terms.evaluation.contract",
     "ContractState": "agi_terms.evaluation.contract",
+    "Evaluator": "agi_terms.evaluation.evaluator",
     "Explanation": "agi_terms.evaluation.explain",
     "Change": "agi_terms.evaluation.results",
     "Checkpoint": "agi_terms.evaluation.results",
@@ -167,6 +231,7 @@ _LAZY: dict[str, str] = {
     "PanelRejected": "agi_terms.events",
     "PanelVerified": "agi_terms.events",
     "ProductLaunch": "agi_terms.events",
+    "RevenueSharePayment": "agi_terms.events",
     "Rulebook": "agi_terms.rulebook",
     "available_versions": "agi_terms.rulebook",
     "load_rulebook": "agi_terms.rulebook",
@@ -208,36 +273,6 @@ def source(ident: str) -> Source:
     return shipped_sources().entry(ident)
 
 
-def load_contract(data: Mapping[str, object] | str | bytes, backend: str | None = None) -> Contract:
-    """A contract saved with ``Contract.to_json``: the mapping it returns, or that mapping as JSON
-    text (as a file or a database column holds it), on a new agreement with the saved parameters."""
-    import json
-
-    from agi_terms.errors import InputError
-    from agi_terms.evaluation.agreement import load_agreement
-    from agi_terms.evaluation.contract import Contract
-
-    if isinstance(data, bytes | bytearray):
-        try:
-            data = bytes(data).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"a saved contract is UTF-8 JSON text (byte {exc.start})") from None
-    if isinstance(data, str):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"a saved contract is JSON: {exc.msg}", line=exc.lineno, column=exc.colno
-            ) from None
-    if not isinstance(data, Mapping):
-        raise InputError("a saved contract is a mapping (or its JSON text)")
-    params = data.get("parameters") or {}
-    if not isinstance(params, Mapping):
-        raise InputError("parameters must be a mapping", place="parameters")
-    agreement = load_agreement(str(data.get("agreement", "2025-10")), dict(params), backend)
-    return Contract.from_json(data, agreement)
-
-
 # Monte Carlo needs numpy: its names are imported on first use, so scenarios start without it.
 _MONTECARLO = (
     "Assumptions",
@@ -246,7 +281,6 @@ _MONTECARLO = (
     "parse_assumptions",
     "run_montecarlo",
 )
-__all__ += [name for name in _MONTECARLO if name[0].islower()]
 _LAZY.update(dict.fromkeys(_MONTECARLO, "agi_terms.analysis.montecarlo"))
 
 if TYPE_CHECKING:

@@ -22,19 +22,43 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Op = Literal["eq", "neq", "lt", "lte", "gt", "gte"]
-OPERATORS: Mapping[str, Op] = {
-    "$neq": "neq",
-    "$lt": "lt",
-    "$lte": "lte",
-    "$gt": "gt",
-    "$gte": "gte",
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One comparison operator, as every evaluator of conditions spells it.
+
+    ``holds`` compares two rule values (and, for the prover, builds a solver formula of two terms);
+    ``key`` is the rule files' and durable_rules' operator (``None``: equality is ``{field: value}``);
+    ``ufunc`` the name of the numpy function of the vectorised backend; ``symbol`` what people read.
+    """
+
+    op: Op
+    holds: Callable[[Any, Any], Any]
+    key: str | None
+    ufunc: str
+    symbol: str
+
+
+COMPARISONS: Mapping[Op, Comparison] = {
+    c.op: c
+    for c in (
+        Comparison("eq", operator.eq, None, "equal", "=="),
+        Comparison("neq", operator.ne, "$neq", "not_equal", "!="),
+        Comparison("lt", operator.lt, "$lt", "less", "<"),
+        Comparison("lte", operator.le, "$lte", "less_equal", "<="),
+        Comparison("gt", operator.gt, "$gt", "greater", ">"),
+        Comparison("gte", operator.ge, "$gte", "greater_equal", ">="),
+    )
 }
+"""The comparison semantics: the python, vectorised and durable backends, the explainer, the prover
+and parameter folding all derive theirs from this table."""
+OPERATORS: Mapping[str, Op] = {c.key: c.op for c in COMPARISONS.values() if c.key is not None}
 """Comparison operators of the rule files (equality is written ``{field: value}``)."""
 COMBINATORS = ("$and", "$or")
 FORMULA_COMBINATORS = ("$not", "$implies", "$iff")
 """The connectives that only properties use."""
-DURABLE_OPERATOR: Mapping[Op, str] = {v: k for k, v in OPERATORS.items()}
-SYMBOL: Mapping[Op, str] = {"eq": "==", "neq": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+SYMBOL: Mapping[Op, str] = {c.op: c.symbol for c in COMPARISONS.values()}
 
 Literal_ = bool | int | float | str | dt.date
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
@@ -228,14 +252,7 @@ def simplify(condition: Condition) -> Condition:
     return condition
 
 
-OPERATIONS: Mapping[Op, Callable[[Any, Any], Any]] = {
-    "eq": operator.eq,
-    "neq": operator.ne,
-    "lt": operator.lt,
-    "lte": operator.le,
-    "gt": operator.gt,
-    "gte": operator.ge,
-}
+OPERATIONS: Mapping[Op, Callable[[Any, Any], Any]] = {c.op: c.holds for c in COMPARISONS.values()}
 """Each operator as a function: of two rule values it gives a bool, of two solver terms a formula."""
 
 

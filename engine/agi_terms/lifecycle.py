@@ -1,6 +1,9 @@
 """The lifecycle: a version's phases and transitions, declared in ``lifecycle.yaml``, as a state machine.
 
 The model (phases, transitions, calendar gates, placements) is what the loader builds from the file;
+``AGI_TRANSITIONS`` says what each AGI event does to the AGI history and what must hold for it, in
+every version. ``PhaseMachine`` is the one place that enforces both: the requirements of an AGI event
+are conditions of each of its transitions, beside those the file names.
 
 One ``transitions`` machine per loaded version serves every contract: the phase is data of the
 contract, so firing a trigger sets a single reusable model to that phase, fires, and reads the result,
@@ -12,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +30,48 @@ TRANSITION_CONDITIONS: Mapping[str, str] = {
     "no_declaration_live": "a declaration is already pending or verified",
 }
 """Conditions a lifecycle transition may name, with the reason given when one fails."""
+
+
+@dataclass(frozen=True)
+class AgiTransition:
+    """What an AGI event does to the AGI history, and what must hold for it in any phase.
+
+    ``requires`` are conditions of the machine's model (checked in order), each with the refusal
+    given when it fails (``{trigger}`` is the event's type).
+    """
+
+    trigger: str
+    requires: tuple[tuple[str, str], ...]
+    effect: Callable[[AgiHistory, dt.date], AgiHistory]
+
+    def __repr__(self) -> str:
+        return f"AgiTransition({self.trigger!r}, requires={[c for c, _ in self.requires]})"
+
+
+AGI_TRANSITIONS: Mapping[str, AgiTransition] = {
+    "agi_declared": AgiTransition(
+        "agi_declared",
+        (
+            ("no_declaration_pending", "a declaration is already pending"),
+            ("not_verified", "AGI has already been verified; there is nothing to declare"),
+        ),
+        AgiHistory.declare,
+    ),
+    "panel_verified": AgiTransition(
+        "panel_verified",
+        (("declaration_pending", "{trigger}: no declaration is pending"),),
+        AgiHistory.verify,
+    ),
+    "panel_rejected": AgiTransition(
+        "panel_rejected",
+        (("declaration_pending", "{trigger}: no declaration is pending"),),
+        lambda agi, _day: agi.reject(),
+    ),
+}
+"""The AGI events (the board's declaration, the panel's verdicts): their effect and requirements."""
+
+_FINAL_DECLARATION = "AGI has already been declared (the board's declaration is final)"
+"""The refusal of a second declaration in a version without a panel (no verdict ever follows)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +147,12 @@ class _PhaseModel:
     def declaration_pending(self) -> bool:
         return self.agi.pending
 
+    def no_declaration_pending(self) -> bool:
+        return not self.agi.pending
+
+    def not_verified(self) -> bool:
+        return self.agi.verified_on is None
+
     def no_declaration_live(self) -> bool:
         return not self.agi.live
 
@@ -125,7 +176,7 @@ class PhaseMachine:
             model=self._model,
             states=list(lifecycle.phase_ids),
             initial=lifecycle.initial,
-            transitions=lifecycle.machine_transitions(),
+            transitions=[_with_requirements(t) for t in lifecycle.machine_transitions()],
             auto_transitions=False,
             ignore_invalid_triggers=False,
             model_attribute="state",
@@ -155,10 +206,13 @@ class PhaseMachine:
             )
 
     def fire(self, phase: str, trigger: str, agi: AgiHistory) -> str:
-        """The phase after ``trigger`` from ``phase``; ``LifecycleError`` if the phase does not allow it."""
+        """The phase after ``trigger`` from ``phase`` with the AGI history ``agi``.
+
+        ``LifecycleError`` if the version has no such event, if a requirement of the AGI event
+        (``AGI_TRANSITIONS``) or a condition of the transition fails, or if ``phase`` does not
+        allow it.
+        """
         self.check_known(trigger)
-        if not self.accepts(phase, trigger):
-            raise LifecycleError(f"{trigger} is not allowed in phase {phase}", place="type")
         with self._lock:
             model = self._model
             model.agi = agi
@@ -166,24 +220,58 @@ class PhaseMachine:
             try:
                 moved = self._machine.events[trigger].trigger(model)
             except MachineError as exc:
+                # No transition leaves the phase: a failed requirement says why better than it.
+                failed = self._failed_requirement(model, trigger)
+                del exc  # "Can't trigger event ..." says less than the phase does
                 raise LifecycleError(
-                    f"{trigger} is not allowed in phase {phase}: {exc.value}", place="type"
+                    failed or f"{trigger} is not allowed in phase {phase}", place="type"
                 ) from None
+            if not moved:
+                why = self._failed_requirement(model, trigger) or self._failed_conditions(
+                    model, phase, trigger
+                )
             new_phase: str = model.state
         if not moved:
-            reasons = [
-                TRANSITION_CONDITIONS[c]
-                for t in self.lifecycle.transitions
-                if t.trigger == trigger and phase in t.sources
-                for c in t.conditions
-                if not getattr(model, c)()
-            ]
-            why = "; ".join(dict.fromkeys(reasons)) or "its conditions do not hold"
-            raise LifecycleError(f"{trigger} is not allowed in phase {phase}: {why}", place="type")
+            raise LifecycleError(why, place="type")
         return new_phase
 
-    def calendar_trigger(self, phase: str, trigger: str, agi: AgiHistory) -> str:
-        """The phase after a calendar gate's trigger; a phase it does not leave stays as it is."""
-        if not self.accepts(phase, trigger):
-            return phase
-        return self.fire(phase, trigger, agi)
+    def _failed_requirement(self, model: _PhaseModel, trigger: str) -> str | None:
+        """The refusal of the first requirement of AGI event ``trigger`` that fails on ``model``."""
+        transition = AGI_TRANSITIONS.get(trigger)
+        for condition, refusal in transition.requires if transition else ():
+            if not getattr(model, condition)():
+                if condition == "no_declaration_pending" and not self.knows("panel_verified"):
+                    return _FINAL_DECLARATION
+                return refusal.format(trigger=trigger)
+        return None
+
+    def _failed_conditions(self, model: _PhaseModel, phase: str, trigger: str) -> str:
+        reasons = [
+            TRANSITION_CONDITIONS[c]
+            for t in self.lifecycle.transitions
+            if t.trigger == trigger and phase in t.sources
+            for c in t.conditions
+            if not getattr(model, c)()
+        ]
+        why = "; ".join(dict.fromkeys(reasons)) or "its conditions do not hold"
+        return f"{trigger} is not allowed in phase {phase}: {why}"
+
+    def after_gate(self, phase: str, day: dt.date, agi: AgiHistory) -> str:
+        """The phase after the calendar gates dated ``day`` (the term's end, say) fire from ``phase``;
+        a gate whose trigger does not leave the phase leaves it as it is."""
+        for gate in self.lifecycle.calendar:
+            if gate.date == day and self.accepts(phase, gate.trigger):
+                phase = self.fire(phase, gate.trigger, agi)
+        return phase
+
+    def __repr__(self) -> str:
+        return f"PhaseMachine(version={self.version!r}, phases={len(self.lifecycle.phases)})"
+
+
+def _with_requirements(transition: dict[str, Any]) -> dict[str, Any]:
+    """A machine transition with the requirements of its AGI event before the file's conditions."""
+    agi = AGI_TRANSITIONS.get(transition["trigger"])
+    if agi is None:
+        return transition
+    required = [c for c, _ in agi.requires]
+    return {**transition, "conditions": [*required, *transition["conditions"]]}

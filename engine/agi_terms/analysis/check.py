@@ -28,13 +28,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agi_terms.backends.python import PythonBackend
 from agi_terms.conditions import ParamRef, comparisons
 from agi_terms.errors import AgiTermsError
+from agi_terms.evaluation.evaluator import Evaluator
 from agi_terms.facts import ACTION_FACTS, STATE_FACTS, FactRow, FactSpec, RuleValue
 from agi_terms.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
 from agi_terms.rulebook.loader import shipped_sources
-from agi_terms.rulebook.program import Program, compile_program
+from agi_terms.rulebook.program import Program
 from agi_terms.rulebook.schema import check_citation
 from agi_terms.rulebook.sources import Source
 
@@ -65,15 +65,15 @@ def check_rulebook(rulebook: Rulebook, *, limit: int = 20) -> list[Finding]:
         {c.field for r in rulebook.rules if r.kind == "action" for c in comparisons(r.condition)}
         - {"action", *rulebook.parameter_by_name}
     )
-    groups: dict[tuple[object, ...], tuple[Program, dict[tuple[object, ...], _State]]] = {}
+    groups: dict[tuple[object, ...], tuple[Evaluator, dict[tuple[object, ...], _State]]] = {}
     for parameters in _parameter_variants(rulebook):
-        program = compile_program(rulebook, parameters)
+        evaluator = Evaluator.build(rulebook, parameters, "python")
         key = tuple(parameters[name] for name in deciding)
-        states = groups.setdefault(key, (program, {}))[1]
-        for row in _term_rows(program):
+        states = groups.setdefault(key, (evaluator, {}))[1]
+        for row in _term_rows(evaluator):
             states.setdefault(tuple(row.get(f) for f in relevant), _State(row, parameters))
-    for program, states in groups.values():
-        found = _decisions(program, states.values(), limit)
+    for evaluator, states in groups.values():
+        found = _decisions(evaluator, states.values(), limit)
         findings.extend(f for f in found if f not in findings)
         if len(findings) >= limit:
             break
@@ -231,13 +231,9 @@ def _state_rows(program: Program) -> Iterator[FactRow]:
             }  # fmt: skip
 
 
-def _term_rows(program: Program) -> Iterator[FactRow]:
+def _term_rows(evaluator: Evaluator) -> Iterator[FactRow]:
     """Every state row with the terms in force added (terms evaluated once per gate interval)."""
-    backend = PythonBackend(program)
-    grants = {t: {r.index for r in program.rules_of_term(t) if r.rule.effect == "grant"}
-              for t in program.rulebook.term_ids}  # fmt: skip
-    ends = {t: {r.index for r in program.rules_of_term(t) if r.rule.effect == "end"}
-            for t in program.rulebook.term_ids}  # fmt: skip
+    program = evaluator.program
     tested = sorted(
         {c.field for r in program.rules if r.rule.kind == "term" for c in comparisons(r.condition)}
         - {"day", *program.rulebook.term_ids}
@@ -249,17 +245,12 @@ def _term_rows(program: Program) -> Iterator[FactRow]:
         key = (bisect.bisect_right(gate_days, state["day"]), *(state[f] for f in tested))
         terms = known.get(key)
         if terms is None:
-            row = dict(state)
-            for stage, term_ids in enumerate(program.term_stages):
-                matched = set(backend.match(stage, [row])[0])
-                for t in term_ids:
-                    row[t] = bool(grants[t] & matched) and not (ends[t] & matched)
-            terms = known[key] = {t: bool(row[t]) for t in program.rulebook.term_ids}
+            terms = known[key] = dict(evaluator.terms(dict(state))[0])
         yield {**state, **terms}
 
 
-def _decisions(program: Program, states: Iterable[_State], limit: int) -> list[Finding]:
-    backend = PythonBackend(program)
+def _decisions(evaluator: Evaluator, states: Iterable[_State], limit: int) -> list[Finding]:
+    program, backend = evaluator.program, evaluator.backend
     rules = program.rules
     found: list[Finding] = []
     seen: set[tuple[str, ...]] = set()

@@ -11,7 +11,6 @@ them, so the events and the timeline are those of the same file without them;
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,7 +41,6 @@ from agi_terms.errors import (
     InputError,
     InputLimitError,
     PathPart,
-    UnknownParameterError,
     render_path,
 )
 from agi_terms.evaluation.agreement import Agreement, at_override, load_agreement
@@ -57,6 +55,7 @@ from agi_terms.events import (
     parse_event,
 )
 from agi_terms.rulebook import Rulebook, available_versions, load_rulebook
+from agi_terms.rulebook.parameters import accepted_names, check_names
 
 Check = Literal["allowed", "obligations", "because", "phase", "term"]
 
@@ -491,23 +490,11 @@ def amended_versions(scenario: Scenario) -> list[str]:
 
 def _check_parameter_names(scenario: Scenario, parameters: Mapping[str, object]) -> None:
     """A scenario may set the parameters of its version and of every version it amends to."""
-    if scenario.agreement not in available_versions():
-        try:
-            load_rulebook(scenario.agreement)
-        except AgiTermsError as exc:  # UnknownVersionError, with the shipped list
-            raise exc.within("agreement") from None
-    versions = [scenario.agreement, *amended_versions(scenario)]
-    known = {p.name for v in versions for p in load_rulebook(v).parameters}
-    for name in parameters:
-        if name not in known:
-            names = ", ".join(sorted(known))
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise UnknownParameterError(
-                f"unknown parameter {name!r} for agreement {scenario.agreement}; {hint}"
-                f"parameters: {names}",
-                place=f"parameters.{name}",
-            )
+    try:
+        rulebook = load_rulebook(scenario.agreement)
+    except AgiTermsError as exc:  # UnknownVersionError, with the shipped list
+        raise exc.within("agreement") from None
+    check_names(rulebook, parameters, accepted_names(rulebook, amended_versions(scenario)))
 
 
 def parse_set_option(text: str, limits: InputLimits = DEFAULT_LIMITS) -> tuple[str, object]:

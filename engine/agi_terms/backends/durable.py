@@ -32,7 +32,7 @@ import durable_rules_engine
 from durable import engine as durable_engine
 
 from agi_terms.backends.base import RulesBackend
-from agi_terms.conditions import DURABLE_OPERATOR, AllOf, Always, AnyOf, Compare, Condition, Not
+from agi_terms.conditions import COMPARISONS, AllOf, Always, AnyOf, Compare, Condition, Not
 from agi_terms.errors import BackendError
 from agi_terms.facts import FactRow, RuleValue
 from agi_terms.rulebook.program import Program
@@ -127,9 +127,8 @@ class DurableBackend(RulesBackend):
             return None  # a true condition: only the stage is tested
         if isinstance(condition, Compare):
             value = self._value(condition.field, condition.value)  # type: ignore[arg-type]
-            if condition.op == "eq":
-                return {condition.field: value}
-            return {DURABLE_OPERATOR[condition.op]: {condition.field: value}}
+            key = COMPARISONS[condition.op].key
+            return {condition.field: value} if key is None else {key: {condition.field: value}}
         if isinstance(condition, Not):
             # Only properties negate (the loader refuses $not in a rule); durable never sees one.
             raise BackendError("durable_rules evaluates rules, and a rule has no $not")

@@ -6,26 +6,26 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from agi_terms.backends.base import RulesBackend
-from agi_terms.conditions import AllOf, Always, AnyOf, Compare, Condition, Not, simplify
+from agi_terms.conditions import (
+    COMPARISONS,
+    AllOf,
+    Always,
+    AnyOf,
+    Compare,
+    Condition,
+    Not,
+    Op,
+    simplify,
+)
 from agi_terms.facts import FactRow
 from agi_terms.rulebook.program import Program
 
 Predicate = Callable[[FactRow], bool]
 
 
-def _compare(op: str, field: str, constant: Any) -> Predicate:
-    # One closure per operator: a call through operator.* costs a frame more on the hot path.
-    if op == "eq":
-        return lambda row: bool(row[field] == constant)
-    if op == "neq":
-        return lambda row: bool(row[field] != constant)
-    if op == "lt":
-        return lambda row: bool(row[field] < constant)
-    if op == "lte":
-        return lambda row: bool(row[field] <= constant)
-    if op == "gt":
-        return lambda row: bool(row[field] > constant)
-    return lambda row: bool(row[field] >= constant)
+def _compare(op: Op, field: str, constant: Any) -> Predicate:
+    holds = COMPARISONS[op].holds  # a C function: calling it costs no Python frame
+    return lambda row: holds(row[field], constant)
 
 
 def compile_predicate(condition: Condition) -> Predicate:

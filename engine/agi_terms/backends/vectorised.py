@@ -4,18 +4,28 @@ A *column* holds one fact for many rows (any shape that numpy broadcasts: a fact
 every row may be a scalar). Values are rule values as in ``agi_terms.facts`` (dates as ordinal days,
 levels as integers, numbers as floats, booleans), except that ``choice`` facts (the phase, the kind of
 product...) are integer codes: ``encode(fact, value)`` gives the code of a choice.
+``Evaluator.terms_columns`` evaluates a version's terms over columns with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
 from agi_terms.backends.base import RulesBackend
-from agi_terms.conditions import AllOf, Always, AnyOf, Compare, Condition, Not
+from agi_terms.conditions import (
+    COMPARISONS,
+    AllOf,
+    Always,
+    AnyOf,
+    Compare,
+    Condition,
+    Not,
+    comparisons,
+)
 from agi_terms.errors import BackendError
 from agi_terms.facts import FactRow, RuleValue
 from agi_terms.rulebook.program import Program
@@ -26,12 +36,7 @@ Mask = npt.NDArray[np.bool_] | np.bool_
 ColumnPredicate = Callable[[Mapping[str, Column]], Mask]
 
 _UFUNCS: Mapping[str, Callable[[Any, Any], Mask]] = {
-    "eq": np.equal,
-    "neq": np.not_equal,
-    "lt": np.less,
-    "lte": np.less_equal,
-    "gt": np.greater,
-    "gte": np.greater_equal,
+    op: getattr(np, c.ufunc) for op, c in COMPARISONS.items()
 }
 UNKNOWN_CHOICE = -1
 """The code of a value that is not among a choice fact's choices (it equals no rule constant)."""
@@ -53,14 +58,6 @@ class VectorisedBackend(RulesBackend):
             tuple((i, self._compile(program.rules[i].condition)) for i in indices)
             for indices in program.stage_rules
         )
-        self._grants = {
-            t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "grant")
-            for t in program.rulebook.term_ids
-        }
-        self._ends = {
-            t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "end")
-            for t in program.rulebook.term_ids
-        }
 
     # ------------------------------------------------------------ compiling
 
@@ -110,26 +107,6 @@ class VectorisedBackend(RulesBackend):
         """For each rule of ``stage`` (in program order), its index and where its condition holds."""
         return [(i, predicate(columns)) for i, predicate in self._stages[stage]]
 
-    def terms_columns(self, columns: MutableMapping[str, Column]) -> dict[str, Mask]:
-        """Where each term is in force, stage by stage: some grant rule holds and no end rule does.
-
-        The terms are added to ``columns`` (later stages test earlier terms), as
-        ``Evaluator.terms`` does for one row. A term that is the same for every row is a scalar.
-        """
-        in_force: dict[str, Mask] = {}
-        for stage, term_ids in enumerate(self.program.term_stages):
-            held = dict(self.match_columns(stage, columns))
-            for term in term_ids:
-                granted: Mask = np.bool_(False)
-                for i in sorted(self._grants[term]):
-                    granted = granted | held[i]
-                ended: Mask = np.bool_(False)
-                for i in sorted(self._ends[term]):
-                    ended = ended | held[i]
-                in_force[term] = granted & ~ended
-                columns[term] = in_force[term]
-        return {t: in_force[t] for t in self.program.rulebook.term_ids}
-
     # ------------------------------------------------------------ the row interface
 
     def columns(self, rows: Sequence[FactRow], stage: int) -> dict[str, Column]:
@@ -141,7 +118,7 @@ class VectorisedBackend(RulesBackend):
         fields = {
             c.field
             for i, _ in self._stages[stage]
-            for c in _comparisons(self.program.rules[i].condition)
+            for c in comparisons(self.program.rules[i].condition)
         }
         columns: dict[str, Column] = {}
         for field in fields:
@@ -158,9 +135,3 @@ class VectorisedBackend(RulesBackend):
             for i, m in self.match_columns(stage, self.columns(rows, stage))
         ]
         return [tuple(i for i, mask in masks if mask[r]) for r in range(len(rows))]
-
-
-def _comparisons(condition: Condition) -> list[Compare]:
-    from agi_terms.conditions import comparisons
-
-    return list(comparisons(condition))

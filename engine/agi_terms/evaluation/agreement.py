@@ -1,6 +1,7 @@
 """Agreements: a version's rulebook compiled for one set of parameters, with its backend and machine.
 
-``load_agreement("2025-10", parameters={...}, backend="python")`` is the entry point of the library.
+``load_agreement("2025-10", parameters={...}, backend="python")`` is the entry point of the library;
+``load_contract(saved)`` rebuilds a contract saved with ``Contract.to_json``.
 An agreement is immutable after loading and safe to share between threads; contracts started from it
 (``agreement.start()``) are values.
 """
@@ -9,51 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import operator
+import json
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from agi_terms.errors import AgiTermsError, InputError, UnknownParameterError, UnknownVersionError
+from agi_terms.errors import AgiTermsError, InputError, UnknownVersionError
+from agi_terms.evaluation.contract import CONTRACT_FORMAT, Contract
 from agi_terms.evaluation.evaluator import Evaluator
-from agi_terms.facts import PHASE_FACT_NAME, STATE_FACTS
-from agi_terms.rulebook import Rulebook, available_versions, load_rulebook, load_rulebook_from
+from agi_terms.events import parse_calendar_date
+from agi_terms.rulebook import Rulebook, load_rulebook, load_rulebook_from
 from agi_terms.rulebook.loader import shipped_sources
+from agi_terms.rulebook.parameters import accepted_names, resolve_parameters
 from agi_terms.rulebook.sources import SourceRegister
 
-if TYPE_CHECKING:
-    from agi_terms.evaluation.contract import Contract
-
-
-_state_key = operator.itemgetter(*(f.name for f in STATE_FACTS if f.name != "day"), PHASE_FACT_NAME)
-_CACHE_LIMIT = 4096
-
-
-def resolve_parameters(
-    rulebook: Rulebook, overrides: Mapping[str, object], known: frozenset[str] = frozenset()
-) -> dict[str, object]:
-    """Every parameter of ``rulebook``: its default, or the validated override.
-
-    A name that neither ``rulebook`` nor ``known`` defines is an ``UnknownParameterError``.
-    """
-    values = rulebook.defaults()
-    params = rulebook.parameter_by_name
-    for name, value in overrides.items():
-        param = params.get(name)
-        if param is None:
-            if name in known:
-                continue
-            names = ", ".join(p.name for p in rulebook.parameters)
-            raise UnknownParameterError(
-                f"unknown parameter {name!r} for agreement {rulebook.version}; parameters: {names}",
-                place=f"parameters.{name}",
-            )
-        try:
-            values[name] = param.validate(value)
-        except ValueError as exc:
-            raise InputError(str(exc), place=f"parameters.{name}") from None
-    return values
+__all__ = ["Agreement", "at_override", "load_agreement", "load_contract", "resolve_parameters"]
 
 
 def at_override(error: AgiTermsError, overrides: Mapping[str, object]) -> AgiTermsError:
@@ -90,11 +61,9 @@ class Agreement:
         # Other versions' rule files are read only to accept their parameter names: most
         # agreements set none, and reading every version dominated a cold start.
         foreign = set(self.overrides) - set(rulebook.parameter_by_name)
-        known = frozenset(
-            p.name for v in available_versions() if foreign for p in load_rulebook(v).parameters
-        )
+        accepted = accepted_names(rulebook) if foreign else frozenset()
         start = Evaluator.build(
-            rulebook, resolve_parameters(rulebook, self.overrides, known), backend
+            rulebook, resolve_parameters(rulebook, self.overrides, accepted), backend
         )
         self._versions[rulebook.version] = start
         self.version: str = rulebook.version
@@ -139,15 +108,7 @@ class Agreement:
 
     def start(self) -> Contract:
         """A new contract of this agreement on its effective date, in the initial phase."""
-        from agi_terms.evaluation.contract import Contract
-
         return Contract.started(self)
-
-    def contract_from_json(self, data: Mapping[str, Any]) -> Contract:
-        """A contract saved with ``Contract.to_json`` (it must be of this agreement and parameters)."""
-        from agi_terms.evaluation.contract import Contract
-
-        return Contract.from_json(data, agreement=self)
 
     def parameters_json(self) -> dict[str, object]:
         """Every parameter's value in force, as JSON-ready data."""
@@ -195,3 +156,62 @@ def load_agreement(
             f"an agreement version is a string such as '2025-10', got {version!r}"
         )
     return Agreement(version, parameters, backend)
+
+
+def load_contract(
+    data: Mapping[str, object] | str | bytes,
+    backend: str | None = None,
+    *,
+    agreement: Agreement | None = None,
+) -> Contract:
+    """A contract saved with ``Contract.to_json`` (the mapping it returns, or that mapping as JSON
+    text, as a file or a database column holds it), rebuilt by replaying its events.
+
+    On ``agreement`` when given (it must be of the saved version; its parameters are used), else on
+    a new agreement of the saved version and parameters on ``backend``. What is not a saved contract
+    is an ``InputError`` at its place (``format``, ``agreement``, ``events[3].cloud``, ``as_of``).
+    """
+    if agreement is not None and backend is not None:
+        raise InputError("load_contract takes a backend or an agreement, not both")
+    if isinstance(data, bytes | bytearray):
+        try:
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"a saved contract is UTF-8 JSON text (byte {exc.start})") from None
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"a saved contract is JSON: {exc.msg}", line=exc.lineno, column=exc.colno
+            ) from None
+    if not isinstance(data, Mapping):
+        raise InputError("a saved contract is a mapping (or its JSON text)", place="format")
+    if data.get("format") != CONTRACT_FORMAT:
+        raise InputError(
+            f"not a saved contract (expected format {CONTRACT_FORMAT!r})", place="format"
+        )
+    if agreement is None:
+        params = data.get("parameters") or {}
+        if not isinstance(params, Mapping):
+            raise InputError("parameters must be a mapping", place="parameters")
+        agreement = load_agreement(str(data.get("agreement", "2025-10")), dict(params), backend)
+    elif data.get("agreement") != agreement.version:
+        raise InputError(
+            f"the contract is of agreement {data.get('agreement')!r}, not {agreement.version!r}",
+            place="agreement",
+        )
+    events = data.get("events")
+    if not isinstance(events, list):
+        raise InputError("events must be a list", place="events")
+    try:
+        contract: Contract = agreement.start().apply_all(events)
+    except AgiTermsError as exc:
+        raise exc.within("events") from None
+    as_of = data.get("as_of")
+    if as_of is not None:
+        try:
+            contract = contract.advance_to(parse_calendar_date(as_of))
+        except (ValueError, AgiTermsError) as exc:
+            raise InputError(str(exc), place="as_of") from None
+    return contract

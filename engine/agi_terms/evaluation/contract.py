@@ -11,13 +11,13 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from agi_terms.errors import AgiTermsError, EventOrderError, InputError, LifecycleError
+from agi_terms.errors import AgiTermsError, EventOrderError, InputError
 from agi_terms.evaluation.explain import DETAILS, Detail, Explanation, explain_action, explain_term
 from agi_terms.evaluation.results import Change, Decision, Step, TermsReport
 from agi_terms.events import (
-    AGI_TYPES,
     Amendment,
     AzurePurchase,
     Event,
@@ -29,13 +29,16 @@ from agi_terms.events import (
     parse_event,
 )
 from agi_terms.facts import AgiHistory, FactRow, action_row, state_row
+from agi_terms.lifecycle import AGI_TRANSITIONS
 from agi_terms.rulebook import available_versions, load_rulebook
 
 if TYPE_CHECKING:
     from agi_terms.evaluation.agreement import Agreement
-from agi_terms.evaluation.evaluator import Evaluator
+from agi_terms.evaluation.evaluator import Evaluator, TermsHeld
 
 CONTRACT_FORMAT = "agi-terms/contract@1"
+"""The ``format`` of a saved contract (``Contract.to_json``), which ``agreement.load_contract``
+requires."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,10 @@ class Contract:
     history: tuple[ContractState, ...] = ()
     """The state after each step (parallel to ``steps``)."""
     start_terms: Mapping[str, bool] = field(default_factory=dict)
-    """The terms on the start date, which the first step's changes are measured against."""
+    """The terms on the start date, which the first step's changes are measured against
+    (read-only)."""
     current_terms: Mapping[str, bool] = field(default_factory=dict)
-    """The terms after the last step."""
+    """The terms after the last step (read-only)."""
     step_dates: tuple[dt.date, ...] = ()
     """The date of each step (parallel to ``steps``), for finding the state on a date."""
     azure_launches: Mapping[str, int] | None = field(default=None, compare=False, repr=False)
@@ -73,11 +77,17 @@ class Contract:
     ``steps`` when not given)."""
 
     def __post_init__(self) -> None:
+        # A contract is a value: its terms are read-only, never a mapping someone else may change.
+        for name in ("start_terms", "current_terms"):
+            terms = getattr(self, name)
+            if not isinstance(terms, MappingProxyType):
+                object.__setattr__(self, name, MappingProxyType(dict(terms)))
         # Indexes of the steps, built here when a contract is put together from stored steps.
         if len(self.step_dates) != len(self.steps):
             object.__setattr__(self, "step_dates", tuple(s.date for s in self.steps))
         if self.azure_launches is None:
-            object.__setattr__(self, "azure_launches", _first_azure_launches(self.steps))
+            launches = MappingProxyType(_first_azure_launches(self.steps))
+            object.__setattr__(self, "azure_launches", launches)
 
     def shipped_on_azure(self, name: str | None, before: int) -> bool:
         """Whether one of the first ``before`` steps launched a product named ``name`` on Azure."""
@@ -162,9 +172,7 @@ class Contract:
         compiled = self.agreement.compiled(state.version)
         phase = state.phase
         for gate in compiled.gates_between(state.date, target):
-            for cal in compiled.rulebook.lifecycle.calendar:
-                if cal.date == gate:
-                    phase = compiled.machine.calendar_trigger(phase, cal.trigger, state.agi)
+            phase = compiled.machine.after_gate(phase, gate, state.agi)
         return state if phase == state.phase else replace(state, phase=phase)
 
     def _initial_state(self) -> ContractState:
@@ -190,7 +198,7 @@ class Contract:
         The action is decided on the state on its date given the events recorded so far.
         """
         parsed = parse_event(action)
-        if parsed.type in AGI_TYPES or isinstance(parsed, Amendment):
+        if parsed.type in AGI_TRANSITIONS or isinstance(parsed, Amendment):
             raise InputError(
                 f"{parsed.type} is a lifecycle event, not an action to decide", place="type"
             )
@@ -232,7 +240,7 @@ class Contract:
             )
         if action is not None:
             parsed = parse_event(action)
-            if parsed.type in AGI_TYPES or isinstance(parsed, Amendment):
+            if parsed.type in AGI_TRANSITIONS or isinstance(parsed, Amendment):
                 raise InputError(f"{parsed.type} is a lifecycle event, not an action", place="type")
             before = bisect.bisect_right(self.step_dates, parsed.date)
             return self._explain_action(self.state_on(parsed.date), parsed, detail, before)
@@ -305,33 +313,6 @@ class Contract:
             "as_of": self.state.date.isoformat(),
         }
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], agreement: Agreement) -> Contract:
-        """Rebuild a contract saved by ``to_json`` by replaying its events on ``agreement``."""
-        if not isinstance(data, Mapping) or data.get("format") != CONTRACT_FORMAT:
-            raise InputError(
-                f"not a saved contract (expected format {CONTRACT_FORMAT!r})", place="format"
-            )
-        if data.get("agreement") != agreement.version:
-            raise InputError(
-                f"the contract is of agreement {data.get('agreement')!r}, not {agreement.version!r}",
-                place="agreement",
-            )
-        events = data.get("events")
-        if not isinstance(events, list):
-            raise InputError("events must be a list", place="events")
-        try:
-            contract = agreement.start().apply_all(events)
-        except AgiTermsError as exc:
-            raise exc.within("events") from None
-        as_of = data.get("as_of")
-        if as_of is not None:
-            try:
-                contract = contract.advance_to(parse_calendar_date(as_of))
-            except (ValueError, AgiTermsError) as exc:
-                raise InputError(str(exc), place="as_of") from None
-        return contract
-
     def __repr__(self) -> str:
         return (
             f"Contract(agreement={self.agreement.version!r}, as_of={self.state.date.isoformat()},"
@@ -378,7 +359,7 @@ class _Timeline:
             steps=tuple(self.steps),
             history=tuple(self.history),
             step_dates=tuple(self.step_dates),
-            azure_launches=self.azure_launches,
+            azure_launches=MappingProxyType(self.azure_launches),
         )
 
     def apply(self, event: Event) -> None:
@@ -409,10 +390,7 @@ class _Timeline:
 
     def gate(self, gate: dt.date) -> None:
         compiled = self.agreement.compiled(self.state.version)
-        phase = self.state.phase
-        for cal in compiled.rulebook.lifecycle.calendar:
-            if cal.date == gate:
-                phase = compiled.machine.calendar_trigger(phase, cal.trigger, self.state.agi)
+        phase = compiled.machine.after_gate(self.state.phase, gate, self.state.agi)
         state = replace(self.state, date=gate, phase=phase)
         self.record(Step(date=gate, type="calendar", phase=phase), state)
 
@@ -420,7 +398,7 @@ class _Timeline:
         compiled = self.agreement.compiled(self.state.version)
         state = self.state
         decision: Decision | None = None
-        if event.type in AGI_TYPES:
+        if event.type in AGI_TRANSITIONS:
             state = self.agi_event(compiled, event)
         elif isinstance(event, Amendment):
             state = self.amendment(event)
@@ -440,26 +418,8 @@ class _Timeline:
 
     def agi_event(self, compiled: Evaluator, event: Event) -> ContractState:
         agi = self.state.agi
-        compiled.machine.check_known(event.type)
-        if event.type == "agi_declared":
-            if agi.pending:
-                has_panel = compiled.machine.knows("panel_verified")
-                raise LifecycleError(
-                    "a declaration is already pending"
-                    if has_panel
-                    else "AGI has already been declared (the board's declaration is final)",
-                    place="type",
-                )
-            if agi.live:
-                raise LifecycleError(
-                    "AGI has already been verified; there is nothing to declare", place="type"
-                )
-            new_agi = agi.declare(event.date)
-        else:
-            if not agi.pending:
-                raise LifecycleError(f"{event.type}: no declaration is pending", place="type")
-            new_agi = agi.verify(event.date) if event.type == "panel_verified" else agi.reject()
         phase = compiled.machine.fire(self.state.phase, event.type, agi)
+        new_agi = AGI_TRANSITIONS[event.type].effect(agi, event.date)
         return replace(self.state, phase=phase, agi=new_agi)
 
     def amendment(self, event: Amendment) -> ContractState:
@@ -539,9 +499,7 @@ def _first_azure_launches(steps: Iterable[Step]) -> dict[str, int]:
     return found
 
 
-def _evaluate(
-    compiled: Evaluator, state: ContractState, day: dt.date
-) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
+def _evaluate(compiled: Evaluator, state: ContractState, day: dt.date) -> TermsHeld:
     return compiled.terms(state_facts(state, day))
 
 

@@ -1,10 +1,12 @@
 """The evaluator: one version compiled for one set of parameters, and the one place that evaluates it.
 
 ``Evaluator.terms(row)`` evaluates every term stage by stage (a term that tests another term comes
-after it), ``Evaluator.decide(row)`` decides an action from the rules that held, and
+after it) and ``Evaluator.terms_columns(columns)`` does the same over columns of many rows (on the
+vectorised backend), ``Evaluator.decide(row)`` decides an action from the rules that held, and
 ``Evaluator.place(row)`` gives the phase of a contract entering the version by amendment, and
 ``Evaluator.holds(property, row)`` whether a property of ``properties.yaml`` holds. Contracts,
-``check`` and Monte Carlo all ask this evaluator.
+``check`` and Monte Carlo all ask this evaluator: a term is in force when one of its grant rules
+holds and none of its end rules does, here and nowhere else.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import bisect
 import datetime as dt
 import functools
 import operator
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
 from agi_terms.backends import RulesBackend, make_backend
 from agi_terms.conditions import Condition, comparisons, evaluate, evaluate_present
+from agi_terms.errors import BackendError
 from agi_terms.evaluation.results import Citation, Decision, TermStatus
 from agi_terms.facts import PHASE_FACT_NAME, STATE_FACTS, FactRow
 from agi_terms.lifecycle import PhaseMachine
@@ -26,6 +31,9 @@ from agi_terms.rulebook.program import Program, compile_program, fold
 
 _state_key = operator.itemgetter(*(f.name for f in STATE_FACTS if f.name != "day"), PHASE_FACT_NAME)
 _CACHE_LIMIT = 4096
+
+TermsHeld = tuple[Mapping[str, bool], Mapping[str, tuple[int, ...]]]
+"""The terms in force on a row, and per term the indices of its rules that held."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +54,8 @@ class Evaluator:
     """The citation of each rule of the program, by index."""
     all_gates: tuple[dt.date, ...] = ()
     """Every day on which the version changes by itself: rule gates and lifecycle dates, sorted."""
-    _terms_cache: dict[tuple[object, ...], tuple[dict[str, bool], dict[str, tuple[int, ...]]]] = (
-        field(default_factory=dict, compare=False, repr=False)
+    _terms_cache: dict[tuple[object, ...], TermsHeld] = field(
+        default_factory=dict, compare=False, repr=False
     )
     _decisions_cache: dict[tuple[int, ...], Decision] = field(
         default_factory=dict, compare=False, repr=False
@@ -101,11 +109,11 @@ class Evaluator:
                 return phase
         return self.rulebook.lifecycle.initial
 
-    def terms(self, row: FactRow) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
+    def terms(self, row: FactRow) -> TermsHeld:
         """Evaluate every term on ``row`` (state facts), stage by stage; adds the terms to ``row``.
 
-        Returns the terms in force and, per term, the indices of its rules that held (shared, do
-        not modify them). Term rules compare the day only with the gate days, so between two gates
+        Returns the terms in force and, per term, the indices of its rules that held (read-only
+        mappings, shared by every caller). Term rules compare the day only with the gate days, so between two gates
         the terms depend on the other state facts alone: results are kept per gate interval.
         """
         key = (bisect.bisect_right(self.gate_days, row["day"]), _state_key(row))
@@ -119,7 +127,7 @@ class Evaluator:
         self._terms_cache[key] = result
         return result
 
-    def _evaluate_terms(self, row: FactRow) -> tuple[dict[str, bool], dict[str, tuple[int, ...]]]:
+    def _evaluate_terms(self, row: FactRow) -> TermsHeld:
         in_force: dict[str, bool] = {}
         held: dict[str, tuple[int, ...]] = {}
         for stage, term_ids in enumerate(self.program.term_stages):
@@ -131,7 +139,36 @@ class Evaluator:
                 held[t] = tuple(sorted(grants | ends))
                 row[t] = in_force[t]
         order = self.rulebook.term_ids
-        return {t: in_force[t] for t in order}, held
+        return MappingProxyType({t: in_force[t] for t in order}), MappingProxyType(held)
+
+    def terms_columns(self, columns: MutableMapping[str, Any]) -> dict[str, Any]:
+        """Where each term is in force over ``columns`` (one fact over many rows, as the vectorised
+        backend takes them), stage by stage; the terms are added to ``columns`` as ``terms`` adds
+        them to a row. A term that is the same for every row is a numpy scalar.
+
+        ``BackendError`` unless this evaluator's backend is the vectorised one.
+        """
+        from agi_terms.backends.vectorised import VectorisedBackend
+
+        backend = self.backend
+        if not isinstance(backend, VectorisedBackend):
+            raise BackendError(
+                f"columns are evaluated by the vectorised backend, not {backend.name}"
+            )
+        import numpy as np
+
+        in_force: dict[str, Any] = {}
+        for stage, term_ids in enumerate(self.program.term_stages):
+            held = dict(backend.match_columns(stage, columns))
+            for term in term_ids:
+                granted: Any = np.bool_(False)
+                for i in sorted(self.grants[term]):
+                    granted = granted | held[i]
+                ended: Any = np.bool_(False)
+                for i in sorted(self.ends[term]):
+                    ended = ended | held[i]
+                in_force[term] = columns[term] = granted & ~ended
+        return {t: in_force[t] for t in self.rulebook.term_ids}
 
     def term_status(self, term: str, in_force: bool, held: tuple[int, ...]) -> TermStatus:
         rules = self.program.rules

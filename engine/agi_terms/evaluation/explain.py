@@ -18,7 +18,16 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from agi_terms.conditions import SYMBOL, AllOf, Always, AnyOf, Compare, Condition, ParamRef
+from agi_terms.conditions import (
+    COMPARISONS,
+    AllOf,
+    Always,
+    AnyOf,
+    Compare,
+    Condition,
+    ParamRef,
+    compare_values,
+)
 from agi_terms.evaluation.results import _Result
 from agi_terms.events import Level
 from agi_terms.facts import FactRow
@@ -176,7 +185,7 @@ class _Tracer:
             constant = self.parameters[constant.name]  # type: ignore[assignment]
         else:
             shown_constant = _show(self.display(cmp.field, constant))
-        test = f"{SYMBOL[cmp.op]} {shown_constant}"
+        test = f"{COMPARISONS[cmp.op].symbol} {shown_constant}"
         if cmp.field in params:
             param = params[cmp.field]
             actual = self.parameters[cmp.field]
@@ -188,7 +197,7 @@ class _Tracer:
         holds = (
             actual_row is not None
             and constant is not None
-            and _compare(cmp.op, actual_row, _value(spec.type, constant))
+            and compare_values(cmp.op, actual_row, _value(spec.type, constant))
         )
         return FactCheck(
             fact=cmp.field, test=test, actual=self.display(cmp.field, actual_row), holds=holds
@@ -232,12 +241,6 @@ def _value(kind: str, value: object) -> object:
     if kind == "choice" or kind == "bool":
         return value
     return rule_value(kind, value)
-
-
-def _compare(op: str, left: object, right: object) -> bool:
-    from agi_terms.conditions import compare_values
-
-    return compare_values(op, left, right)  # type: ignore[arg-type]
 
 
 def explain_term(

@@ -149,7 +149,7 @@ def holders(result: MonteCarloResult) -> dict[str, list[str]]:
 def last_days_in_force(result: MonteCarloResult) -> list[dt.date]:
     """The last day before each calendar gate of the version with the result's parameters: the days
     through which terms run (2030-12-31 and 2032-12-31 for ``2025-10`` on its defaults)."""
-    from agi_terms.evaluation.agreement import resolve_parameters
+    from agi_terms.rulebook.parameters import resolve_parameters
     from agi_terms.rulebook.program import compile_program
 
     rulebook = load_rulebook(result.agreement)

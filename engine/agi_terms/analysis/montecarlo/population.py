@@ -24,10 +24,11 @@ from agi_terms.analysis.montecarlo.histories import NEVER, Days, Histories, Runs
 from agi_terms.backends.vectorised import Column, VectorisedBackend
 from agi_terms.conditions import comparisons
 from agi_terms.errors import AgiTermsError, InputError
-from agi_terms.evaluation.agreement import at_override, load_agreement, resolve_parameters
+from agi_terms.evaluation.agreement import at_override, load_agreement
 from agi_terms.facts import PHASE_FACT_NAME, STATE_FACTS
-from agi_terms.lifecycle import Lifecycle
+from agi_terms.lifecycle import AGI_TRANSITIONS, Lifecycle
 from agi_terms.rulebook import load_rulebook
+from agi_terms.rulebook.parameters import resolve_parameters
 
 Codes = npt.NDArray[np.int16]
 Bits = npt.NDArray[np.unsignedinteger]
@@ -37,7 +38,6 @@ Counts64 = npt.NDArray[np.int64]
 PENDING, VERIFIED, DECLARED, PHASE_SHIFT = 1, 2, 4, 3
 CODE_BITS = 6  # a state code fits in 6 bits: up to 8 phases
 STATES = 1 << CODE_BITS
-_AGI_EVENTS = ("agi_declared", "panel_verified", "panel_rejected")
 _NO_TRANSITION = -1
 _WORD_BITS = 64
 
@@ -104,13 +104,15 @@ class Population:
             resolve_parameters(load_rulebook(assumptions.agreement), parameters)
         except AgiTermsError as exc:
             raise at_override(exc, overrides or {}) from None
-        with load_agreement(assumptions.agreement, parameters, backend="python") as agreement:
+        with load_agreement(assumptions.agreement, parameters, backend="vectorised") as agreement:
             compiled = agreement.compiled(agreement.version)
         self.assumptions = assumptions
         self.version = agreement.version
         self.parameters = dict(agreement.parameters)
         self.program = compiled.program
-        self.backend = VectorisedBackend(compiled.program)
+        self.evaluator = compiled
+        assert isinstance(compiled.backend, VectorisedBackend)
+        self.backend: VectorisedBackend = compiled.backend
         self.terms: tuple[str, ...] = compiled.rulebook.term_ids
         self.holders: Mapping[str, str] = {t.id: t.holder for t in compiled.rulebook.terms}
         lifecycle = compiled.rulebook.lifecycle
@@ -149,7 +151,7 @@ class Population:
         self._bounds = np.array(sorted({start, *(g for g in gates if g <= horizon)}), np.int32)
         codes = np.arange(STATES, dtype=np.int16)
         facts = _StateFacts(codes[None, :], self._bounds[:, None])
-        masks = self.backend.terms_columns(facts)
+        masks = self.evaluator.terms_columns(facts)
         shape = (self._bounds.size, STATES)
         self._grid = np.stack([np.broadcast_to(masks[t], shape) for t in self.terms])
         """(terms, intervals, state codes): in force."""
@@ -584,7 +586,7 @@ def _transition_tables(
 ) -> tuple[dict[str, npt.NDArray[np.int16]], tuple[tuple[int, npt.NDArray[np.int16]], ...]]:
     """The lifecycle as lookup tables: per AGI event, phase -> phase; per gate, state code -> code.
 
-    Transition conditions (``declaration_pending``, ``no_declaration_live``) hold for every sampled
+    Transition conditions (``AGI_TRANSITIONS``' requirements and the file's) hold for every sampled
     history by construction (a verdict follows a pending declaration; a declaration never follows a
     verification), so the tables omit them. An AGI event a phase does not accept maps to -1.
     """
@@ -605,7 +607,7 @@ def _transition_tables(
                 dest[index[source]] = index[t.dest]
         return dest
 
-    events = {trigger: table(trigger) for trigger in _AGI_EVENTS}
+    events = {trigger: table(trigger) for trigger in AGI_TRANSITIONS}
     gates: list[tuple[int, npt.NDArray[np.int16]]] = []
     flags = np.arange(1 << PHASE_SHIFT, dtype=np.int16)
     for gate in sorted(lifecycle.calendar, key=lambda g: g.date):
