@@ -53,12 +53,13 @@ def test_an_explanation_prints_as_its_text(contract: agi_terms.Contract) -> None
     assert f"{explanation}".startswith("2031-01-01 (2025-10, phase post_agi): ms_research_ip")
 
 
-def test_help_is_short_and_says_where_to_start() -> None:
+def test_help_says_where_to_start_before_anything_else() -> None:
     text = pydoc.render_doc(agi_terms, renderer=pydoc.plaintext)
-    assert len(text.splitlines()) < 200, len(text.splitlines())
-    assert "CLASSES" not in text  # no dump of every model's inherited methods
+    # __all__ holds every public type too, so help lists them after the package's docstring.
+    opening = text.split("PACKAGE CONTENTS")[0]
+    assert len(opening.splitlines()) < 60, len(opening.splitlines())
     for start in ("load_agreement", "load_contract", "simulate", "run_montecarlo"):
-        assert start in text
+        assert start in opening
     # Every type the docstring points to is importable from the package.
     doc = agi_terms.__doc__ or ""
     for name in set(re.findall(r"``([A-Z][A-Za-z]+)``", doc)):

@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, Self
 
+from agi_terms.reprs import text_repr
+
 PathPart = int | str
 _PLACE_TOKEN = re.compile(r"[^.\[\]]+|\[\d+\]")
 
@@ -127,7 +129,7 @@ class AgiTermsError(Exception):
         return self.one_line()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.one_line()[:180]!r})"
+        return text_repr(self, self.one_line())
 
 
 class InputError(AgiTermsError):
@@ -166,6 +168,7 @@ class RulebookError(AgiTermsError):
 
     @property
     def place(self) -> str:
+        """Where the rule file is wrong, as a person reads it (``KIND ID, key PATH, line L``)."""
         parts = []
         if self.rule is not None:
             parts.append(f"{self.kind or 'rule'} {self.rule}")

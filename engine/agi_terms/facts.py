@@ -22,6 +22,7 @@ from agi_terms.events import (
     ProductLaunch,
     RevenueSharePayment,
 )
+from agi_terms.reprs import short_repr
 
 FactType = Literal["date", "bool", "number", "level", "choice"]
 RuleValue = int | float | str | bool
@@ -41,6 +42,9 @@ class FactSpec:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     above_minimum: bool = False
+
+    def __repr__(self) -> str:
+        return short_repr(self, self.name, type=self.type)
 
 
 def _choices(model: type, field: str) -> tuple[str, ...]:
@@ -154,6 +158,15 @@ class AgiHistory:
 
     def reject(self) -> AgiHistory:
         return AgiHistory(None, None, False, self.declarations)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            declared_on=self.declared_on,
+            verified_on=self.verified_on,
+            pending=self.pending,
+            declarations=self.declarations,
+        )
 
 
 def state_row(

@@ -24,6 +24,7 @@ from transitions import Machine, MachineError
 from agi_terms.conditions import Condition
 from agi_terms.errors import LifecycleError
 from agi_terms.facts import AgiHistory
+from agi_terms.reprs import short_repr
 
 TRANSITION_CONDITIONS: Mapping[str, str] = {
     "declaration_pending": "no declaration is pending",
@@ -80,6 +81,9 @@ class Phase:
     meaning: str
     source: str
 
+    def __repr__(self) -> str:
+        return short_repr(self, self.id)
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -88,6 +92,9 @@ class Transition:
     dest: str
     conditions: tuple[str, ...]
     source: str
+
+    def __repr__(self) -> str:
+        return short_repr(self, self.trigger, sources=self.sources, dest=self.dest)
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,9 @@ class Placement:
     phase: str
     condition: Condition
     source: str
+
+    def __repr__(self) -> str:
+        return short_repr(self, self.phase)
 
 
 @dataclass(frozen=True)
@@ -133,8 +143,18 @@ class Lifecycle:
             for t in self.transitions
         ]  # fmt: skip
 
+    # transitions logs every ignored or failed trigger at INFO/WARNING; we raise typed errors instead.
 
-# transitions logs every ignored or failed trigger at INFO/WARNING; we raise typed errors instead.
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            initial=self.initial,
+            phases=self.phase_ids,
+            transitions=len(self.transitions),
+            calendar=tuple(g.date.isoformat() for g in self.calendar),
+        )
+
+
 logging.getLogger("transitions").setLevel(logging.ERROR)
 
 
@@ -234,6 +254,14 @@ class PhaseMachine:
         if not moved:
             raise LifecycleError(why, place="type")
         return new_phase
+
+    def allows(self, phase: str, trigger: str, agi: AgiHistory) -> bool:
+        """Whether ``fire`` would move from ``phase`` on ``trigger`` with ``agi`` (not raise)."""
+        try:
+            self.fire(phase, trigger, agi)
+        except LifecycleError:
+            return False
+        return True
 
     def _failed_requirement(self, model: _PhaseModel, trigger: str) -> str | None:
         """The refusal of the first requirement of AGI event ``trigger`` that fails on ``model``."""

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import reprlib
 
-__all__ = ["REPR_LIMIT", "short_repr"]
+__all__ = ["REPR_LIMIT", "short_repr", "text_repr"]
 
 REPR_LIMIT = 200
 """Every public object's repr is shorter than this."""
 
 _VALUES = reprlib.Repr()
 _VALUES.maxstring = 40
-_VALUES.maxother = 40
+_VALUES.maxother = 100
 _VALUES.maxlist = _VALUES.maxtuple = _VALUES.maxset = _VALUES.maxfrozenset = 4
 _VALUES.maxdict = 4
 _VALUES.maxlevel = 2
@@ -31,3 +31,14 @@ def short_repr(obj: object, /, *positional: object, **fields: object) -> str:
     if len(text) >= REPR_LIMIT:
         text = text[: REPR_LIMIT - 5] + "...)"
     return text
+
+
+def text_repr(obj: object, text: str) -> str:
+    """``Type('text')`` for ``obj``, the text cut (``...``) so that the whole is under
+    ``REPR_LIMIT`` characters (an error's message, say)."""
+    name = type(obj).__name__
+    shown = repr(text)
+    while len(name) + len(shown) + 2 >= REPR_LIMIT:
+        text = text[: max(len(text) - max(len(shown) - REPR_LIMIT, 8), 0)]
+        shown = repr(text + "...")
+    return f"{name}({shown})"

@@ -54,6 +54,7 @@ from agi_terms.events import (
     parse_calendar_date,
     parse_event,
 )
+from agi_terms.reprs import short_repr
 from agi_terms.rulebook import Rulebook, available_versions, load_rulebook
 from agi_terms.rulebook.parameters import accepted_names, check_names
 
@@ -152,6 +153,15 @@ class Scenario(BaseModel):
                 raise ValueError(f"an event is a mapping with date and type, got {item!r}")
         return value
 
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            name=self.name,
+            agreement=self.agreement,
+            events=len(self.events),
+            checkpoints=len(self.checkpoints),
+        )
+
 
 @dataclass(frozen=True)
 class ParameterOverride:
@@ -228,6 +238,15 @@ class Simulation:
             "checkpoints": [c.to_json() for c in self.checkpoints],
             "sources": self.cited_sources(),
         }
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            name=self.name,
+            agreement=self.agreement,
+            steps=len(self.steps),
+            checkpoints=len(self.checkpoints),
+        )
 
 
 def scenario_from_data(data: object, document: Document | None = None) -> Scenario:

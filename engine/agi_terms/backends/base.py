@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from agi_terms.facts import FactRow
+from agi_terms.reprs import short_repr
 from agi_terms.rulebook.program import Program
 
 
@@ -30,6 +31,9 @@ class RulesBackend(ABC):
     @abstractmethod
     def match(self, stage: int, rows: Sequence[FactRow]) -> list[tuple[int, ...]]:
         """The indices of the rules of ``stage`` that hold, for each row."""
+
+    def __repr__(self) -> str:
+        return short_repr(self, rules=len(self.program.rules))
 
     def close(self) -> None:  # noqa: B027 - a no-op for backends that hold nothing
         """Release what the backend holds (the durable ruleset); the backend is unusable after."""

@@ -104,6 +104,7 @@ class Agreement:
 
     @property
     def start_date(self) -> dt.date:
+        """The version's effective date, on which its contracts start."""
         return self.rulebook.effective
 
     def start(self) -> Contract:

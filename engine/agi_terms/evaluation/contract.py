@@ -30,6 +30,7 @@ from agi_terms.events import (
 )
 from agi_terms.facts import AgiHistory, FactRow, action_row, state_row
 from agi_terms.lifecycle import AGI_TRANSITIONS
+from agi_terms.reprs import short_repr
 from agi_terms.rulebook import available_versions, load_rulebook
 
 if TYPE_CHECKING:
@@ -53,6 +54,16 @@ class ContractState:
     """Azure purchases recorded under a version with a commitment to them."""
     revenue_share_paid_usd: float = 0.0
     """OpenAI's revenue-share payments recorded under a version with a cap on them (2026-04)."""
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            date=self.date.isoformat(),
+            version=self.version,
+            phase=self.phase,
+            declarations=self.agi.declarations,
+            pending=self.agi.pending,
+        )
 
 
 @dataclass(frozen=True)
@@ -107,10 +118,12 @@ class Contract:
 
     @property
     def start_date(self) -> dt.date:
+        """The agreement's effective date, on which the contract started."""
         return self.agreement.start_date
 
     @property
     def phase(self) -> str:
+        """The lifecycle phase after the last step."""
         return self.state.phase
 
     @property

@@ -26,6 +26,7 @@ from agi_terms.errors import BackendError
 from agi_terms.evaluation.results import Citation, Decision, TermStatus
 from agi_terms.facts import PHASE_FACT_NAME, STATE_FACTS, FactRow
 from agi_terms.lifecycle import PhaseMachine
+from agi_terms.reprs import short_repr
 from agi_terms.rulebook import Property, Rulebook
 from agi_terms.rulebook.program import Program, compile_program, fold
 
@@ -76,6 +77,8 @@ class Evaluator:
     def build(
         cls, rulebook: Rulebook, parameters: Mapping[str, object], backend: str | None
     ) -> Evaluator:
+        """``rulebook`` compiled for the complete, validated ``parameters`` on ``backend`` (a name of
+        ``BACKENDS``, ``None`` for the default)."""
         program = compile_program(rulebook, parameters)
         grants = {
             t: frozenset(r.index for r in program.rules_of_term(t) if r.rule.effect == "grant")
@@ -171,6 +174,7 @@ class Evaluator:
         return {t: in_force[t] for t in self.rulebook.term_ids}
 
     def term_status(self, term: str, in_force: bool, held: tuple[int, ...]) -> TermStatus:
+        """Why ``term`` is (not) in force, from ``terms``' results: the rules that decided, cited."""
         rules = self.program.rules
         ends = [i for i in held if i in self.ends[term]]
         if in_force:
@@ -232,4 +236,12 @@ class Evaluator:
             allowed=allowed,
             obligations=obligations,
             because=tuple(self.citations[i] for i in cited),
+        )
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            version=self.rulebook.version,
+            backend=self.backend.name,
+            rules=len(self.program.rules),
         )

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agi_terms.events import CalendarDate, Event
+from agi_terms.reprs import short_repr
 from agi_terms.rulebook.citations import citation_ids
 
 
@@ -23,6 +24,9 @@ class _Result(BaseModel):
         """JSON-ready data with the documented keys (dates as ``YYYY-MM-DD``)."""
         data: dict[str, Any] = self.model_dump(mode="json")
         return data
+
+    def __repr__(self) -> str:
+        return short_repr(self, **{name: getattr(self, name) for name in type(self).model_fields})
 
 
 class Citation(_Result):
@@ -71,6 +75,7 @@ class TermsReport(_Result):
     terms: dict[str, TermStatus]
 
     def in_force(self) -> dict[str, bool]:
+        """Each term's id and whether it is in force."""
         return {t: s.in_force for t, s in self.terms.items()}
 
 

@@ -12,6 +12,7 @@ from agi_terms.conditions import Condition, comparisons
 from agi_terms.events import finite_number, parse_calendar_date
 from agi_terms.facts import LEVEL_NAMES, FactSpec
 from agi_terms.lifecycle import Lifecycle
+from agi_terms.reprs import short_repr
 from agi_terms.rulebook.sources import SourceRegister, ids_of
 
 ParameterType = Literal["date", "choice", "number", "level", "bool"]
@@ -81,6 +82,9 @@ class Parameter:
             return value.isoformat()
         return value
 
+    def __repr__(self) -> str:
+        return short_repr(self, self.name, type=self.type, default=self.default)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -97,6 +101,9 @@ class Rule:
     note: str | None = None
     file: str = ""
 
+    def __repr__(self) -> str:
+        return short_repr(self, self.id, effect=self.effect, source=self.source)
+
 
 @dataclass(frozen=True)
 class Term:
@@ -109,12 +116,18 @@ class Term:
     note: str | None = None
     """How the term was read, e.g. that a later version carries it over unmentioned."""
 
+    def __repr__(self) -> str:
+        return short_repr(self, self.id, holder=self.holder, rules=len(self.rules))
+
 
 @dataclass(frozen=True)
 class Obligation:
     id: str
     meaning: str
     source: str
+
+    def __repr__(self) -> str:
+        return short_repr(self, self.id)
 
 
 @dataclass(frozen=True)
@@ -130,6 +143,9 @@ class Property:
     source: str
     condition: Condition
     file: str = ""
+
+    def __repr__(self) -> str:
+        return short_repr(self, self.id, source=self.source)
 
 
 @dataclass(frozen=True)
@@ -155,6 +171,7 @@ class Rulebook:
 
     @property
     def term_ids(self) -> tuple[str, ...]:
+        """Every term's id, in the file's order."""
         return tuple(t.id for t in self.terms)
 
     @functools.cached_property
@@ -198,7 +215,18 @@ class Rulebook:
         return ids_of(source for _, source in self.citations())
 
     def defaults(self) -> dict[str, object]:
+        """Every parameter's default value, by name."""
         return {p.name: p.default for p in self.parameters}
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            version=self.version,
+            rules=len(self.rules),
+            terms=len(self.terms),
+            parameters=len(self.parameters),
+            location=self.location,
+        )
 
 
 def term_dependencies(term: Term, term_ids: set[str]) -> set[str]:

@@ -27,6 +27,7 @@ from agi_terms.conditions import (
 )
 from agi_terms.events import Level
 from agi_terms.facts import FactSpec, RuleValue
+from agi_terms.reprs import short_repr
 from agi_terms.rulebook.model import Rule, Rulebook, term_dependencies
 
 
@@ -42,6 +43,9 @@ class CompiledRule:
     @property
     def id(self) -> str:
         return self.rule.id
+
+    def __repr__(self) -> str:
+        return short_repr(self, self.index, self.id, stage=self.stage)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,11 @@ class Program:
 
     def rules_of_action(self, action: str) -> tuple[CompiledRule, ...]:
         return tuple(r for r in self.rules if r.rule.kind == "action" and r.rule.target == action)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self, version=self.rulebook.version, rules=len(self.rules), stages=len(self.stage_rules)
+        )
 
 
 def rule_value(spec_type: str, value: object) -> RuleValue:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from agi_terms.documents import Document, read_resource
 from agi_terms.errors import AgiTermsError, InputError, RulebookError
 from agi_terms.events import CalendarDate
+from agi_terms.reprs import short_repr
 from agi_terms.rulebook.citations import (
     KIND_OF_PREFIX,
     SOURCE_ID,
@@ -136,9 +137,11 @@ class SourceRegister:
 
     @property
     def ids(self) -> tuple[str, ...]:
+        """Every entry's id, in the file's order."""
         return tuple(s.id for s in self.entries)
 
     def get(self, ident: str) -> Source | None:
+        """The entry of ``ident``, or ``None`` if the register lacks it."""
         return self._by_id.get(ident)
 
     def entry(self, ident: str) -> Source:
@@ -188,6 +191,9 @@ class SourceRegister:
     def cited(self, citations: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The ``sources`` map of an answer: every id in ``citations``, in the register's order."""
         return {s.id: s.cited_json() for s in self.ordered(ids_of(citations))}
+
+    def __repr__(self) -> str:
+        return short_repr(self, location=self.location, entries=len(self.entries))
 
 
 def ids_of(citations: Iterable[str]) -> tuple[str, ...]:

@@ -434,13 +434,9 @@ class ContractStateMachine(RuleBasedStateMachine):
         self.last_event = event
 
     def _accepts(self, trigger: str) -> bool:
-        agi = self.contract.state.agi
-        rulebook = self.agreement.compiled(self.contract.version).rulebook
-        if trigger not in rulebook.lifecycle.triggers():
-            return False
-        if trigger == "agi_declared":
-            return not agi.live
-        return agi.pending
+        machine = self.agreement.compiled(self.contract.version).machine
+        state = self.contract.state
+        return machine.knows(trigger) and machine.allows(state.phase, trigger, state.agi)
 
     @precondition(lambda self: self._accepts("agi_declared"))
     @rule(when=st.deferred(_whens))

@@ -25,6 +25,7 @@ from agi_terms.documents import (
 )
 from agi_terms.errors import AgiTermsError, InputError
 from agi_terms.events import CalendarDate, VersionId, input_error_from
+from agi_terms.reprs import short_repr
 from agi_terms.rulebook import load_rulebook
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
@@ -111,6 +112,15 @@ class Assumptions(_Section):
                 if self.start <= d <= self.horizon
             )
         return tuple(self.sample)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            agreement=self.agreement,
+            runs=self.runs,
+            seed=self.seed,
+            horizon=self.horizon.isoformat(),
+        )
 
 
 def assumptions_from_data(data: object, document: Document | None = None) -> Assumptions:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agi_terms.errors import InputError
 from agi_terms.events import CalendarDate
+from agi_terms.reprs import short_repr
 
 TableName = Literal["shares", "lapse", "sensitivity"]
 Scalar = bool | int | float | str | None
@@ -245,6 +246,11 @@ class MonteCarloResult(BaseModel):
             "<table><tr><th>first day out of force</th><th>p10</th><th>median</th><th>p90</th>"
             f"<th>never</th></tr>{lapse}</table>"
             f"<table><tr><th>parameter</th><th>value</th></tr>{parameters}</table>{study}</div>"
+        )
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self, agreement=self.agreement, runs=self.runs, seed=self.seed, dates=len(self.dates)
         )
 
 
