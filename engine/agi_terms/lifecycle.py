@@ -143,8 +143,6 @@ class Lifecycle:
             for t in self.transitions
         ]  # fmt: skip
 
-    # transitions logs every ignored or failed trigger at INFO/WARNING; we raise typed errors instead.
-
     def __repr__(self) -> str:
         return short_repr(
             self,
@@ -155,6 +153,7 @@ class Lifecycle:
         )
 
 
+# transitions logs every ignored or failed trigger at INFO/WARNING; we raise typed errors instead.
 logging.getLogger("transitions").setLevel(logging.ERROR)
 
 
@@ -239,10 +238,9 @@ class PhaseMachine:
             self._machine.set_state(phase, model=model)
             try:
                 moved = self._machine.events[trigger].trigger(model)
-            except MachineError as exc:
+            except MachineError:
                 # No transition leaves the phase: a failed requirement says why better than it.
                 failed = self._failed_requirement(model, trigger)
-                del exc  # "Can't trigger event ..." says less than the phase does
                 raise LifecycleError(
                     failed or f"{trigger} is not allowed in phase {phase}", place="type"
                 ) from None
@@ -297,7 +295,8 @@ class PhaseMachine:
 
 
 def _with_requirements(transition: dict[str, Any]) -> dict[str, Any]:
-    """A machine transition with the requirements of its AGI event before the file's conditions."""
+    """A machine transition with the requirements of its AGI event before the file's conditions
+    (so that the file's conditions are only reached, and reported, for an event that makes sense)."""
     agi = AGI_TRANSITIONS.get(transition["trigger"])
     if agi is None:
         return transition
