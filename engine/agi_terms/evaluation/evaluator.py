@@ -116,8 +116,9 @@ class Evaluator:
         """Evaluate every term on ``row`` (state facts), stage by stage; adds the terms to ``row``.
 
         Returns the terms in force and, per term, the indices of its rules that held (read-only
-        mappings, shared by every caller). Term rules compare the day only with the gate days, so between two gates
-        the terms depend on the other state facts alone: results are kept per gate interval.
+        mappings, shared by every caller). Term rules compare the day only with the gate days, so
+        between two gates the terms depend on the other state facts alone: results are kept per
+        gate interval.
         """
         key = (bisect.bisect_right(self.gate_days, row["day"]), _state_key(row))
         cached = self._terms_cache.get(key)
