@@ -142,6 +142,14 @@ def test_all_exports_what_public_functions_and_methods_return() -> None:
                 if found.__module__.startswith("agi_terms") and found not in exported:
                     returned[found.__name__] = where
     assert returned == {}
+    # Every public type importable from the package is listed too.
+    listed = set(agi_terms.__all__)
+    types_here = {
+        n
+        for n, v in vars(agi_terms).items()
+        if inspect.isclass(v) and v.__module__.startswith("agi_terms") and not n.startswith("_")
+    }
+    assert types_here - listed == set()
     assert len(set(agi_terms.__all__)) == len(agi_terms.__all__)
     assert all(isinstance(n, str) for n in agi_terms.__all__)
     assert collections.abc.Mapping not in exported
