@@ -146,8 +146,10 @@ def test_all_exports_what_public_functions_and_methods_return() -> None:
     listed = set(agi_terms.__all__)
     types_here = {
         n
-        for n, v in vars(agi_terms).items()
-        if inspect.isclass(v) and v.__module__.startswith("agi_terms") and not n.startswith("_")
+        for n in dir(agi_terms)
+        if not n.startswith("_")
+        and inspect.isclass(v := getattr(agi_terms, n))
+        and v.__module__.startswith("agi_terms")
     }
     assert types_here - listed == set()
     assert len(set(agi_terms.__all__)) == len(agi_terms.__all__)
