@@ -72,7 +72,9 @@ def test_every_public_repr_fits_on_a_line(tmp_path: Path) -> None:
     # Every public class of the package has a sample above (the store's results come from it).
     public = {n for n in agi_terms.__all__ if inspect.isclass(getattr(agi_terms, n))}
     events = {n for n in public if getattr(agi_terms, n).__module__ == "agi_terms.events"}
-    unsampled = public - seen - events - {"Event", "Capability", "Level", "Appended"}
+    # Not sampled: type aliases and enums, the abstract Store, PostgresStore (it needs a server).
+    unsampled = public - seen - events
+    unsampled -= {"Event", "Capability", "Level", "Appended", "Store", "PostgresStore"}
     unsampled -= {n for n in public if issubclass(getattr(agi_terms, n), Exception)}
     assert not unsampled
 
