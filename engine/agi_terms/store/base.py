@@ -29,7 +29,9 @@ from agi_terms.evaluation.contract import Contract, ContractState
 from agi_terms.evaluation.results import Change, Decision, Step
 from agi_terms.events import Event, event_to_json, parse_event
 from agi_terms.facts import AgiHistory
+from agi_terms.reprs import short_repr
 from agi_terms.rulebook import available_versions, load_rulebook
+from agi_terms.rulebook.parameters import accepted_names
 
 __all__ = [
     "COLUMNS",
@@ -189,6 +191,9 @@ class Appended:
     steps: tuple[Step, ...]
     contract: Contract
 
+    def __repr__(self) -> str:
+        return short_repr(self, event_count=self.event_count, steps=len(self.steps))
+
 
 # ---------------------------------------------------------------- agreements
 
@@ -294,8 +299,7 @@ def normalise(version: object, overrides: object) -> tuple[str, dict[str, object
         rulebook = load_rulebook(version)
     except AgiTermsError as exc:
         raise exc.within("agreement") from None
-    known = frozenset(p.name for v in available_versions() for p in load_rulebook(v).parameters)
-    values = resolve_parameters(rulebook, overrides, known)
+    values = resolve_parameters(rulebook, overrides, accepted_names(rulebook))
     params = rulebook.parameter_by_name
     normalised: dict[str, object] = {}
     for name, value in overrides.items():
