@@ -58,7 +58,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited: {self.logged()}")
             try:
-                if httpx.get(f"{self.url}/openapi.json", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
                     return self
             except httpx.TransportError:
                 time.sleep(0.05)

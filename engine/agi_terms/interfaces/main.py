@@ -129,6 +129,12 @@ def _serve() -> click.Command:
     return serve
 
 
+def _token() -> click.Command:
+    from agi_terms.interfaces.http.tokens import token
+
+    return token
+
+
 COMMANDS: dict[str, Callable[[], click.Command]] = {
     "check": _check,
     "decide": _decide,
@@ -146,6 +152,7 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "sources": _sources,
     "terms": _terms,
     "test": _test,
+    "token": _token,
 }
 """Every command by name, and how to load it."""
 

@@ -55,9 +55,28 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{_address(host, port)}"
 
 
-def listening_line(url: str, store: str) -> str:
-    """The line ``serve`` prints on standard output once it listens."""
-    return f"agi-terms serve: listening on {url} (store {store})"
+def listening_line(url: str, store: str, tokens: str | None = None) -> str:
+    """The line ``serve`` prints on standard output once it listens (a database URL's password
+    shown as ``***``)."""
+    checked = f", tokens {tokens}" if tokens is not None else ", no tokens"
+    return f"agi-terms serve: listening on {url} (store {without_password(store)}{checked})"
+
+
+def without_password(store: str) -> str:
+    """``store`` as it may be printed: a URL's password replaced by ``***``."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if "://" not in store:
+        return store
+    try:
+        parts = urlsplit(store)
+        if parts.password is None:
+            return store
+    except ValueError:
+        return store.split("://", 1)[0] + "://***"
+    user, _, host = parts.netloc.rpartition("@")
+    name = user.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{name}:***@{host}"))
 
 
 class AccessLog:
@@ -79,10 +98,11 @@ class AccessLog:
                 status.append(int(message["status"]))
             await send(message)
 
+        # The application fills the tenant in (``request.state`` is this dictionary).
+        state = scope.setdefault("state", {})
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            state = scope.get("state") or {}
             line = {
                 "method": scope.get("method"),
                 "path": scope.get("path"),

@@ -67,10 +67,18 @@ _DEFAULTS = ServiceLimits()
               type=click.IntRange(1), help="Open connections (503 beyond).")  # fmt: skip
 @click.option("--max-runs", default=_DEFAULTS.max_runs, show_default=True, type=click.IntRange(1),
               help="Most Monte Carlo runs one POST /montecarlo may ask for (422 above).")  # fmt: skip
+@click.option("--tokens", "tokens_file", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE",
+              help="YAML file of bearer tokens' SHA-256, tenants and scopes: every request but"
+              " GET /healthz and the explorer's files then needs one (agi-terms token new makes"
+              " them).")  # fmt: skip
+@click.option("--insecure-no-auth", is_flag=True,
+              help="Serve without --tokens on an address other than loopback: anyone who reaches"
+              " the port reads and changes every contract.")  # fmt: skip
 def serve(
     db: str, host: str, port: int, backend: str, max_body_size: int, max_events: int,
     max_agreements: int, max_agreement_memory: int, header_timeout: float, body_timeout: float,
-    max_connections: int, max_runs: int,
+    max_connections: int, max_runs: int, tokens_file: str | None, insecure_no_auth: bool,
 ) -> None:  # fmt: skip
     """Serve the contracts in the store DB, and the stateless operations, over HTTP (SPEC §11,
     §14); the OpenAPI at /openapi.json.
@@ -78,6 +86,8 @@ def serve(
     The port is bound first (a port in use is one error line) and the store checked whole before
     the server listens (a damaged one is refused). It prints the URL it listens on, then one JSON
     line per request on stderr (method, path, status, ms, tenant).
+
+    Without --tokens it serves loopback addresses only, unless given --insecure-no-auth.
     """
 
     from agi_terms.interfaces.http.access_log import AccessLog, listen, listening_line, url_of
@@ -88,6 +98,27 @@ def serve(
         from agi_terms.interfaces.http.connections import guarded_protocol
     except ImportError:
         fail(InputError(SERVICE_EXTRA_HINT))
+        return
+    from agi_terms.interfaces.http.tokens import Tokens, read_tokens
+
+    tokens: Tokens | None = None
+    if tokens_file is not None:
+        if insecure_no_auth:
+            fail(InputError("--insecure-no-auth serves without tokens; --tokens asks for them:"
+                            " give one of the two", place="--insecure-no-auth"))  # fmt: skip
+            return
+        try:
+            tokens = read_tokens(tokens_file)
+        except AgiTermsError as exc:
+            fail(exc, tokens_file)
+            return
+    elif not insecure_no_auth and not is_loopback(host):
+        fail(InputError(
+            f"without --tokens, serve listens on loopback only (127.0.0.1, ::1, localhost), not"
+            f" {host}: anyone who reaches the port would read and change every contract; give"
+            f" --tokens FILE, or --insecure-no-auth to serve without tokens anyway",
+            place="--host",
+        ))  # fmt: skip
         return
 
     def open_app() -> FastAPI:
@@ -102,7 +133,7 @@ def serve(
             max_runs=max_runs,
         )
         mounts = click.get_current_context().meta.get(MOUNTS_KEY, ())
-        app = create_app(db, backend=backend, limits=limits, mounts=mounts)
+        app = create_app(db, backend=backend, limits=limits, mounts=mounts, tokens=tokens)
         app.state.store.verify()
         return app
 
@@ -127,7 +158,7 @@ def serve(
         fail(exc, redacted(db))
         return
     limits = app.state.limits
-    click.echo(listening_line(url_of(sock), redacted(db)))
+    click.echo(listening_line(url_of(sock), redacted(db), tokens_file))
     config = uvicorn.Config(
         AccessLog(app, sys.stderr),
         log_level="warning",
@@ -140,6 +171,18 @@ def serve(
         timeout_graceful_shutdown=10,
     )
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (``127.0.0.0/8``, ``::1``) or ``localhost``."""
+    import ipaddress
+
+    if host.lower() in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _connections_within_file_limit(wanted: int) -> int:

@@ -35,6 +35,7 @@ from agi_terms.evaluation.results import Citation, Decision, Step, step_citation
 from agi_terms.events import ACTION_TYPES, LARGEST_NUMBER, CalendarDate, Event, path_of
 from agi_terms.facts import LEVEL_NAMES
 from agi_terms.interfaces.http.answers import ErrorBody, error_json
+from agi_terms.interfaces.http.authorisation import BearerTokens
 from agi_terms.interfaces.http.stateless import add_operation_routes
 from agi_terms.operations.models import DEFAULT_MAX_RUNS, CitedSource, StepJSON
 from agi_terms.schemas import parameter_schema
@@ -53,6 +54,8 @@ from agi_terms.store import (
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from agi_terms.interfaces.http.tokens import Tokens
 
 POSITIVE_FIELDS = ("amount_usd", "training_flop")
 SERVICE_EXTRA_HINT = "agi-terms serve needs the service extra: pip install 'agi-terms[service]'"
@@ -136,6 +139,12 @@ class Appended(BaseModel):
     version: int
     steps: list[StepJSON]
     sources: dict[str, CitedSource]
+
+
+class Health(BaseModel):
+    """``GET /healthz``: the process answers."""
+
+    status: Literal["ok"]
 
 
 class Timeline(BaseModel):
@@ -312,9 +321,14 @@ def create_app(
     backend: str | None = DEFAULT_BACKEND,
     limits: ServiceLimits | None = None,
     mounts: Sequence[Mount] = (),
+    tokens: "Tokens | None" = None,
 ) -> "FastAPI":
     """The service on ``store`` (an open store, or an SQLite path or ``postgresql://`` URL to open;
     then the app closes it on shutdown).
+
+    With ``tokens`` every request but ``GET /healthz`` and the explorer's files needs one of their
+    bearer tokens, with the scope the request needs, and acts for the token's tenant
+    (``authorisation.py``); without, every request acts for the tenant ``""``.
 
     ``mounts`` add other doors to the app (``agi-terms serve`` adds the MCP door's at ``/mcp`` and
     the explorer page at ``/``; ``app.state`` holds ``limits`` and ``json_response`` for them):
@@ -402,6 +416,9 @@ def create_app(
     app.state.json_response = JSON
     sessions = [add(app, backend, bounds.max_runs) for add in mounts]
     app.add_middleware(RequestGuard, max_body_bytes=bounds.max_body_bytes)
+    app.state.tokens = tokens
+    if tokens is not None:  # added last, so outermost: a caller without a token is refused first
+        app.add_middleware(BearerTokens, tokens=tokens)
     common: dict[int | str, dict[str, Any]] = {
         413: {"model": ErrorBody, "description": "The request body is larger than the limit"},
         415: {"model": ErrorBody, "description": "The request body is not application/json"},
@@ -578,6 +595,17 @@ def create_app(
         app, respond=JSON, errors=errors, backend=backend, max_runs=bounds.max_runs
     )
 
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        operation_id="health",
+        tags=["health"],
+        openapi_extra={"security": []},
+    )
+    def health() -> JSONResponse:
+        """200 while the process serves (no token needed; the store is not asked)."""
+        return JSON({"status": "ok"})
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             from fastapi.openapi.utils import get_openapi
@@ -587,11 +615,39 @@ def create_app(
             )
             _fix_event_schemas(schema)
             _state_limits(schema, bounds)
+            if tokens is not None:
+                _state_security(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _state_security(schema: dict[str, Any]) -> None:
+    """Say in the schema that every operation needs a bearer token (those with ``security: []``
+    excepted), and what a refusal of one answers."""
+    schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token of the server's tokens file (agi-terms token new makes one)",
+    }
+    schema["security"] = [{"bearer": []}]
+    refusals = {
+        "401": "No valid bearer token",
+        "403": "The token lacks the scope this operation needs (write: it stores; read: else)",
+    }
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if operation.get("security") == []:
+                continue
+            for status, description in refusals.items():
+                operation.setdefault("responses", {})[status] = {
+                    "description": description,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                    },
+                }
 
 
 def _fix_event_schemas(schema: dict[str, Any]) -> None:

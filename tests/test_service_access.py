@@ -1,0 +1,470 @@
+"""SPEC §11 *Dec 2026* over HTTP: bearer tokens and their scopes, tenants, idempotent retries,
+request limits, health, paging and the access log; the service in process (httpx through
+FastAPI's TestClient) and, where the process matters, a real ``agi-terms serve``.
+
+Every operation of the OpenAPI document is asked without a token (401), with a token of the
+wrong scope (403), and across tenants (404, nothing changed).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from agi_terms.interfaces.http.tokens import entry_line, read_tokens
+from service_server import Server
+
+# Tokens of the tests' tokens file: (tenant, scopes). The tokens themselves are only here.
+TOKENS = {
+    "acme-read-write-token-0123456789abcdefghij": ("acme", ("read", "write")),
+    "acme-read-only-token-0123456789abcdefghijk": ("acme", ("read",)),
+    "acme-write-only-token-0123456789abcdefghij": ("acme", ("write",)),
+    "globex-read-write-token-0123456789abcdefgh": ("globex", ("read", "write")),
+}
+ACME, ACME_RO, ACME_WO, GLOBEX = list(TOKENS)
+LAUNCH = {"date": "2026-05-01", "type": "product_launch", "kind": "api", "cloud": "aws"}
+DECLARED = {"date": "2029-03-01", "type": "agi_declared"}
+ASSUMPTIONS = {
+    "runs": 10,
+    "seed": 1,
+    "horizon": "2030-12-31",
+    "sample": "yearly",
+    "declaration": {"probability": 0.5, "between": ["2026-01-01", "2030-12-31"]},
+    "panel": {"verify_probability": 0.5, "review_days": [30, 60]},
+    "redeclaration": {"probability": 0.5, "after_days": [30, 60]},
+}
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def write_tokens_file(path: Path, tokens: dict[str, tuple[str, tuple[str, ...]]]) -> Path:
+    lines = ["tokens:"]
+    for index, (token, (tenant, scopes)) in enumerate(tokens.items()):
+        lines.append(entry_line(f"entry {index}", tenant, scopes, token))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tokens_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tokens_file(tmp_path_factory.mktemp("tokens") / "tokens.yaml", TOKENS)
+
+
+@pytest.fixture(scope="module")
+def log() -> io.StringIO:
+    return io.StringIO()
+
+
+@pytest.fixture(scope="module")
+def client(
+    tmp_path_factory: pytest.TempPathFactory, tokens_file: Path, log: io.StringIO
+) -> Iterator[httpx.Client]:
+    """The service with tokens, in this process, its access log written to ``log``."""
+    from agi_terms.interfaces.http.access_log import AccessLog
+    from agi_terms.interfaces.http.service import create_app
+    from agi_terms.interfaces.main import _mounts
+    from fastapi.testclient import TestClient
+
+    app = create_app(
+        tmp_path_factory.mktemp("access") / "contracts.db",
+        tokens=read_tokens(tokens_file),
+        mounts=_mounts(),
+    )
+    with TestClient(AccessLog(app, log), base_url="http://127.0.0.1") as http:  # type: ignore[arg-type]
+        yield http
+
+
+def create(client: httpx.Client, token: str, body: dict[str, Any] | None = None) -> str:
+    response = client.post("/contracts", json=body or {}, headers=auth(token))
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def timeline(client: httpx.Client, token: str, cid: str) -> list[Any]:
+    response = client.get(f"/contracts/{cid}/timeline", headers=auth(token))
+    assert response.status_code == 200, response.text
+    return list(response.json()["steps"])
+
+
+# ---------------------------------------------------------------- every operation, by the document
+
+
+def operations(client: httpx.Client) -> list[tuple[str, str]]:
+    document = client.get("/openapi.json", headers=auth(ACME)).json()
+    return [(method.upper(), path) for path, ops in document["paths"].items() for method in ops]
+
+
+def request_for(method: str, path: str, cid: str) -> tuple[str, dict[str, Any] | None]:
+    """A request to the operation that a token of the right scope and tenant gets answered."""
+    url = path.replace("{id}", cid).replace("{version}", "2025-10")
+    url = url.replace("/sources/" + cid, "/sources/N6")
+    bodies: dict[str, dict[str, Any]] = {
+        "/contracts": {},
+        f"/contracts/{cid}/events": {"events": [LAUNCH]},
+        f"/contracts/{cid}/decide": {"action": LAUNCH},
+        "/simulate": {"events": [DECLARED]},
+        "/decide": {"action": LAUNCH},
+        "/explain": {"date": "2030-01-01", "term": "ms_research_ip"},
+        "/montecarlo": ASSUMPTIONS,
+        "/diff": {"a": "2025-01", "b": "2025-10"},
+    }
+    if url.endswith("/explain") and method == "GET":
+        url += "?term=ms_research_ip"
+    return url, bodies.get(url.split("?")[0]) if method == "POST" else None
+
+
+def test_the_document_lists_the_new_operations(client: httpx.Client) -> None:
+    found = set(operations(client))
+    assert {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/contracts")} <= found
+    assert len(found) >= 18
+
+
+def test_every_operation_without_a_valid_token_is_401(client: httpx.Client) -> None:
+    cid = create(client, ACME)
+    before = timeline(client, ACME, cid)
+    asked = 0
+    for method, path in [*operations(client), ("GET", "/openapi.json"), ("POST", "/mcp"),
+                         ("POST", "/explorer/simulate")]:  # fmt: skip
+        if path == "/healthz":
+            continue
+        url, body = request_for(method, path, cid)
+        for headers in (
+            {},
+            auth("not-a-token-of-the-file"),
+            auth(ACME + "x"),
+            {"Authorization": "Basic YWNtZTpzZWNyZXQ="},
+            {"Authorization": "Bearer"},
+            {"Authorization": ACME},
+        ):
+            response = client.request(method, url, json=body, headers=headers)
+            assert response.status_code == 401, (method, url, headers, response.text)
+            assert response.headers["www-authenticate"].startswith("Bearer")
+            assert response.json()["error"]["place"] == "Authorization"
+            assert ACME not in response.text
+            asked += 1
+    assert asked >= 6 * 18
+    assert timeline(client, ACME, cid) == before  # no refused append stored anything
+
+
+def test_health_and_the_explorer_files_need_no_token(client: httpx.Client) -> None:
+    health = client.get("/healthz")
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert client.get("/").status_code == 200
+    assert client.get("/").headers["content-type"].startswith("text/html")
+    assert client.get("/explorer/explorer.js").status_code == 200
+    assert client.get("/explorer/scenario.schema.json").status_code == 200
+    # The explorer's own POST computes: it needs a read token.
+    text = "events: [{date: 2029-03-01, type: agi_declared}]\n"
+    headers = {"content-type": "application/yaml"}
+    assert client.post("/explorer/simulate", content=text, headers=headers).status_code == 401
+    answered = client.post("/explorer/simulate", content=text, headers=headers | auth(ACME_RO))
+    assert answered.status_code == 200, answered.text
+
+
+def test_a_read_only_token_may_ask_everything_and_store_nothing(client: httpx.Client) -> None:
+    cid = create(client, ACME)
+    before = timeline(client, ACME, cid)
+    listed = client.get("/contracts", headers=auth(ACME), params={"limit": 1000}).json()
+    storing = {("POST", "/contracts"), ("POST", "/contracts/{id}/events")}
+    seen = set()
+    for method, path in operations(client):
+        url, body = request_for(method, path, cid)
+        response = client.request(method, url, json=body, headers=auth(ACME_RO))
+        if (method, path) in storing:
+            assert response.status_code == 403, (method, url, response.text)
+            challenge = response.headers["www-authenticate"]
+            assert 'error="insufficient_scope"' in challenge
+            assert 'scope="write"' in challenge
+            assert response.json()["error"]["place"] == "Authorization"
+            seen.add((method, path))
+        else:
+            assert response.status_code == 200, (method, url, response.text)
+    assert seen == storing
+    assert timeline(client, ACME, cid) == before
+    assert client.get("/contracts", headers=auth(ACME), params={"limit": 1000}).json() == listed
+
+
+def test_a_write_only_token_may_store_but_not_read(client: httpx.Client) -> None:
+    cid = create(client, ACME_WO)
+    appended = client.post(
+        f"/contracts/{cid}/events", json={"events": [LAUNCH]}, headers=auth(ACME_WO)
+    )
+    assert appended.status_code == 200, appended.text
+    refused = client.get(f"/contracts/{cid}/timeline", headers=auth(ACME_WO))
+    assert refused.status_code == 403
+    assert 'scope="read"' in refused.headers["www-authenticate"]
+    assert client.post("/decide", json={"action": LAUNCH}, headers=auth(ACME_WO)).status_code == 403
+    assert [step["type"] for step in timeline(client, ACME, cid)] == ["product_launch"]
+
+
+def test_the_openapi_document_says_every_operation_needs_a_bearer_token(
+    client: httpx.Client,
+) -> None:
+    document = client.get("/openapi.json", headers=auth(ACME)).json()
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert document["security"] == [{"bearer": []}]
+    for path, ops in document["paths"].items():
+        for operation in ops.values():
+            if path == "/healthz":
+                assert operation["security"] == []
+                assert "401" not in operation["responses"]
+            else:
+                assert {"401", "403"} <= set(operation["responses"]), path
+
+
+# ---------------------------------------------------------------- the access log
+
+
+def test_one_log_line_per_request_names_the_tenant_and_never_the_token(
+    client: httpx.Client, log: io.StringIO
+) -> None:
+    start = len(log.getvalue())
+    cid = create(client, GLOBEX)
+    client.get(f"/contracts/{cid}/terms", params={"date": "2030-01-01"}, headers=auth(GLOBEX))
+    client.post("/contracts", json={}, headers=auth(ACME_RO))
+    client.get(f"/contracts/{cid}/timeline", headers=auth("wrong-token-value"))
+    client.get("/healthz")
+    lines = [json.loads(line) for line in log.getvalue()[start:].splitlines()]
+    assert [(r["method"], r["path"], r["status"], r["tenant"]) for r in lines] == [
+        ("POST", "/contracts", 201, "globex"),
+        ("GET", f"/contracts/{cid}/terms", 200, "globex"),
+        ("POST", "/contracts", 403, "acme"),
+        ("GET", f"/contracts/{cid}/timeline", 401, None),
+        ("GET", "/healthz", 200, None),
+    ]
+    for record in lines:
+        assert list(record) == ["method", "path", "status", "ms", "tenant"]
+    written = log.getvalue()
+    for token in [*TOKENS, "wrong-token-value"]:
+        assert token not in written
+    assert "2030-01-01" not in written
+
+
+# ---------------------------------------------------------------- the tokens file
+
+
+BAD_FILES = [
+    ("not a mapping", "- a\n- b\n", "", "line 1"),
+    ("another key", "tokens: []\nusers: []\n", "", "one key"),
+    ("tokens not a list", "tokens: {a: 1}\n", "tokens", "list"),
+    ("an entry not a mapping", "tokens:\n  - just a name\n", "tokens[0]", "mapping"),
+    ("a token in the file", "tokens:\n  - {name: a, tenant: t, scopes: [read], token: abc}\n",
+     "tokens[0].token", "never the token"),
+    ("no sha256", "tokens:\n  - {name: a, tenant: t, scopes: [read]}\n", "tokens[0]", "sha256"),
+    ("short sha256", "tokens:\n  - {name: a, tenant: t, scopes: [read], sha256: abc}\n",
+     "tokens[0].sha256", "64 hex"),
+    ("unknown scope", "tokens:\n  - {name: a, tenant: t, scopes: [read, admin], sha256: " + "a" * 64
+     + "}\n", "tokens[0].scopes[1]", "admin"),
+    ("no scopes", "tokens:\n  - {name: a, tenant: t, scopes: [], sha256: " + "a" * 64 + "}\n",
+     "tokens[0].scopes", "non-empty"),
+    ("blank tenant", "tokens:\n  - {name: a, tenant: '', scopes: [read], sha256: " + "a" * 64
+     + "}\n", "tokens[0].tenant", "tenant"),
+    ("unknown key", "tokens:\n  - {name: a, tenant: t, scopes: [read], sha256: " + "a" * 64
+     + ", admin: true}\n", "tokens[0].admin", "unknown key"),
+    ("two entries, one digest", "tokens:\n  - {name: a, tenant: t, scopes: [read], sha256: "
+     + "a" * 64 + "}\n  - {name: b, tenant: u, scopes: [read], sha256: " + "A" * 64 + "}\n",
+     "tokens[1].sha256", "second entry"),
+    ("two entries, one name", "tokens:\n  - {name: a, tenant: t, scopes: [read], sha256: "
+     + "a" * 64 + "}\n  - {name: a, tenant: u, scopes: [read], sha256: " + "b" * 64 + "}\n",
+     "tokens[1].name", "second entry"),
+    ("YAML syntax", "tokens: [\n", "", "YAML syntax"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("label", "text", "place", "says"), BAD_FILES, ids=[b[0] for b in BAD_FILES]
+)
+def test_a_bad_tokens_file_is_refused_naming_the_file_and_place(
+    tmp_path: Path, label: str, text: str, place: str, says: str
+) -> None:
+    from agi_terms.interfaces.main import main
+    from click.testing import CliRunner
+
+    path = tmp_path / "tokens.yaml"
+    path.write_text(text)
+    db = tmp_path / "contracts.db"
+    result = CliRunner().invoke(
+        main, ["serve", "--db", str(db), "--port", "0", "--tokens", str(path)]
+    )
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {path}: {place}{': ' if place else ''}"), lines[0]
+    assert says in lines[0]
+    assert "Traceback" not in result.output
+    assert not db.exists()
+
+
+def test_a_missing_tokens_file_is_one_error_line(tmp_path: Path) -> None:
+    from agi_terms.interfaces.main import main
+    from click.testing import CliRunner
+
+    missing = tmp_path / "no-such.yaml"
+    result = CliRunner().invoke(
+        main, ["serve", "--db", str(tmp_path / "c.db"), "--tokens", str(missing)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {missing}: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_tokens_file_entry_gives_its_grant_and_nothing_else(tokens_file: Path) -> None:
+    tokens = read_tokens(tokens_file)
+    assert len(tokens) == 4
+    for token, (tenant, scopes) in TOKENS.items():
+        grant = tokens.grant_for(token)
+        assert grant is not None
+        assert (grant.tenant, grant.scopes) == (tenant, frozenset(scopes))
+        assert tokens.grant_for(token[:-1]) is None
+        assert tokens.grant_for(token + " ") is None
+        assert tokens.grant_for(token.upper()) is None
+    assert token not in tokens_file.read_text()
+    assert "acme" in repr(tokens.grants[0])
+    assert ACME not in repr(tokens)
+
+
+# ---------------------------------------------------------------- token new
+
+
+def test_token_new_prints_a_token_that_its_printed_entry_authorises(tmp_path: Path) -> None:
+    from agi_terms.interfaces.main import main
+    from click.testing import CliRunner
+
+    made = []
+    for args in (
+        ["--tenant", "acme", "--scopes", "read,write", "--name", "billing: nightly"],
+        ["--tenant", "globex"],
+    ):
+        result = CliRunner().invoke(main, ["token", "new", *args])
+        assert result.exit_code == 0, result.output
+        token, line = result.stdout.splitlines()
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
+        assert token not in line
+        assert token not in result.stderr
+        made.append((token, line))
+    assert made[0][0] != made[1][0]
+    path = tmp_path / "tokens.yaml"
+    path.write_text("tokens:\n" + "".join(line + "\n" for _, line in made))
+    tokens = read_tokens(path)
+    first, second = (tokens.grant_for(token) for token, _ in made)
+    assert first is not None
+    assert second is not None
+    assert (first.name, first.tenant, first.scopes) == (
+        "billing: nightly", "acme", frozenset({"read", "write"}),
+    )  # fmt: skip
+    assert (second.tenant, second.scopes) == ("globex", frozenset({"read"}))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--tenant", "acme", "--scopes", "admin"],
+        ["--tenant", "acme", "--scopes", ""],
+        ["--tenant", "", "--scopes", "read"],
+        ["--tenant", "a b"],
+        ["--scopes", "read"],
+    ],
+)
+def test_token_new_refuses_bad_options(args: list[str]) -> None:
+    from agi_terms.interfaces.main import main
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["token", "new", *args])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- loopback without tokens
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.1", "example.com"])
+def test_serve_without_tokens_refuses_an_address_other_than_loopback(
+    tmp_path: Path, host: str
+) -> None:
+    db = tmp_path / "contracts.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "agi_terms", "serve", "--db", str(db), "--host", host, "--port",
+         "0"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: --host: without --tokens")
+    assert "--insecure-no-auth" in lines[0]
+    assert host in lines[0]
+    assert not db.exists()
+
+
+def test_serve_refuses_tokens_and_insecure_no_auth_together(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    from agi_terms.interfaces.main import main
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(
+        main,
+        ["serve", "--db", str(tmp_path / "c.db"), "--tokens", str(tokens_file),
+         "--insecure-no-auth"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --insecure-no-auth: ")
+
+
+def test_is_loopback() -> None:
+    from agi_terms.interfaces.http.command import is_loopback
+
+    for host in ("127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost", "LOCALHOST"):
+        assert is_loopback(host), host
+    for host in ("0.0.0.0", "::", "10.0.0.1", "example.com", "localhost.example.com", ""):
+        assert not is_loopback(host), host
+
+
+def test_insecure_no_auth_serves_any_address_and_says_so(tmp_path: Path) -> None:
+    with Server(tmp_path / "open.db", "--host", "0.0.0.0", "--insecure-no-auth") as server:
+        server.start()
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            assert http.post("/contracts", json={}).status_code == 201
+        assert server.stop() == 0
+
+
+# ---------------------------------------------------------------- a real server with tokens
+
+
+def test_a_served_process_checks_tokens_and_logs_tenants_without_them(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    with Server(tmp_path / "served.db", "--tokens", str(tokens_file)) as server:
+        server.start()
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            assert http.get("/healthz").json() == {"status": "ok"}
+            assert http.post("/contracts", json={}).status_code == 401
+            assert http.post("/contracts", json={}, headers=auth(ACME_RO)).status_code == 403
+            cid = create(http, ACME)
+            assert http.get(f"/contracts/{cid}/timeline", headers=auth(GLOBEX)).status_code == 404
+            assert http.get("/readyz", headers=auth(ACME)).json() == {"status": "ok"}
+            # A big body without a token is refused from its headers; the server goes on.
+            huge = b"{" + b" " * (3 * 1024 * 1024) + b"}"
+            refused = http.post("/contracts", content=huge,
+                                headers={"content-type": "application/json"})  # fmt: skip
+            assert refused.status_code == 401
+            assert http.get("/healthz").status_code == 200
+        assert server.stop() == 0
+    lines = [json.loads(line) for line in server.stderr.splitlines()]
+    assert [(r["status"], r["tenant"]) for r in lines] == [
+        (200, None), (401, None), (403, "acme"), (201, "acme"), (404, "globex"), (200, "acme"),
+        (401, None), (200, None),
+    ]  # fmt: skip
+    for token in TOKENS:
+        assert token not in server.stderr
