@@ -20,6 +20,7 @@ from typing import Any
 import agi_terms
 import httpx
 import pytest
+from agi_terms.interfaces.http.tokens import entry_line, new_token
 from service_server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,13 +80,21 @@ def _scenarios() -> list[tuple[str, agi_terms.Scenario]]:
     return found
 
 
+TOKEN = new_token()
+"""The bearer token of the served process (read and write)."""
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("service")
+    tokens = folder / "tokens.yaml"
+    tokens.write_text(f"tokens:\n{entry_line('tests', 'tests', ['read', 'write'], TOKEN)}\n")
     # Few Monte Carlo runs per call: schemathesis may send any valid assumptions document.
-    running = Server(tmp_path_factory.mktemp("service") / "contracts.db", "--max-runs", "200")
+    running = Server(folder / "contracts.db", "--max-runs", "200", "--tokens", str(tokens))
     running = running.start()
     yield running
     assert running.stop() == 0, running.stderr
+    assert TOKEN not in running.stderr
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +111,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def live_client(server: Server) -> Iterator[httpx.Client]:
     """A client of the real ``agi-terms serve`` process (uvicorn, sockets, threads)."""
-    with httpx.Client(base_url=server.url, timeout=60) as http:
+    with httpx.Client(
+        base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as http:
         yield http
 
 
@@ -482,6 +493,8 @@ def test_the_openapi_document_lists_the_service(client: httpx.Client) -> None:
         "/explain",
         "/montecarlo",
         "/diff",
+        "/healthz",
+        "/readyz",
     }
     events = document["paths"]["/contracts/{id}/events"]["post"]["responses"]
     assert {"200", "404", "409", "422"} <= set(events)
@@ -505,6 +518,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             str(ROOT / "tests" / "schemathesis.toml"),
             "run",
             f"{server.url}/openapi.json",
+            "--header",
+            f"Authorization: Bearer {TOKEN}",
             "--max-examples",
             "50",
             "--seed",

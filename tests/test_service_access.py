@@ -28,8 +28,9 @@ TOKENS = {
     "acme-read-only-token-0123456789abcdefghijk": ("acme", ("read",)),
     "acme-write-only-token-0123456789abcdefghij": ("acme", ("write",)),
     "globex-read-write-token-0123456789abcdefgh": ("globex", ("read", "write")),
+    "initech-read-write-token-0123456789abcdefg": ("initech", ("read", "write")),
 }
-ACME, ACME_RO, ACME_WO, GLOBEX = list(TOKENS)
+ACME, ACME_RO, ACME_WO, GLOBEX, INITECH = list(TOKENS)
 LAUNCH = {"date": "2026-05-01", "type": "product_launch", "kind": "api", "cloud": "aws"}
 DECLARED = {"date": "2029-03-01", "type": "agi_declared"}
 ASSUMPTIONS = {
@@ -222,6 +223,254 @@ def test_the_openapi_document_says_every_operation_needs_a_bearer_token(
                 assert {"401", "403"} <= set(operation["responses"]), path
 
 
+# ---------------------------------------------------------------- tenants
+
+
+def listed(client: httpx.Client, token: str) -> list[dict[str, Any]]:
+    """Every contract the token's tenant sees, page after page."""
+    found: list[dict[str, Any]] = []
+    after: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 1000} | ({"after": after} if after else {})
+        response = client.get("/contracts", params=params, headers=auth(token))
+        assert response.status_code == 200, response.text
+        found += response.json()["contracts"]
+        after = response.json()["next"]
+        if after is None:
+            return found
+
+
+def test_a_contract_of_one_tenant_is_404_for_every_other(client: httpx.Client) -> None:
+    cid = create(client, ACME, {"parameters": {"agi_trigger": "declared"}})
+    first = client.post(f"/contracts/{cid}/events", json={"events": [DECLARED]}, headers=auth(ACME))
+    assert first.status_code == 200
+    before = timeline(client, ACME, cid)
+    terms = client.get(f"/contracts/{cid}/terms", headers=auth(ACME)).json()
+    others = [
+        ("POST", f"/contracts/{cid}/events", {"events": [LAUNCH | {"date": "2030-01-01"}]}),
+        ("POST", f"/contracts/{cid}/events", {"events": [], "expected_version": 1}),
+        ("GET", f"/contracts/{cid}/terms", None),
+        ("GET", f"/contracts/{cid}/timeline", None),
+        ("GET", f"/contracts/{cid}/explain?term=ms_research_ip", None),
+        ("POST", f"/contracts/{cid}/decide", {"action": LAUNCH | {"date": "2030-01-01"}}),
+    ]
+    for token in (GLOBEX, INITECH):
+        for method, url, body in others:
+            response = client.request(method, url, json=body, headers=auth(token))
+            assert response.status_code == 404, (method, url, response.text)
+            assert response.json()["error"]["place"] == "id"
+        assert cid not in {c["id"] for c in listed(client, token)}
+    assert timeline(client, ACME, cid) == before
+    assert client.get(f"/contracts/{cid}/terms", headers=auth(ACME)).json() == terms
+    assert cid in {c["id"] for c in listed(client, ACME)}
+    assert cid in {c["id"] for c in listed(client, ACME_RO)}  # one tenant, another token
+
+
+def test_contracts_stored_without_tokens_belong_to_no_tenant_that_a_token_has(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    import agi_terms
+    from agi_terms.interfaces.http.service import create_app
+    from fastapi.testclient import TestClient
+
+    db = tmp_path / "contracts.db"
+    app = create_app(db)  # no tokens: every request is tenant ""
+    with TestClient(app, base_url="http://127.0.0.1") as open_client:
+        cid = open_client.post("/contracts", json={}).json()["id"]
+        assert open_client.get("/contracts").json()["contracts"][0]["id"] == cid
+    with agi_terms.open_store(db) as store:
+        assert store.info(cid, tenant="").id == cid
+    app = create_app(db, tokens=read_tokens(tokens_file))
+    with TestClient(app, base_url="http://127.0.0.1") as http:
+        assert http.get(f"/contracts/{cid}/timeline", headers=auth(ACME)).status_code == 404
+        assert http.get("/contracts", headers=auth(ACME)).json() == {"contracts": [], "next": None}
+
+
+# ---------------------------------------------------------------- paging
+
+
+def test_the_tenants_contracts_are_listed_by_id_a_page_at_a_time(client: httpx.Client) -> None:
+    made = {create(client, INITECH, {"parameters": {"agi_trigger": "declared"}} if i % 2 else {})
+            for i in range(7)}  # fmt: skip
+    one = sorted(made)[3]
+    client.post(f"/contracts/{one}/events", json={"events": [DECLARED]}, headers=auth(INITECH))
+    pages: list[list[dict[str, Any]]] = []
+    after: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 3} | ({"after": after} if after else {})
+        response = client.get("/contracts", params=params, headers=auth(INITECH))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert set(body) == {"contracts", "next"}
+        pages.append(body["contracts"])
+        after = body["next"]
+        if after is None:
+            break
+        assert after == body["contracts"][-1]["id"]
+    assert [len(page) for page in pages] == [3, 3, 1]
+    every = [c for page in pages for c in page]
+    assert [c["id"] for c in every] == sorted(made)
+    by_id = {c["id"]: c for c in every}
+    assert by_id[one]["version"] == 1
+    assert {c["version"] for c in every if c["id"] != one} == {0}
+    assert {c["agreement"] for c in every} == {"2025-10"}
+    assert sum(c["parameters"] == {"agi_trigger": "declared"} for c in every) == 3
+    exact = client.get("/contracts", params={"limit": 7}, headers=auth(INITECH)).json()
+    assert (len(exact["contracts"]), exact["next"]) == (7, None)
+    assert client.get("/contracts", params={"after": sorted(made)[-1]},
+                      headers=auth(INITECH)).json() == {"contracts": [], "next": None}  # fmt: skip
+    for params, place in [
+        ({"limit": 0}, "limit"),
+        ({"limit": 1001}, "limit"),
+        ({"limit": "many"}, "limit"),
+        ({"after": "no spaces allowed"}, "after"),
+    ]:
+        response = client.get("/contracts", params=params, headers=auth(INITECH))
+        assert response.status_code == 422, params
+        assert response.json()["error"]["place"] == place
+
+
+# ---------------------------------------------------------------- idempotency keys
+
+
+def test_a_repeated_create_with_its_key_answers_the_same_and_stores_one(
+    client: httpx.Client,
+) -> None:
+    body = {"parameters": {"agi_trigger": "declared"}}
+    key = {"Idempotency-Key": "create-7f3a9c"}
+    before = len(listed(client, ACME))
+    first = client.post("/contracts", json=body, headers=auth(ACME) | key)
+    again = client.post("/contracts", json=body, headers=auth(ACME) | key)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert len(listed(client, ACME)) == before + 1
+    other = client.post("/contracts", json={}, headers=auth(ACME) | key)
+    assert other.status_code == 422
+    assert other.json()["error"]["place"] == "Idempotency-Key"
+    assert len(listed(client, ACME)) == before + 1
+    # Keys are per tenant: the same key names another request of another tenant.
+    theirs = client.post("/contracts", json={}, headers=auth(GLOBEX) | key)
+    assert theirs.status_code == 201
+    assert theirs.json()["id"] != first.json()["id"]
+    # A read-only token's retry is refused as its first try was: the key is not consulted.
+    assert client.post("/contracts", json=body, headers=auth(ACME_RO) | key).status_code == 403
+
+
+def test_a_repeated_append_with_its_key_answers_the_same_and_stores_once(
+    client: httpx.Client,
+) -> None:
+    cid = create(client, ACME)
+    url = f"/contracts/{cid}/events"
+    body = {"events": [DECLARED, LAUNCH | {"date": "2029-04-01"}], "expected_version": 0}
+    key = {"Idempotency-Key": f"append-{cid}"}
+    first = client.post(url, json=body, headers=auth(ACME) | key)
+    assert first.status_code == 200, first.text
+    later = client.post(url, json={"events": [LAUNCH | {"date": "2029-05-01"}]}, headers=auth(ACME))
+    assert later.json()["version"] == 3
+    # The retry of the first (its expected_version stale by now) answers as the first did.
+    again = client.post(url, json=body, headers=auth(ACME) | key)
+    assert (again.status_code, again.json()) == (200, first.json())
+    steps = timeline(client, ACME, cid)
+    assert [s["type"] for s in steps if s["type"] != "calendar"] == [
+        "agi_declared", "product_launch", "product_launch",
+    ]  # fmt: skip
+    reused = client.post(url, json={"events": [LAUNCH | {"date": "2029-06-01"}]},
+                         headers=auth(ACME) | key)  # fmt: skip
+    assert reused.status_code == 422
+    assert reused.json()["error"]["place"] == "Idempotency-Key"
+    elsewhere = client.post(f"/contracts/{create(client, ACME)}/events", json=body,
+                            headers=auth(ACME) | key)  # fmt: skip
+    assert elsewhere.status_code == 422  # the key names an append to another contract
+    assert timeline(client, ACME, cid) == steps
+    # Another tenant's key of the same name touches nothing of acme's: its contract is unknown.
+    assert client.post(url, json=body, headers=auth(GLOBEX) | key).status_code == 404
+    assert timeline(client, ACME, cid) == steps
+
+
+@pytest.mark.parametrize("key", [b"", b"two words", b"x" * 256, "café".encode("latin-1")])
+def test_a_malformed_idempotency_key_is_422_and_stores_nothing(
+    client: httpx.Client, key: bytes
+) -> None:
+    before = len(listed(client, ACME))
+    response = client.post(
+        "/contracts",
+        json={},
+        headers=[(b"Authorization", f"Bearer {ACME}".encode()), (b"Idempotency-Key", key)],
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["place"] == "Idempotency-Key"
+    assert len(listed(client, ACME)) == before
+
+
+# ---------------------------------------------------------------- limits
+
+
+def test_the_default_limits_are_spec_s_one_mib_and_1000_events(client: httpx.Client) -> None:
+    from agi_terms.interfaces.http.service import ServiceLimits
+
+    assert (ServiceLimits().max_body_bytes, ServiceLimits().max_events) == (1024 * 1024, 1000)
+    cid = create(client, ACME)
+    url = f"/contracts/{cid}/events"
+    purchase = {"date": "2027-01-01", "type": "azure_purchase", "amount_usd": 1.0}
+    too_many = client.post(url, json={"events": [purchase] * 1001}, headers=auth(ACME))
+    assert too_many.status_code == 422
+    assert too_many.json()["error"] == {
+        "place": "events", "message": "at most 1,000 events in one append, got 1,001",
+    }  # fmt: skip
+    assert timeline(client, ACME, cid) == []
+    most = client.post(url, json={"events": [purchase] * 1000}, headers=auth(ACME))
+    assert (most.status_code, most.json()["version"]) == (200, 1000)
+    # A body of exactly 1 MiB is read; one byte more is 413, announced or streamed.
+    head = b'{"events": []'
+    exact = head + b" " * (1024 * 1024 - len(head) - 1) + b"}"
+    headers = auth(ACME) | {"content-type": "application/json"}
+    read = client.post(url, content=exact, headers=headers)
+    assert (read.status_code, read.json()["version"]) == (200, 1000)
+    over = exact[:-1] + b" }"
+    assert client.post(url, content=over, headers=headers).status_code == 413
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(over), 64 * 1024):
+            yield over[start : start + 64 * 1024]
+
+    streamed = client.post(url, content=chunks(), headers=headers)
+    assert streamed.status_code == 413
+    assert "1 MiB" in streamed.json()["error"]["message"]
+    assert len(timeline(client, ACME, cid)) == 1000
+    assert client.get("/healthz").status_code == 200
+
+
+# ---------------------------------------------------------------- readiness
+
+
+def test_readyz_is_200_while_the_database_answers_and_503_when_it_does_not(
+    tmp_path: Path, tokens_file: Path
+) -> None:
+    from agi_terms.interfaces.http.service import create_app
+    from fastapi.testclient import TestClient
+
+    db = tmp_path / "contracts.db"
+    app = create_app(db, tokens=read_tokens(tokens_file))
+    with TestClient(app, base_url="http://127.0.0.1") as http:
+        assert http.get("/readyz").status_code == 401  # not one of the open paths
+        ready = http.get("/readyz", headers=auth(ACME_RO))
+        assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
+        break_database(db)
+        broken = http.get("/readyz", headers=auth(ACME_RO))
+        assert broken.status_code == 503, broken.text
+        assert set(broken.json()["error"]) == {"place", "message"}
+        assert http.get("/healthz").json() == {"status": "ok"}  # the process still serves
+
+
+def break_database(db: Path) -> None:
+    """Make the SQLite file no database: every page overwritten, the write-ahead log gone."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    size = db.stat().st_size
+    with db.open("r+b") as file:
+        file.write(b"\x00not a database any more\x00" * (size // 26 + 1))
+
+
 # ---------------------------------------------------------------- the access log
 
 
@@ -320,7 +569,7 @@ def test_a_missing_tokens_file_is_one_error_line(tmp_path: Path) -> None:
 
 def test_a_tokens_file_entry_gives_its_grant_and_nothing_else(tokens_file: Path) -> None:
     tokens = read_tokens(tokens_file)
-    assert len(tokens) == 4
+    assert len(tokens) == len(TOKENS)
     for token, (tenant, scopes) in TOKENS.items():
         grant = tokens.grant_for(token)
         assert grant is not None
@@ -468,3 +717,32 @@ def test_a_served_process_checks_tokens_and_logs_tenants_without_them(
     ]  # fmt: skip
     for token in TOKENS:
         assert token not in server.stderr
+
+
+def test_the_readme_s_deployment_section_names_every_option_of_serve() -> None:
+    from agi_terms.interfaces.http.command import serve
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = text[text.index("### Deploying") : text.index("## Monte Carlo")]
+    limits = text[text.index("### Limits on every door") : text.index("### Deploying")]
+    for option in serve.params:
+        for name in option.opts:
+            assert f"`{name}" in section or f"`{name}`" in limits, name
+    for line in ("agi-terms token new --tenant", "--tokens tokens.yaml", "Idempotency-Key"):
+        assert line in section
+
+
+def test_a_database_url_is_printed_without_its_password() -> None:
+    from agi_terms.interfaces.http.access_log import listening_line, without_password
+
+    assert without_password("postgresql://agi:s3cret@db:5432/terms") == (
+        "postgresql://agi:***@db:5432/terms"
+    )
+    assert without_password("postgresql://agi@db/terms") == "postgresql://agi@db/terms"
+    assert without_password("contracts.db") == "contracts.db"
+    assert without_password("postgresql://agi@db/terms?sslmode=require&password=pw&x=1") == (
+        "postgresql://agi@db/terms?sslmode=require&password=***&x=1"
+    )
+    line = listening_line("http://127.0.0.1:8000", "postgresql://a:pw@h/d", "tokens.yaml")
+    assert line.endswith("(store postgresql://a:***@h/d, tokens tokens.yaml)")
+    assert "pw" not in line

@@ -63,20 +63,23 @@ def listening_line(url: str, store: str, tokens: str | None = None) -> str:
 
 
 def without_password(store: str) -> str:
-    """``store`` as it may be printed: a URL's password replaced by ``***``."""
+    """``store`` as it may be printed: a URL's password (``user:password@``, ``?password=``)
+    replaced by ``***``."""
+    import re
     from urllib.parse import urlsplit, urlunsplit
 
     if "://" not in store:
         return store
     try:
         parts = urlsplit(store)
-        if parts.password is None:
-            return store
+        password = parts.password
     except ValueError:
         return store.split("://", 1)[0] + "://***"
-    user, _, host = parts.netloc.rpartition("@")
-    name = user.split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{name}:***@{host}"))
+    if password is not None:
+        user, _, host = parts.netloc.rpartition("@")
+        parts = parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}")
+    query = re.sub(r"(^|&)(password=)[^&]*", r"\1\2***", parts.query, flags=re.IGNORECASE)
+    return urlunsplit(parts._replace(query=query))
 
 
 class AccessLog:

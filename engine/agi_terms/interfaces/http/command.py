@@ -90,7 +90,12 @@ def serve(
     Without --tokens it serves loopback addresses only, unless given --insecure-no-auth.
     """
 
-    from agi_terms.interfaces.http.access_log import AccessLog, listen, listening_line, url_of
+    from agi_terms.interfaces.http.access_log import (
+        AccessLog,
+        listen,
+        listening_line,
+        url_of,
+    )
 
     try:
         import uvicorn

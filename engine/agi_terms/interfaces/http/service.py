@@ -15,6 +15,13 @@ body over the size limit is 413, a body that is not ``application/json`` 415, an
 strict JSON (UTF-8, no key twice, nesting bounded) by the same reader as every other input
 (``agi_terms.documents``). A store that cannot be used answers 503; whatever fails, the answer is
 this JSON shape and the connection stays open for the next request.
+
+For production (SPEC §11 *Dec 2026*): with ``tokens`` every request but ``GET /healthz`` and the
+explorer's files needs a bearer token (``authorisation.py``) and acts for its tenant, whose
+contracts alone it sees (another tenant's are 404); ``GET /contracts?limit=&after=`` pages through
+them by id. An ``Idempotency-Key`` header on ``POST /contracts`` and ``POST /contracts/{id}/events``
+makes a retry answer as the first request did and store nothing more (the key with another body is
+422). ``GET /healthz`` answers while the process serves, ``GET /readyz`` while the store answers.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at
@@ -35,7 +42,7 @@ from agi_terms.evaluation.results import Citation, Decision, Step, step_citation
 from agi_terms.events import ACTION_TYPES, LARGEST_NUMBER, CalendarDate, Event, path_of
 from agi_terms.facts import LEVEL_NAMES
 from agi_terms.interfaces.http.answers import ErrorBody, error_json
-from agi_terms.interfaces.http.authorisation import BearerTokens
+from agi_terms.interfaces.http.authorisation import BearerTokens, tenant_of
 from agi_terms.interfaces.http.stateless import add_operation_routes
 from agi_terms.operations.models import DEFAULT_MAX_RUNS, CitedSource, StepJSON
 from agi_terms.schemas import parameter_schema
@@ -45,6 +52,8 @@ from agi_terms.store import (
     DEFAULT_MAX_AGREEMENT_BYTES,
     DEFAULT_MAX_AGREEMENTS,
     ContractExistsError,
+    ContractInfo,
+    IdempotencyKeyReusedError,
     Store,
     StoreError,
     UnknownContractError,
@@ -58,6 +67,10 @@ if TYPE_CHECKING:
     from agi_terms.interfaces.http.tokens import Tokens
 
 POSITIVE_FIELDS = ("amount_usd", "training_flop")
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,255}$"
+"""An ``Idempotency-Key``: 1-255 visible ASCII characters (a UUID, say)."""
+MAX_PAGE = 1000
+"""The most contracts one ``GET /contracts`` lists."""
 SERVICE_EXTRA_HINT = "agi-terms serve needs the service extra: pip install 'agi-terms[service]'"
 CONTRACT_ID_PATTERN = f"^{_ID.pattern}$"
 
@@ -139,6 +152,24 @@ class Appended(BaseModel):
     version: int
     steps: list[StepJSON]
     sources: dict[str, CitedSource]
+
+
+class ContractSummary(BaseModel):
+    """A stored contract of the tenant: its id, agreement version, parameter overrides and version
+    (its number of events, what ``expected_version`` is compared with)."""
+
+    id: str
+    agreement: str
+    parameters: dict[str, Any]
+    version: int
+
+
+class ContractPage(BaseModel):
+    """``GET /contracts``: the tenant's contracts by id, and the ``after`` of the next page
+    (``null`` on the last)."""
+
+    contracts: list[ContractSummary]
+    next: str | None
 
 
 class Health(BaseModel):
@@ -225,7 +256,7 @@ def validation_error_json(errors: Sequence[Any], body: bytes) -> dict[str, Any]:
     )
     loc = tuple(first.get("loc", ()))
     kind = first.get("type", "")
-    if loc[:1] in {("body",), ("query",), ("path",)}:
+    if loc[:1] in {("body",), ("query",), ("path",), ("header",)}:
         loc = loc[1:]
     if kind == "json_invalid":
         position = loc[0] if loc and isinstance(loc[0], int) else 0
@@ -335,7 +366,7 @@ def create_app(
     each is called with the app, the backend and the Monte Carlo cap, adds its routes and returns
     the context manager the app's lifespan holds open."""
     try:
-        from fastapi import FastAPI, Query, Request
+        from fastapi import FastAPI, Header, Query, Request
         from fastapi import Path as PathParam
         from fastapi.exceptions import RequestValidationError
         from fastapi.responses import JSONResponse, Response
@@ -442,6 +473,19 @@ def create_app(
         CalendarDate | None,
         Query(description="YYYY-MM-DD, on or after the start; default: the last event's date"),
     ]
+    IdempotencyKey = Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=IDEMPOTENCY_KEY_PATTERN,
+            description="Names this request, per tenant: a repeat with the same key and body"
+            " answers as the first did and stores nothing more; the key with another body is 422",
+        ),
+    ]
+
+    def keyed(exc: IdempotencyKeyReusedError) -> InputError:
+        # The store names its argument; over HTTP the key is the header.
+        return IdempotencyKeyReusedError(exc.message, place=("Idempotency-Key",))
 
     @app.exception_handler(AgiTermsError)
     async def engine_error(request: Request, exc: AgiTermsError) -> JSONResponse:
@@ -478,11 +522,51 @@ def create_app(
         operation_id="createContract",
         responses={**errors, 201: {"description": "Created", "links": links}},
     )
-    def create_contract(body: NewContract | None = None) -> JSONResponse:
-        """Start a contract of an agreement version with parameter overrides."""
+    def create_contract(
+        request: Request, body: NewContract | None = None, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """Start a contract of an agreement version with parameter overrides, for the token's
+        tenant."""
         body = body or NewContract()
-        cid = contracts.create(body.agreement, body.parameters)
+        try:
+            cid = contracts.create(
+                body.agreement,
+                body.parameters,
+                tenant=tenant_of(request),
+                idempotency_key=idempotency_key,
+            )
+        except IdempotencyKeyReusedError as exc:
+            raise keyed(exc) from None
         return JSON({"id": cid, "version": 0}, status_code=201)
+
+    @app.get(
+        "/contracts",
+        response_model=ContractPage,
+        operation_id="listContracts",
+        responses=errors,
+    )
+    def list_contracts(
+        request: Request,
+        limit: Annotated[
+            int, Query(ge=1, le=MAX_PAGE, description="The most contracts on the page")
+        ] = 100,
+        after: Annotated[
+            str | None,
+            Query(
+                pattern=CONTRACT_ID_PATTERN,
+                description="List the ids after this one (the previous page's next)",
+            ),
+        ] = None,
+    ) -> JSONResponse:
+        """The tenant's contracts in id order, a page at a time."""
+        found = contracts.contracts(tenant=tenant_of(request), limit=limit + 1, after=after)
+        page = found[:limit]
+        return JSON(
+            {
+                "contracts": [_summary(info) for info in page],
+                "next": page[-1].id if len(found) > limit else None,
+            }
+        )
 
     @app.post(
         "/contracts/{id}/events",
@@ -493,7 +577,9 @@ def create_app(
             409: {"model": ErrorBody, "description": "expected_version is not the stored version"},
         },
     )
-    def append_events(id: ContractId, body: NewEvents) -> JSONResponse:
+    def append_events(
+        request: Request, id: ContractId, body: NewEvents, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
         """Apply and store the events together (all or none); the new version and the new steps."""
         if len(body.events) > bounds.max_events:
             raise InputError(
@@ -501,7 +587,15 @@ def create_app(
                 place="events",
             )
         try:
-            result = contracts.append(id, body.events, expected_version=body.expected_version)
+            result = contracts.append(
+                id,
+                body.events,
+                expected_version=body.expected_version,
+                tenant=tenant_of(request),
+                idempotency_key=idempotency_key,
+            )
+        except IdempotencyKeyReusedError as exc:
+            raise keyed(exc) from None
         except AgiTermsError as exc:
             if exc.path and isinstance(exc.path[0], int):  # the store names the event by its index
                 raise exc.within("events") from None
@@ -517,9 +611,9 @@ def create_app(
         operation_id="getTerms",
         responses=not_found,
     )
-    def terms(id: ContractId, date: AsOf = None) -> JSONResponse:
+    def terms(request: Request, id: ContractId, date: AsOf = None) -> JSONResponse:
         """The phase and every term on ``date``, given the events recorded so far dated on or before it."""
-        contract = contracts.load(id)
+        contract = contracts.load(id, tenant=tenant_of(request))
         report = contract.terms(on=date)
         return JSON(
             {"date": report.date.isoformat(), "phase": report.phase, "terms": report.in_force()}
@@ -531,9 +625,9 @@ def create_app(
         operation_id="decide",
         responses=not_found,
     )
-    def decide(id: ContractId, body: DecideAction) -> JSONResponse:
+    def decide(request: Request, id: ContractId, body: DecideAction) -> JSONResponse:
         """Decide an action on its date without recording it."""
-        contract = contracts.load(id)
+        contract = contracts.load(id, tenant=tenant_of(request))
         try:
             decision = contract.decide(body.action)
         except AgiTermsError as exc:
@@ -547,9 +641,9 @@ def create_app(
         operation_id="getTimeline",
         responses=not_found,
     )
-    def timeline(id: ContractId) -> JSONResponse:
+    def timeline(request: Request, id: ContractId) -> JSONResponse:
         """Every step recorded: events and the calendar gates reached."""
-        contract = contracts.load(id)
+        contract = contracts.load(id, tenant=tenant_of(request))
         sources = contract.agreement.sources.cited(step_citations(contract.steps))
         return JSON({"steps": _steps_json(contract.steps), "sources": sources})
 
@@ -560,6 +654,7 @@ def create_app(
         responses=not_found,
     )
     def explain(
+        request: Request,
         id: ContractId,
         term: Annotated[
             str,
@@ -572,7 +667,7 @@ def create_app(
         date: AsOf = None,
     ) -> JSONResponse:
         """Whether ``term`` is in force on ``date``, and the rules (with their sources) behind it."""
-        contract = contracts.load(id)
+        contract = contracts.load(id, tenant=tenant_of(request))
         report = contract.terms(on=date)
         status = report.terms.get(term)
         head = {"date": report.date.isoformat(), "phase": report.phase}
@@ -604,6 +699,18 @@ def create_app(
     )
     def health() -> JSONResponse:
         """200 while the process serves (no token needed; the store is not asked)."""
+        return JSON({"status": "ok"})
+
+    @app.get(
+        "/readyz",
+        response_model=Health,
+        operation_id="ready",
+        tags=["health"],
+        responses={503: {"model": ErrorBody, "description": "The database does not answer"}},
+    )
+    def ready() -> JSONResponse:
+        """200 when the database answers, else 503."""
+        contracts.ping()
         return JSON({"status": "ok"})
 
     def openapi() -> dict[str, Any]:
@@ -648,6 +755,15 @@ def _state_security(schema: dict[str, Any]) -> None:
                         "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
                     },
                 }
+
+
+def _summary(info: ContractInfo) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "agreement": info.agreement,
+        "parameters": dict(info.parameters),
+        "version": info.event_count,
+    }
 
 
 def _fix_event_schemas(schema: dict[str, Any]) -> None:
