@@ -8,6 +8,7 @@ wrong scope (403), and across tenants (404, nothing changed).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -443,9 +444,9 @@ def test_the_default_limits_are_spec_s_one_mib_and_1000_events(client: httpx.Cli
 # ---------------------------------------------------------------- readiness
 
 
-def test_readyz_is_200_while_the_database_answers_and_503_when_it_does_not(
-    tmp_path: Path, tokens_file: Path
-) -> None:
+def test_readyz_is_503_when_the_sqlite_store_is_broken(tmp_path: Path, tokens_file: Path) -> None:
+    import sqlite3
+
     from agi_terms.interfaces.http.service import create_app
     from fastapi.testclient import TestClient
 
@@ -455,20 +456,132 @@ def test_readyz_is_200_while_the_database_answers_and_503_when_it_does_not(
         assert http.get("/readyz").status_code == 401  # not one of the open paths
         ready = http.get("/readyz", headers=auth(ACME_RO))
         assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
-        break_database(db)
+        with sqlite3.connect(db) as con:  # another process damages the file's layout
+            con.execute("DROP TABLE schema_version")
         broken = http.get("/readyz", headers=auth(ACME_RO))
         assert broken.status_code == 503, broken.text
         assert set(broken.json()["error"]) == {"place", "message"}
         assert http.get("/healthz").json() == {"status": "ok"}  # the process still serves
 
 
-def break_database(db: Path) -> None:
-    """Make the SQLite file no database: every page overwritten, the write-ahead log gone."""
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    size = db.stat().st_size
-    with db.open("r+b") as file:
-        file.write(b"\x00not a database any more\x00" * (size // 26 + 1))
+class CutProxy:
+    """A TCP proxy from a loopback port to ``target``, whose connections can be cut and restored:
+    a database that stops answering and comes back, as the service sees it."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        import socket
+        import threading
+
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.open = threading.Event()
+        self.open.set()
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.open.is_set():
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: Any, sink: Any) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.close()
+
+    def cut(self) -> None:
+        """Refuse new connections and drop those open."""
+        import socket
+
+        self.open.clear()
+        with self.lock:
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            self.sockets.clear()
+
+    def restore(self) -> None:
+        self.open.set()
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+@pytest.fixture
+def postgres_database(request: pytest.FixtureRequest) -> str:
+    """The tests' PostgreSQL database (conftest's ``postgres_url``: a schema of its own)."""
+    try:
+        return str(request.getfixturevalue("postgres_url"))
+    except pytest.FixtureLookupError:
+        pytest.skip("this checkout has no PostgreSQL store (no postgres_url fixture in conftest)")
+
+
+def test_readyz_is_503_while_postgresql_does_not_answer_and_200_when_it_is_back(
+    postgres_database: str, tokens_file: Path
+) -> None:
+    import time
+    import urllib.parse
+
+    import agi_terms
+    from agi_terms.interfaces.http.service import ServiceLimits, create_app
+    from fastapi.testclient import TestClient
+
+    parts = urllib.parse.urlsplit(postgres_database)
+    proxy = CutProxy((parts.hostname or "127.0.0.1", parts.port or 5432))
+    through = parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}")
+    joiner = "&" if through.query else ""
+    url = urllib.parse.urlunsplit(
+        through._replace(query=f"{through.query}{joiner}connect_timeout=3")
+    )
+    # A request waits 5 s for a connection; /readyz says 503 after 1 s without an answer.
+    store = agi_terms.open_store(url, timeout=5)
+    try:
+        app = create_app(
+            store, tokens=read_tokens(tokens_file), limits=ServiceLimits(ready_timeout=1)
+        )
+        with TestClient(app, base_url="http://127.0.0.1") as http:
+            cid = create(http, ACME)
+            assert http.get("/readyz", headers=auth(ACME_RO)).status_code == 200
+            proxy.cut()
+            down = http.get("/readyz", headers=auth(ACME_RO))
+            assert down.status_code == 503, down.text
+            assert "did not answer" in down.json()["error"]["message"]
+            stored = http.get(f"/contracts/{cid}/timeline", headers=auth(ACME))
+            assert stored.status_code == 503, stored.text
+            assert http.get("/healthz").status_code == 200
+            proxy.restore()
+            for _ in range(30):  # the pool reconnects in the background
+                if http.get("/readyz", headers=auth(ACME_RO)).status_code == 200:
+                    break
+                time.sleep(0.5)
+            assert http.get("/readyz", headers=auth(ACME_RO)).status_code == 200
+            assert timeline(http, ACME, cid) == []
+    finally:
+        store.close()
+        proxy.close()
 
 
 # ---------------------------------------------------------------- the access log
@@ -711,9 +824,11 @@ def test_a_served_process_checks_tokens_and_logs_tenants_without_them(
             assert http.get("/healthz").status_code == 200
         assert server.stop() == 0
     lines = [json.loads(line) for line in server.stderr.splitlines()]
+    while lines and lines[0]["path"] == "/healthz":  # Server.start asks until it answers
+        lines.pop(0)
     assert [(r["status"], r["tenant"]) for r in lines] == [
-        (200, None), (401, None), (403, "acme"), (201, "acme"), (404, "globex"), (200, "acme"),
-        (401, None), (200, None),
+        (401, None), (403, "acme"), (201, "acme"), (404, "globex"), (200, "acme"), (401, None),
+        (200, None),
     ]  # fmt: skip
     for token in TOKENS:
         assert token not in server.stderr
@@ -732,17 +847,48 @@ def test_the_readme_s_deployment_section_names_every_option_of_serve() -> None:
         assert line in section
 
 
-def test_a_database_url_is_printed_without_its_password() -> None:
-    from agi_terms.interfaces.http.access_log import listening_line, without_password
+def test_serve_says_whether_it_checks_tokens() -> None:
+    from agi_terms.interfaces.http.access_log import listening_line
 
-    assert without_password("postgresql://agi:s3cret@db:5432/terms") == (
-        "postgresql://agi:***@db:5432/terms"
+    line = listening_line("http://127.0.0.1:8000", "contracts.db", "tokens.yaml")
+    assert line.endswith(
+        "listening on http://127.0.0.1:8000 (store contracts.db, tokens tokens.yaml)"
     )
-    assert without_password("postgresql://agi@db/terms") == "postgresql://agi@db/terms"
-    assert without_password("contracts.db") == "contracts.db"
-    assert without_password("postgresql://agi@db/terms?sslmode=require&password=pw&x=1") == (
-        "postgresql://agi@db/terms?sslmode=require&password=***&x=1"
-    )
-    line = listening_line("http://127.0.0.1:8000", "postgresql://a:pw@h/d", "tokens.yaml")
-    assert line.endswith("(store postgresql://a:***@h/d, tokens tokens.yaml)")
-    assert "pw" not in line
+    assert listening_line("http://127.0.0.1:8000", "c.db").endswith("(store c.db, no tokens)")
+
+
+def test_two_replicas_on_postgresql_share_tenants_and_idempotency_keys(
+    postgres_database: str, tokens_file: Path
+) -> None:
+    """A retry that reaches the other replica answers as the first did; tenants hold across both."""
+    replicas = [Server(postgres_database, "--tokens", str(tokens_file)) for _ in range(2)]
+    try:
+        for replica in replicas:
+            replica.start()
+        one, two = (httpx.Client(base_url=r.url, timeout=30) for r in replicas)
+        with one, two:
+            key = {"Idempotency-Key": "replicated-create"}
+            first = one.post("/contracts", json={}, headers=auth(ACME) | key)
+            again = two.post("/contracts", json={}, headers=auth(ACME) | key)
+            assert first.status_code == again.status_code == 201
+            cid = first.json()["id"]
+            assert again.json()["id"] == cid
+            body = {"events": [DECLARED], "expected_version": 0}
+            key = {"Idempotency-Key": "replicated-append"}
+            appended = two.post(f"/contracts/{cid}/events", json=body, headers=auth(ACME) | key)
+            retried = one.post(f"/contracts/{cid}/events", json=body, headers=auth(ACME) | key)
+            assert appended.status_code == 200, appended.text
+            assert retried.json() == appended.json()
+            for http in (one, two):
+                assert [c["id"] for c in listed(http, ACME)] == [cid]
+                assert listed(http, GLOBEX) == []
+                assert http.get(f"/contracts/{cid}/terms", headers=auth(GLOBEX)).status_code == 404
+                steps = timeline(http, ACME, cid)
+                assert [s["type"] for s in steps if s["type"] != "calendar"] == ["agi_declared"]
+                assert http.get("/readyz", headers=auth(ACME_RO)).status_code == 200
+        for replica in replicas:
+            assert replica.stop() == 0, replica.stderr
+            assert ACME not in replica.stderr
+    finally:
+        for replica in replicas:
+            replica.__exit__()

@@ -56,30 +56,9 @@ def url_of(sock: socket.socket) -> str:
 
 
 def listening_line(url: str, store: str, tokens: str | None = None) -> str:
-    """The line ``serve`` prints on standard output once it listens (a database URL's password
-    shown as ``***``)."""
+    """The line ``serve`` prints on standard output once it listens."""
     checked = f", tokens {tokens}" if tokens is not None else ", no tokens"
-    return f"agi-terms serve: listening on {url} (store {without_password(store)}{checked})"
-
-
-def without_password(store: str) -> str:
-    """``store`` as it may be printed: a URL's password (``user:password@``, ``?password=``)
-    replaced by ``***``."""
-    import re
-    from urllib.parse import urlsplit, urlunsplit
-
-    if "://" not in store:
-        return store
-    try:
-        parts = urlsplit(store)
-        password = parts.password
-    except ValueError:
-        return store.split("://", 1)[0] + "://***"
-    if password is not None:
-        user, _, host = parts.netloc.rpartition("@")
-        parts = parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}")
-    query = re.sub(r"(^|&)(password=)[^&]*", r"\1\2***", parts.query, flags=re.IGNORECASE)
-    return urlunsplit(parts._replace(query=query))
+    return f"agi-terms serve: listening on {url} (store {store}{checked})"
 
 
 class AccessLog:

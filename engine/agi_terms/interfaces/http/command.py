@@ -67,6 +67,9 @@ _DEFAULTS = ServiceLimits()
               type=click.IntRange(1), help="Open connections (503 beyond).")  # fmt: skip
 @click.option("--max-runs", default=_DEFAULTS.max_runs, show_default=True, type=click.IntRange(1),
               help="Most Monte Carlo runs one POST /montecarlo may ask for (422 above).")  # fmt: skip
+@click.option("--ready-timeout", default=_DEFAULTS.ready_timeout, show_default=True,
+              type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="GET /readyz is 503 when the database takes longer to answer.")  # fmt: skip
 @click.option("--tokens", "tokens_file", type=click.Path(dir_okay=False), default=None,
               metavar="FILE",
               help="YAML file of bearer tokens' SHA-256, tenants and scopes: every request but"
@@ -78,7 +81,8 @@ _DEFAULTS = ServiceLimits()
 def serve(
     db: str, host: str, port: int, backend: str, max_body_size: int, max_events: int,
     max_agreements: int, max_agreement_memory: int, header_timeout: float, body_timeout: float,
-    max_connections: int, max_runs: int, tokens_file: str | None, insecure_no_auth: bool,
+    max_connections: int, max_runs: int, ready_timeout: float, tokens_file: str | None,
+    insecure_no_auth: bool,
 ) -> None:  # fmt: skip
     """Serve the contracts in the store DB, and the stateless operations, over HTTP (SPEC §11,
     §14); the OpenAPI at /openapi.json.
@@ -136,6 +140,7 @@ def serve(
             body_timeout=body_timeout,
             max_connections=_connections_within_file_limit(max_connections),
             max_runs=max_runs,
+            ready_timeout=ready_timeout,
         )
         mounts = click.get_current_context().meta.get(MOUNTS_KEY, ())
         app = create_app(db, backend=backend, limits=limits, mounts=mounts, tokens=tokens)

@@ -27,6 +27,7 @@ makes a retry answer as the first request did and store nothing more (the key wi
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at
 # runtime, and the endpoints are defined inside ``create_app`` next to their local imports.
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import Callable, Coroutine, Mapping, Sequence
@@ -86,6 +87,7 @@ class ServiceLimits:
     arrived ``header_timeout`` seconds after it opened (or after its last answer), or whose body
     has not arrived ``body_timeout`` seconds after its headers, and answers 503 to connections
     beyond ``max_connections``. A ``POST /montecarlo`` asking for more than ``max_runs`` runs is 422.
+    ``GET /readyz`` answers 503 when the database has not answered within ``ready_timeout`` seconds.
     """
 
     max_body_bytes: int = MiB
@@ -97,6 +99,7 @@ class ServiceLimits:
     body_timeout: float = 30.0
     max_connections: int = 1000
     max_runs: int = DEFAULT_MAX_RUNS
+    ready_timeout: float = 2.0
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -371,6 +374,7 @@ def create_app(
         from fastapi.exceptions import RequestValidationError
         from fastapi.responses import JSONResponse, Response
         from fastapi.routing import APIRoute
+        from starlette.concurrency import run_in_threadpool
         from starlette.exceptions import HTTPException
     except ImportError as exc:
         raise InputError(f"{SERVICE_EXTRA_HINT} ({exc})") from None
@@ -708,10 +712,27 @@ def create_app(
         tags=["health"],
         responses={503: {"model": ErrorBody, "description": "The database does not answer"}},
     )
-    def ready() -> JSONResponse:
+    async def ready() -> JSONResponse:
         """200 when the database answers, else 503."""
-        contracts.ping()
+        try:
+            await asyncio.wait_for(asyncio.shield(ping()), bounds.ready_timeout)
+        except TimeoutError:
+            raise StoreError(
+                f"the database did not answer within {bounds.ready_timeout:g} s"
+            ) from None
         return JSON({"status": "ok"})
+
+    pinging: list[asyncio.Future[None]] = []
+
+    def ping() -> asyncio.Future[None]:
+        # One question to the database at a time: while it does not answer (a connection waits up
+        # to the store's timeout), every probe waits on the same one, for ready_timeout at most.
+        if not pinging or pinging[0].done():
+            asked = asyncio.ensure_future(run_in_threadpool(contracts.ping))
+            # A failure no probe waited for any more is not "never retrieved" noise on stderr.
+            asked.add_done_callback(lambda done: done.cancelled() or done.exception())
+            pinging[:] = [asked]
+        return pinging[0]
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
