@@ -892,3 +892,14 @@ def test_two_replicas_on_postgresql_share_tenants_and_idempotency_keys(
     finally:
         for replica in replicas:
             replica.__exit__()
+
+
+def test_a_method_not_served_is_405_naming_every_method_of_the_path(client: httpx.Client) -> None:
+    for method, url, allowed in [
+        ("OPTIONS", "/contracts", "GET, POST"),
+        ("DELETE", "/contracts", "GET, POST"),
+        ("PUT", "/contracts/x/events", "POST"),
+    ]:
+        response = client.request(method, url, headers=auth(ACME))
+        assert response.status_code == 405
+        assert response.headers["allow"] == allowed

@@ -504,9 +504,10 @@ def create_app(
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 400:  # FastAPI's answer to a body it cannot decode: bad input too
             return JSON(error_json("", "the request body is not JSON (UTF-8)"), status_code=422)
-        return JSON(
-            error_json("", str(exc.detail)), status_code=exc.status_code, headers=exc.headers
-        )
+        headers = exc.headers
+        if exc.status_code == 405:  # Starlette's Allow names the first route's methods only
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed(app, request.scope))}
+        return JSON(error_json("", str(exc.detail)), status_code=exc.status_code, headers=headers)
 
     links = {
         name: {"operationId": op, "parameters": {"id": "$response.body#/id"}}
@@ -776,6 +777,19 @@ def _state_security(schema: dict[str, Any]) -> None:
                         "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
                     },
                 }
+
+
+def _allowed(app: "FastAPI", scope: Any) -> list[str]:
+    """The methods of every route of ``app`` at the request's path (``GET /contracts`` and ``POST
+    /contracts`` are two routes)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**scope, "method": ""})
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def _summary(info: ContractInfo) -> dict[str, Any]:
