@@ -700,6 +700,7 @@ def create_app(
         response_model=Health,
         operation_id="health",
         tags=["health"],
+        responses=errors,
         openapi_extra={"security": []},
     )
     def health() -> JSONResponse:
@@ -711,7 +712,10 @@ def create_app(
         response_model=Health,
         operation_id="ready",
         tags=["health"],
-        responses={503: {"model": ErrorBody, "description": "The database does not answer"}},
+        responses={
+            **errors,
+            503: {"model": ErrorBody, "description": "The database does not answer"},
+        },
     )
     async def ready() -> JSONResponse:
         """200 when the database answers, else 503."""
