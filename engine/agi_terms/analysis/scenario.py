@@ -11,7 +11,7 @@ them, so the events and the timeline are those of the same file without them;
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -182,7 +182,7 @@ class Simulation:
     name: str | None
     agreement: str
     parameters: dict[str, Any]
-    steps: tuple[Step, ...]
+    steps: Sequence[Step]
     checkpoints: tuple[Checkpoint, ...]
     contract: Contract
     owns_agreement: bool = False

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from agi_terms.errors import AgiTermsError, EventOrderError, InputError
 from agi_terms.evaluation.explain import DETAILS, Detail, Explanation, explain_action, explain_term
 from agi_terms.evaluation.results import Change, Decision, Step, TermsReport
+from agi_terms.evaluation.timeline import AzureLaunches, Entries, Recorded, TimelineLog
 from agi_terms.events import (
     Amendment,
     AzurePurchase,
@@ -72,20 +73,21 @@ class Contract:
 
     agreement: Agreement
     state: ContractState
-    events: tuple[Event, ...] = ()
-    steps: tuple[Step, ...] = ()
-    history: tuple[ContractState, ...] = ()
+    events: Entries[Event] = ()
+    steps: Entries[Step] = ()
+    history: Entries[ContractState] = ()
     """The state after each step (parallel to ``steps``)."""
     start_terms: Mapping[str, bool] = field(default_factory=dict)
     """The terms on the start date, which the first step's changes are measured against
     (read-only)."""
     current_terms: Mapping[str, bool] = field(default_factory=dict)
     """The terms after the last step (read-only)."""
-    step_dates: tuple[dt.date, ...] = ()
-    """The date of each step (parallel to ``steps``), for finding the state on a date."""
+    step_dates: Entries[dt.date] = ()
+    """The date of each step (parallel to ``steps``), for finding the state on a date (derived
+    from ``steps``)."""
     azure_launches: Mapping[str, int] | None = field(default=None, compare=False, repr=False)
     """The index of the step that first launched each named product on Azure (derived from
-    ``steps`` when not given)."""
+    ``steps``)."""
 
     def __post_init__(self) -> None:
         # A contract is a value: its terms are read-only, never a mapping someone else may change.
@@ -93,12 +95,14 @@ class Contract:
             terms = getattr(self, name)
             if not isinstance(terms, MappingProxyType):
                 object.__setattr__(self, name, MappingProxyType(dict(terms)))
-        # Indexes of the steps, built here when a contract is put together from stored steps.
-        if len(self.step_dates) != len(self.steps):
-            object.__setattr__(self, "step_dates", tuple(s.date for s in self.steps))
-        if self.azure_launches is None:
-            launches = MappingProxyType(_first_azure_launches(self.steps))
-            object.__setattr__(self, "azure_launches", launches)
+        # The timeline is a prefix of a log shared with the contracts it was extended from (and
+        # to); a contract put together from stored steps gets a log of its own here, once.
+        log = _shared_log(self)
+        if log is None:
+            log = TimelineLog(self.events, self.steps, self.history)
+            _view(self, log, len(log.events), len(log.steps))
+        elif not isinstance(self.azure_launches, AzureLaunches):
+            object.__setattr__(self, "azure_launches", AzureLaunches(log.launches, len(self.steps)))
 
     def shipped_on_azure(self, name: str | None, before: int) -> bool:
         """Whether one of the first ``before`` steps launched a product named ``name`` on Azure."""
@@ -180,7 +184,7 @@ class Contract:
                 f" {self.start_date.isoformat()}",
                 place="date",
             )
-        index = bisect.bisect_right(self.step_dates, target)
+        index = _steps_on_or_before(self, target)
         state = self.history[index - 1] if index else self._initial_state()
         compiled = self.agreement.compiled(state.version)
         phase = state.phase
@@ -216,7 +220,7 @@ class Contract:
                 f"{parsed.type} is a lifecycle event, not an action to decide", place="type"
             )
         state = self._state_at(parsed.date)
-        shipped = self._shipped_before(parsed, bisect.bisect_right(self.step_dates, parsed.date))
+        shipped = self._shipped_before(parsed, _steps_on_or_before(self, parsed.date))
         return _decide(self.agreement.compiled(state.version), state, parsed, shipped)
 
     def action_facts(self, action: Event | Mapping[str, Any]) -> FactRow:
@@ -224,7 +228,7 @@ class Contract:
         the contract's history on and before that date (an earlier launch on Azure of its name)."""
         parsed = parse_event(action)
         state = self._state_at(parsed.date)
-        before = bisect.bisect_right(self.step_dates, parsed.date)
+        before = _steps_on_or_before(self, parsed.date)
         return action_row(parsed, state.agi, self._shipped_before(parsed, before))
 
     def _shipped_before(self, action: Event, before: int) -> bool:
@@ -255,7 +259,7 @@ class Contract:
             parsed = parse_event(action)
             if parsed.type in AGI_TRANSITIONS or isinstance(parsed, Amendment):
                 raise InputError(f"{parsed.type} is a lifecycle event, not an action", place="type")
-            before = bisect.bisect_right(self.step_dates, parsed.date)
+            before = _steps_on_or_before(self, parsed.date)
             return self._explain_action(self.state_on(parsed.date), parsed, detail, before)
         day = self.state.date if on is None else _date_arg(on)
         state = self.state_on(day)
@@ -347,33 +351,33 @@ class Contract:
 
 
 class _Timeline:
-    """A contract being extended: its steps are gathered in lists and frozen into a new contract
-    once, so that applying n events costs O(n), not O(n²) tuple copies. Discarded on an error, so a
-    refused event leaves the original contract as it was."""
+    """A contract being extended: its new steps are gathered in lists and added to the shared log
+    once, in ``contract()``, so that applying an event costs the same however long the timeline
+    is. Discarded on an error, so a refused event leaves the original contract (and the log) as
+    they were."""
 
     def __init__(self, contract: Contract) -> None:
         self.base = contract
         self.agreement = contract.agreement
         self.state = contract.state
         self.current_terms = contract.current_terms
-        self.events = list(contract.events)
-        self.steps = list(contract.steps)
-        self.history = list(contract.history)
-        self.step_dates = list(contract.step_dates)
+        self.events: list[Event] = []
+        self.steps: list[Step] = []
+        self.history: list[ContractState] = []
         assert contract.azure_launches is not None
-        self.azure_launches = dict(contract.azure_launches)
+        self.launched_before = contract.azure_launches
+        self.launched: set[str] = set()
 
     def contract(self) -> Contract:
-        return replace(
-            self.base,
-            state=self.state,
-            current_terms=self.current_terms,
-            events=tuple(self.events),
-            steps=tuple(self.steps),
-            history=tuple(self.history),
-            step_dates=tuple(self.step_dates),
-            azure_launches=MappingProxyType(self.azure_launches),
-        )
+        base = self.base
+        if not self.steps and not self.events:
+            return replace(base, state=self.state, current_terms=self.current_terms)
+        at = (len(base.events), len(base.steps))
+        log = _shared_log(base) or TimelineLog(base.events, base.steps, base.history)
+        log = log.extend(at, self.events, self.steps, self.history)
+        contract = replace(base, state=self.state, current_terms=self.current_terms)
+        _view(contract, log, at[0] + len(self.events), at[1] + len(self.steps))
+        return contract
 
     def apply(self, event: Event) -> None:
         self.check_date(event.date)
@@ -417,7 +421,7 @@ class _Timeline:
             state = self.amendment(event)
         else:
             name = event.name if isinstance(event, ProductLaunch) else None
-            shipped = name is not None and name in self.azure_launches
+            shipped = name is not None and (name in self.launched or name in self.launched_before)
             decision = _decide(compiled, state, event, shipped)
             state = _counted(compiled, state, event)
         state = replace(state, date=event.date)
@@ -425,7 +429,7 @@ class _Timeline:
             date=event.date, type=event.type, phase=state.phase, decision=decision, event=event
         )
         if isinstance(event, ProductLaunch) and event.cloud == "azure" and event.name is not None:
-            self.azure_launches.setdefault(event.name, len(self.steps))
+            self.launched.add(event.name)
         self.record(step, state)
         self.events.append(event)
 
@@ -464,9 +468,46 @@ class _Timeline:
         ) + tuple(Change(term=t, in_force=False) for t, v in before.items() if v and t not in terms)
         self.steps.append(step.model_copy(update={"changes": changes}))
         self.history.append(state)
-        self.step_dates.append(step.date)
         self.state = state
         self.current_terms = terms
+
+
+def _shared_log(contract: Contract) -> TimelineLog | None:
+    """The log ``contract``'s events, steps, history and step dates are all prefixes of, if any."""
+    events, steps, history, dates = (
+        contract.events, contract.steps, contract.history, contract.step_dates
+    )  # fmt: skip
+    if not (
+        isinstance(events, Recorded)
+        and isinstance(steps, Recorded)
+        and isinstance(history, Recorded)
+        and isinstance(dates, Recorded)
+    ):
+        return None
+    log = steps.log
+    if log is None or not (events.log is log and history.log is log and dates.log is log):
+        return None
+    if len(history) != len(steps) or len(dates) != len(steps):
+        return None
+    return log
+
+
+def _view(contract: Contract, log: TimelineLog, n_events: int, n_steps: int) -> None:
+    """Make ``contract``'s timeline the first ``n_events`` events and ``n_steps`` steps of ``log``
+    (only while it is being built)."""
+    object.__setattr__(contract, "events", Recorded(log.events, n_events, log))
+    object.__setattr__(contract, "steps", Recorded(log.steps, n_steps, log))
+    object.__setattr__(contract, "history", Recorded(log.history, n_steps, log))
+    object.__setattr__(contract, "step_dates", Recorded(log.step_dates, n_steps, log))
+    object.__setattr__(contract, "azure_launches", AzureLaunches(log.launches, n_steps))
+
+
+def _steps_on_or_before(contract: Contract, day: dt.date) -> int:
+    """The number of ``contract``'s steps dated on or before ``day``."""
+    dates = contract.step_dates
+    if isinstance(dates, Recorded):
+        return dates.bisect_right(day)
+    return bisect.bisect_right(dates, day)
 
 
 def _date_arg(value: dt.date | str) -> dt.date:
@@ -501,15 +542,6 @@ def _counted(compiled: Evaluator, state: ContractState, event: Event) -> Contrac
         total = add_to_total(state.revenue_share_paid_usd, event.amount_usd, "OpenAI's payments")
         return replace(state, revenue_share_paid_usd=total)
     return state
-
-
-def _first_azure_launches(steps: Iterable[Step]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, step in enumerate(steps):
-        event = step.event
-        if isinstance(event, ProductLaunch) and event.cloud == "azure" and event.name is not None:
-            found.setdefault(event.name, index)
-    return found
 
 
 def _evaluate(compiled: Evaluator, state: ContractState, day: dt.date) -> TermsHeld:
