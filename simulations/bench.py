@@ -348,6 +348,52 @@ def timed(func: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return best, result
 
 
+TIMELINE_ACTIONS = [
+    {"type": "product_launch", "kind": "api", "cloud": "gcp", "partner": "Acme"},
+    {"type": "ms_ip_use", "asset": "research"},
+    {"type": "azure_purchase", "amount_usd": 1000.0},
+    {"type": "product_launch", "kind": "api", "cloud": "azure", "name": "x"},
+]
+
+
+def timeline_events(count: int, first: int = 0) -> list[dict[str, Any]]:
+    """``count`` action events, 40 a day from 2026-01-01 (the ``first``-th one on)."""
+    day = dt.date(2026, 1, 1)
+    return [
+        {**TIMELINE_ACTIONS[i % 4], "date": (day + dt.timedelta(days=i // 40)).isoformat()}
+        for i in range(first, first + count)
+    ]
+
+
+def append_cost(long: int, chain: int, rounds: int) -> tuple[float, float, float]:
+    """One ``apply`` at 10 events and at ``long`` events (µs each, the best of ``rounds`` chains of
+    ``chain`` one-at-a-time applies, taken in turn), and the bytes a ``long``-event contract holds
+    per event (tracemalloc, events parsed from JSON included)."""
+    import tracemalloc
+
+    from agi_terms.events import parse_event
+
+    with load_agreement("2025-10", backend="python") as agreement:
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        big = agreement.start().apply_all(timeline_events(long))
+        gc.collect()
+        per_event = (tracemalloc.get_traced_memory()[0] - before) / long
+        tracemalloc.stop()
+        small = agreement.start().apply_all(timeline_events(10))
+        costs: dict[int, list[float]] = {10: [], long: []}
+        for _ in range(rounds):
+            for start, base in ((10, small), (long, big)):
+                events = [parse_event(e) for e in timeline_events(chain, first=start)]
+                gc.collect()
+                contract, t = base, time.perf_counter()
+                for event in events:
+                    contract = contract.apply(event)
+                costs[start].append((time.perf_counter() - t) / chain * 1e6)
+    return min(costs[10]), min(costs[long]), per_event
+
+
 def decide_latency(backend: str, calls: int) -> tuple[float, float]:
     actions = [
         {
@@ -684,13 +730,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller samples (a smoke run)")
     parser.add_argument(
         "--only",
-        choices=["loading"],
-        help="only these rows: loading = cold start and the parts of a large simulate",
+        choices=["loading", "timeline"],
+        help="only these rows: loading = cold start and the parts of a large simulate;"
+        " timeline = the cost of appending to a long contract",
     )
     options = parser.parse_args()
     quick = options.quick
     if options.only == "loading":
         loading_section(quick)
+        return
+    if options.only == "timeline":
+        print_append_cost(quick)
         return
     assumptions = load_assumptions(ASSUMPTIONS)
     population = Population(assumptions)
@@ -774,6 +824,8 @@ def main() -> None:
     for name, micros in decide_breakdown(2_000 if quick else 10_000).items():
         line(f"  {name}", f"{micros:.1f}")
 
+    print_append_cost(quick)
+
     loading_section(quick)
 
     print(
@@ -846,6 +898,24 @@ def main() -> None:
             f"{seconds:.3f} s",
             f"{rate(evaluated, seconds):>12,.0f} runs/s",
         )
+
+
+def print_append_cost(quick: bool) -> None:
+    long = 10_000 if quick else 100_000
+    print(
+        f"\nAppending to a long contract (python backend, c = c.apply(e); {long:,} action events)"
+    )
+    at_10, at_long, per_event = append_cost(long, 300, 3 if quick else 5)
+    line(
+        f"one apply at 10 events: {at_10:.0f} µs, at {long:,}: {at_long:.0f} µs",
+        f"{at_long / at_10:.2f} x",
+        "target <= 1.5 x",
+    )
+    line(
+        f"memory per event at {long:,} events",
+        f"{per_event:,.0f} bytes",
+        "target <= 1,024 bytes",
+    )
 
 
 def closed_form_seconds(assumptions: Any, population: Population, runs: int) -> tuple[float, float]:
