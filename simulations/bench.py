@@ -383,14 +383,19 @@ def append_cost(long: int, chain: int, rounds: int) -> tuple[float, float, float
         tracemalloc.stop()
         small = agreement.start().apply_all(timeline_events(10))
         costs: dict[int, list[float]] = {10: [], long: []}
-        for _ in range(rounds):
-            for start, base in ((10, small), (long, big)):
-                events = [parse_event(e) for e in timeline_events(chain, first=start)]
+        tips = {10: small, long: big}
+        for round_ in range(rounds):
+            for start, base in tips.items():
+                # Each chain goes on from the last one's contract, the tip of its log, as the
+                # store's appends do.
+                first = start + round_ * chain
+                events = [parse_event(e) for e in timeline_events(chain, first=first)]
                 gc.collect()
                 contract, t = base, time.perf_counter()
                 for event in events:
                     contract = contract.apply(event)
                 costs[start].append((time.perf_counter() - t) / chain * 1e6)
+                tips[start] = contract
     return min(costs[10]), min(costs[long]), per_event
 
 
