@@ -1,8 +1,8 @@
 """A writer killed with SIGKILL at random moments: acknowledged appends survive, none is stored in
 part; on SQLite and PostgreSQL, and a ``serve`` replica killed mid-append beside another.
 
-The harness is ``simulations/crash_trials.py`` (which runs 1000 trials); the suite runs 50 on
-SQLite and 25 on PostgreSQL.
+The harness is ``simulations/crash_trials.py`` (which runs 1000 trials); the suite runs 30 on
+SQLite and 15 on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from agi_terms.store import open_store
 from conftest import STORE_BACKENDS
 from service_server import Server
 
-TRIALS = {"sqlite": 50, "postgres": 25}
+TRIALS = {"sqlite": 30, "postgres": 15}
 
 
 def _harness() -> ModuleType:
