@@ -25,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agi_terms.store.base import _ID as _ID
+from agi_terms.store.base import CONTRACT_ID as CONTRACT_ID
 from agi_terms.store.base import (
     DEFAULT_BACKEND,
     DEFAULT_MAX_AGREEMENT_BYTES,

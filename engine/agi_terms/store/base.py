@@ -65,7 +65,8 @@ DEFAULT_BACKEND = "python"
 DEFAULT_MAX_AGREEMENTS = 256
 DEFAULT_MAX_AGREEMENT_BYTES = 256 * 1024 * 1024
 
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
+CONTRACT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
+"""What a contract id may be; the store checks it, and the service's OpenAPI document states it."""
 MAX_TENANT_LENGTH = 128
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
@@ -575,7 +576,7 @@ class Store:
         key = _idempotency_key(idempotency_key)
         version, overrides = normalise(agreement, parameters)
         if contract_id is not None and (
-            not isinstance(contract_id, str) or not _ID.fullmatch(contract_id)
+            not isinstance(contract_id, str) or not CONTRACT_ID.fullmatch(contract_id)
         ):
             raise InputError(
                 "a contract id is 1-128 letters, digits or '_.:-', starting with a letter or digit",
@@ -781,7 +782,7 @@ class Store:
         """The contract's row (``lock``: locked until the transaction ends, where the backend
         locks rows), or ``UnknownContractError`` when the tenant has no such contract."""
         row = None
-        if isinstance(contract_id, str) and _ID.fullmatch(contract_id):
+        if isinstance(contract_id, str) and CONTRACT_ID.fullmatch(contract_id):
             row = con.execute(
                 "SELECT seq, tenant, id, agreement, parameters, event_count FROM contracts"
                 " WHERE tenant = ? AND id = ?" + (self._FOR_UPDATE if lock else ""),

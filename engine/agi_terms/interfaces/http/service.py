@@ -48,7 +48,7 @@ from agi_terms.interfaces.http.stateless import add_operation_routes
 from agi_terms.operations.models import DEFAULT_MAX_RUNS, CitedSource, StepJSON
 from agi_terms.schemas import parameter_schema
 from agi_terms.store import (
-    _ID,
+    CONTRACT_ID,
     DEFAULT_BACKEND,
     DEFAULT_MAX_AGREEMENT_BYTES,
     DEFAULT_MAX_AGREEMENTS,
@@ -73,7 +73,7 @@ IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,255}$"
 MAX_PAGE = 1000
 """The most contracts one ``GET /contracts`` lists."""
 SERVICE_EXTRA_HINT = "agi-terms serve needs the service extra: pip install 'agi-terms[service]'"
-CONTRACT_ID_PATTERN = f"^{_ID.pattern}$"
+CONTRACT_ID_PATTERN = f"^{CONTRACT_ID.pattern}$"
 
 
 @dataclasses.dataclass(frozen=True)
